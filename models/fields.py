@@ -1,0 +1,192 @@
+"""Cell-level types: how one value the bureau typed becomes a typed field, with Chinese errors.
+
+The same annotated types serve the workbook, CSV and JSON readers and scenario edits, so a
+value means the same thing whatever file it came from.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+from models.policy import PolicyValueError, normalise_text, parse_bool, parse_int
+from models.vocab import enum_choices, parse_enum
+
+
+def _fail(message: str) -> PydanticCustomError:
+    return PydanticCustomError("zh", message)
+
+
+def is_blank(value: Any) -> bool:
+    """Empty cell: None, NaN, or only spaces."""
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not normalise_text(value)
+
+
+def to_text(value: Any) -> str:
+    """Required text; a number typed into a text column keeps its digits (6.0 → "6")."""
+    if is_blank(value):
+        raise _fail("必填，不能为空")
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        raise _fail("应为文字，不应是日期")
+    return normalise_text(str(value))
+
+
+def to_optional_text(value: Any) -> str | None:
+    """Optional text; blank becomes None."""
+    return None if is_blank(value) else to_text(value)
+
+
+def to_int(value: Any) -> int:
+    """Required whole number."""
+    if is_blank(value):
+        raise _fail("必填，不能为空")
+    try:
+        return parse_int(value)
+    except PolicyValueError as exc:
+        raise _fail(str(exc)) from None
+
+
+def to_optional_int(value: Any) -> int | None:
+    """Optional whole number."""
+    return None if is_blank(value) else to_int(value)
+
+
+def to_float(value: Any) -> float:
+    """Required decimal number (coordinates)."""
+    if is_blank(value):
+        raise _fail("必填，不能为空")
+    if isinstance(value, bool):
+        raise _fail(f"「{value}」应为数字")
+    try:
+        number = float(normalise_text(str(value)))
+    except ValueError:
+        raise _fail(f"「{value}」应为数字") from None
+    if not math.isfinite(number):
+        raise _fail(f"「{value}」应为数字")
+    return number
+
+
+def to_optional_float(value: Any) -> float | None:
+    """Optional decimal number."""
+    return None if is_blank(value) else to_float(value)
+
+
+def to_bool(value: Any) -> bool:
+    """是/否; blank means 否 (optional yes/no columns)."""
+    if is_blank(value):
+        return False
+    try:
+        return parse_bool(value)
+    except PolicyValueError as exc:
+        raise _fail(str(exc)) from None
+
+
+def to_required_bool(value: Any) -> bool:
+    """是/否 that must be filled in."""
+    if is_blank(value):
+        raise _fail("必填，应填 是 或 否")
+    return to_bool(value)
+
+
+_NOT_BACKBONE = {"否", "n", "no", "false", "0", "无", "不是", "非骨干", "×", "f"}
+_YES = {"是", "y", "yes", "true", "1", "√", "t"}
+
+
+def to_backbone(value: Any) -> str | None:
+    """骨干: 是/否 or a level name (区级骨干, 学科带头人…); any level counts, None when not."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        return "骨干" if value else None
+    if isinstance(value, int | float) and value in (0, 1):
+        return "骨干" if value else None
+    text = normalise_text(str(value))
+    if text.lower() in _NOT_BACKBONE:
+        return None
+    if text.lower() in _YES:
+        return "骨干"
+    return text
+
+
+_SEPARATORS = re.compile(r"[,，、;；/\s]+")
+
+
+def to_id_list(value: Any) -> tuple[str, ...]:
+    """Ids separated by 、 , ， ; or spaces."""
+    if is_blank(value):
+        return ()
+    if isinstance(value, list | tuple):
+        return tuple(to_text(v) for v in value if not is_blank(v))
+    if isinstance(value, float) and value.is_integer():
+        return (str(int(value)),)
+    text = normalise_text(str(value))
+    return tuple(dict.fromkeys(p for p in _SEPARATORS.split(text) if p))
+
+
+def enum_parser(enum: type[StrEnum], required: bool = True) -> Any:
+    """A before-validator turning a user's spelling into an enum member."""
+
+    def parse(value: Any) -> Any:
+        if is_blank(value):
+            if required:
+                raise _fail(f"必填，可选：{enum_choices(enum)}")
+            return None
+        if isinstance(value, enum):
+            return value
+        member = parse_enum(enum, to_text(value))
+        if member is None:
+            raise _fail(f"「{value}」无效，可选：{enum_choices(enum)}")
+        return member
+
+    return BeforeValidator(parse)
+
+
+Id = Annotated[str, BeforeValidator(to_text)]
+Text = Annotated[str, BeforeValidator(to_text)]
+OptText = Annotated[str | None, BeforeValidator(to_optional_text)]
+Int = Annotated[int, BeforeValidator(to_int)]
+OptInt = Annotated[int | None, BeforeValidator(to_optional_int)]
+OptFloat = Annotated[float | None, BeforeValidator(to_optional_float)]
+YesNo = Annotated[bool, BeforeValidator(to_bool)]
+RequiredYesNo = Annotated[bool, BeforeValidator(to_required_bool)]
+Backbone = Annotated[str | None, BeforeValidator(to_backbone)]
+IdList = Annotated[tuple[str, ...], BeforeValidator(to_id_list)]
+
+
+def zh_message(error: ErrorDetails) -> str:
+    """A pydantic error in the words an HR clerk reads."""
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "zh":
+        return error["msg"]
+    if kind == "missing":
+        return "必填，不能为空"
+    if kind == "greater_than_equal":
+        return f"「{error['input']}」应不小于 {ctx.get('ge')}"
+    if kind == "less_than_equal":
+        return f"「{error['input']}」应不大于 {ctx.get('le')}"
+    if kind == "greater_than":
+        return f"「{error['input']}」应大于 {ctx.get('gt')}"
+    if kind == "less_than":
+        return f"「{error['input']}」应小于 {ctx.get('lt')}"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"「{error['input']}」应为整数"
+    if kind in ("float_parsing", "float_type"):
+        return f"「{error['input']}」应为数字"
+    if kind == "extra_forbidden":
+        return "不认识的列"
+    return f"取值无效（{error['msg']}）"

@@ -1,0 +1,398 @@
+"""Policy parameters (SPEC §4): one object drives the 规则 sheet, the template, scenarios and reports.
+
+Every parameter carries its default, type, allowed range, a Chinese label and a one-line Chinese
+description in its pydantic field, so that no other module keeps a second copy of them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from models.vocab import FlowDirection, RatioBase, RatioScope, enum_choices, parse_enum
+
+POLICY_SHEET = "规则"
+POLICY_ALIAS = "policy"
+#: 规则 sheet columns: field → (Chinese header, English alias).
+POLICY_COLUMNS: dict[str, tuple[str, str]] = {
+    "key": ("参数", "key"),
+    "value": ("值", "value"),
+    "group_id": ("集团编号", "group_id"),
+}
+
+DEFAULT_EXAM_SUBJECTS: tuple[str, ...] = (
+    "语文",
+    "数学",
+    "英语",
+    "物理",
+    "化学",
+    "道德与法治",
+    "历史",
+    "体育",
+)
+
+
+def _param(default: Any, label: str, description: str, **kwargs: Any) -> Any:
+    """A policy field with its Chinese label kept beside the description."""
+    return Field(default, description=description, json_schema_extra={"label": label}, **kwargs)
+
+
+class Policy(BaseModel):
+    """Effective rule parameters for one scope (the district, or one group's overrides applied)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    plan_year: int | None = _param(
+        None,
+        "编制学年",
+        "正在编制方案的学年，按起始年份填写（如2025表示2025-2026学年）",
+        ge=2000,
+        le=2100,
+    )
+    min_years_at_school: int = _param(
+        6, "本校最低任教年限", "本校连续任教满此年限的教师方可参加交流", ge=0, le=40
+    )
+    retirement_buffer_years: int = _param(
+        5, "距退休年限下限", "距退休年份须多于此年数方可参加交流", ge=0, le=20
+    )
+    retirement_age_male: int = _param(
+        60, "男教师退休年龄", "未填预计退休学年时，男教师按此年龄推算", ge=45, le=70
+    )
+    retirement_age_female: int = _param(
+        55, "女教师退休年龄", "未填预计退休学年时，女教师按此年龄推算", ge=45, le=70
+    )
+    flow_direction: tuple[FlowDirection, ...] = _param(
+        (FlowDirection.LEAD_TO_MEMBER, FlowDirection.MEMBER_TO_LEAD),
+        "允许的流动方向",
+        "可选 lead_to_member（牵头校到成员校）、member_to_lead（成员校到牵头校）、"
+        "member_to_member（成员校之间），逗号分隔",
+        min_length=1,
+    )
+    min_rotation_ratio: Decimal = _param(
+        Decimal("0.10"), "最低交流比例", "交流人数不少于计算基数的此比例（向上取整）", ge=0, le=1
+    )
+    ratio_scope: RatioScope = _param(
+        RatioScope.GROUP, "比例考核范围", "group：按集团整体考核；school：按每所学校分别考核"
+    )
+    ratio_base: RatioBase = _param(
+        RatioBase.ELIGIBLE, "比例计算基数", "eligible：符合交流条件的教师；full_time：全部专任教师"
+    )
+    backbone_share: Decimal = _param(
+        Decimal("0.20"),
+        "骨干教师占比下限",
+        "交流教师中骨干教师不少于此比例（向上取整）",
+        ge=0,
+        le=1,
+    )
+    lead_outflow_ratio: Decimal | None = _param(
+        None,
+        "牵头校流出比例下限",
+        "牵头校派出人数不少于其符合条件教师的此比例；留空表示不考核",
+        ge=0,
+        le=1,
+    )
+    weak_inflow_min: int = _param(
+        3,
+        "薄弱学校组团流入人数",
+        "薄弱学校当年新流入人数为0或不少于此数；有需求的薄弱学校必须不少于此数",
+        ge=1,
+        le=50,
+    )
+    exam_inflow_only: bool = _param(
+        True, "薄弱初中只进考试科目", "是：流入薄弱初中（初中学段）的教师须任教学业水平考试计分科目"
+    )
+    exam_subjects: tuple[str, ...] = _param(
+        DEFAULT_EXAM_SUBJECTS, "考试计分科目", "学业水平考试计分科目，逗号分隔"
+    )
+    min_tenure_years: int = _param(
+        3, "交流最短年限", "新交流期限为此年数：结束学年 = 开始学年 + 年数 − 1", ge=1, le=10
+    )
+    subject_balance_tolerance: int = _param(
+        0, "学科增减容差", "每校每学科（流入+返回）−（流出+离开）的绝对值不超过此数", ge=0, le=100
+    )
+    max_outflow_share: Decimal | None = _param(
+        None,
+        "单校流出比例上限",
+        "每校一年流出人数不超过其专任教师的此比例；留空表示不限",
+        ge=0,
+        le=1,
+    )
+
+    weight_seniority: int = _param(
+        10, "权重：资历优先", "本校任教年限越长越优先交流（每多一年的奖励）", ge=0, le=10_000
+    )
+    weight_backbone_to_weak: int = _param(
+        30, "权重：骨干到薄弱校", "每名骨干教师交流到薄弱学校的奖励", ge=0, le=10_000
+    )
+    weight_volunteer: int = _param(
+        20, "权重：自愿交流", "每名自愿交流教师入选的奖励", ge=0, le=10_000
+    )
+    weight_recommended: int = _param(
+        15, "权重：学校推荐", "每名学校推荐教师入选的奖励", ge=0, le=10_000
+    )
+    weight_preference: int = _param(
+        20, "权重：意向学校", "教师交流到其意向学校的奖励", ge=0, le=10_000
+    )
+    weight_demand: int = _param(
+        25, "权重：满足非薄弱校需求", "每满足一名非薄弱学校需求的奖励", ge=0, le=10_000
+    )
+    weight_commute: int = _param(
+        2, "权重：通勤距离", "每公里通勤距离的扣分（需学校坐标）", ge=0, le=10_000
+    )
+    weight_outflow_spread: int = _param(
+        5, "权重：流出均衡", "单校流出人数超过其应承担份额时每人的扣分", ge=0, le=10_000
+    )
+    weight_plan_change: int = _param(
+        50, "权重：少改动", "重新编制时每处与参考方案不同的扣分", ge=0, le=10_000
+    )
+
+    @field_validator("exam_subjects")
+    @classmethod
+    def _distinct_subjects(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        cleaned = tuple(dict.fromkeys(s.strip() for s in value if s.strip()))
+        return cleaned
+
+    @field_validator("flow_direction")
+    @classmethod
+    def _distinct_flows(cls, value: tuple[FlowDirection, ...]) -> tuple[FlowDirection, ...]:
+        return tuple(dict.fromkeys(value))
+
+
+#: Parameters that only make sense district-wide.
+DISTRICT_ONLY: frozenset[str] = frozenset({"plan_year"})
+
+PARAMETER_KEYS: tuple[str, ...] = tuple(Policy.model_fields)
+
+
+def label_of(key: str) -> str:
+    """The Chinese label of a parameter."""
+    extra = Policy.model_fields[key].json_schema_extra
+    assert isinstance(extra, dict)
+    return str(extra["label"])
+
+
+def description_of(key: str) -> str:
+    """The Chinese one-line description of a parameter."""
+    return Policy.model_fields[key].description or ""
+
+
+def is_weight(key: str) -> bool:
+    """Soft-goal weights are named weight_*; everything else is a hard-rule parameter."""
+    return key.startswith("weight_")
+
+
+class PolicyValueError(ValueError):
+    """A parameter key or value the user wrote cannot be used; the message is Chinese."""
+
+
+def resolve_key(text: str) -> str:
+    """The parameter key a user wrote (English key or Chinese label), or PolicyValueError."""
+    key = normalise_text(text)
+    if key in Policy.model_fields:
+        return key
+    by_label = {label_of(k): k for k in PARAMETER_KEYS}
+    if key in by_label:
+        return by_label[key]
+    candidates = list(PARAMETER_KEYS) + list(by_label)
+    near = difflib.get_close_matches(key, candidates, n=1, cutoff=0.5)
+    hint = ""
+    if near:
+        guess = by_label.get(near[0], near[0])
+        hint = f"，是否指 {guess}（{label_of(guess)}）？"
+    raise PolicyValueError(f"未知参数「{key}」{hint}")
+
+
+_FULLWIDTH = str.maketrans({"，": ",", "、": ",", "；": ",", ";": ",", "％": "%"})
+
+
+def normalise_text(text: str) -> str:
+    """Fold full-width digits and letters (NFKC) and trim spaces."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def parse_ratio(value: Any) -> Decimal:
+    """A ratio written as 0.05, 5%, "5%" or 5 (taken as percent when > 1)."""
+    if isinstance(value, bool):
+        raise PolicyValueError("应为比例，如 10% 或 0.1")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise PolicyValueError("应为比例，如 10% 或 0.1")
+        result = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    else:
+        text = normalise_text(str(value)).strip("\"'“”").translate(_FULLWIDTH).replace(" ", "")
+        percent = text.endswith("%")
+        try:
+            result = Decimal(text.rstrip("%"))
+        except InvalidOperation:
+            raise PolicyValueError(f"「{value}」不是比例，应写成 10% 或 0.1") from None
+        if percent:
+            return _check_ratio(result / 100)
+    if result > 1:
+        result = result / 100
+    return _check_ratio(result)
+
+
+def _check_ratio(value: Decimal) -> Decimal:
+    if not value.is_finite() or value < 0 or value > 1:
+        raise PolicyValueError("比例应在 0% 到 100% 之间")
+    return value.normalize() if value != 0 else Decimal(0)
+
+
+_TRUE = {"是", "y", "yes", "true", "1", "对", "√", "t"}
+_FALSE = {"否", "n", "no", "false", "0", "不", "×", "f"}
+
+
+def parse_bool(value: Any) -> bool:
+    """是/否, Y/N, TRUE/FALSE, 1/0."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    text = normalise_text(str(value)).lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise PolicyValueError(f"「{value}」应填 是 或 否")
+
+
+def split_list(value: Any) -> list[str]:
+    """Items of a list written with , ， 、 ； or ; between them."""
+    if isinstance(value, list | tuple):
+        return [normalise_text(str(v)) for v in value if normalise_text(str(v))]
+    text = normalise_text(str(value)).translate(_FULLWIDTH)
+    return [part.strip() for part in re.split(r"[,\s]+", text) if part.strip()]
+
+
+def parse_param(key: str, value: Any) -> Any:
+    """The typed value of one parameter as a user wrote it; blank means 'off' for optional ones."""
+    field = Policy.model_fields[key]
+    blank = value is None or (isinstance(value, str) and not normalise_text(value))
+    off = blank or (isinstance(value, str) and normalise_text(value) in ("无", "不限", "off"))
+    if key in ("lead_outflow_ratio", "max_outflow_share", "plan_year") and off:
+        return None
+    if blank:
+        raise PolicyValueError("值为空")
+    if key in ("min_rotation_ratio", "backbone_share", "lead_outflow_ratio", "max_outflow_share"):
+        return parse_ratio(value)
+    if key == "exam_inflow_only":
+        return parse_bool(value)
+    if key == "exam_subjects":
+        return tuple(split_list(value))
+    if key == "flow_direction":
+        flows = []
+        for item in split_list(value):
+            flow = parse_enum(FlowDirection, item)
+            if flow is None:
+                raise PolicyValueError(
+                    f"未知流动方向「{item}」，可选：{enum_choices(FlowDirection)}"
+                )
+            flows.append(flow)
+        return tuple(flows)
+    if key == "ratio_scope":
+        scope = parse_enum(RatioScope, str(value))
+        if scope is None:
+            raise PolicyValueError(f"应为 {enum_choices(RatioScope)} 之一")
+        return scope
+    if key == "ratio_base":
+        base = parse_enum(RatioBase, str(value))
+        if base is None:
+            raise PolicyValueError(f"应为 {enum_choices(RatioBase)} 之一")
+        return base
+    assert field.annotation in (int, int | None)
+    return parse_int(value)
+
+
+def parse_int(value: Any) -> int:
+    """A whole number, also when Excel stored it as 6.0 or the user typed full-width digits."""
+    if isinstance(value, bool):
+        raise PolicyValueError(f"「{value}」应为整数")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        raise PolicyValueError(f"「{value:g}」应为整数")
+    text = normalise_text(str(value)).replace(",", "")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise PolicyValueError(f"「{value}」应为整数") from None
+    if number != number.to_integral_value():
+        raise PolicyValueError(f"「{value}」应为整数")
+    return int(number)
+
+
+def format_param(key: str, value: Any) -> str:
+    """A parameter value as the 规则 sheet and reports show it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Decimal):
+        percent = (value * 100).normalize()
+        return f"{percent:f}%"
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def check_policy_values(values: dict[str, Any]) -> Policy:
+    """A Policy from typed values, with range errors in Chinese (PolicyValueError)."""
+    try:
+        return Policy(**values)
+    except ValidationError as exc:
+        parts = []
+        for err in exc.errors():
+            key = str(err["loc"][0]) if err["loc"] else ""
+            ctx = err.get("ctx") or {}
+            if (
+                "ge" in ctx
+                or "le" in ctx
+                or err["type"] in ("greater_than_equal", "less_than_equal")
+            ):
+                field = Policy.model_fields[key]
+                low = next((m.ge for m in field.metadata if hasattr(m, "ge")), None)
+                high = next((m.le for m in field.metadata if hasattr(m, "le")), None)
+                parts.append(f"{key}（{label_of(key)}）应在 {low} 到 {high} 之间")
+            else:
+                parts.append(f"{key}（{label_of(key)}）取值无效")
+        raise PolicyValueError("；".join(parts)) from None
+
+
+class PolicySet(BaseModel):
+    """The district's parameters plus each group's overrides (the 规则 sheet's third column)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    district: Policy = Field(default_factory=Policy)
+    group_overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    def for_group(self, group_id: str) -> Policy:
+        """Effective parameters for one group."""
+        overrides = self.group_overrides.get(group_id)
+        if not overrides:
+            return self.district
+        return self.district.model_copy(update=overrides)
+
+    def with_plan_year(self, year: int) -> PolicySet:
+        """The same parameters planning another school year (--year)."""
+        district = self.district.model_copy(update={"plan_year": year})
+        return self.model_copy(update={"district": district})
+
+    @property
+    def plan_year(self) -> int:
+        """The school year being planned; the reader guarantees it is set."""
+        if self.district.plan_year is None:
+            raise PolicyValueError(
+                "未指定编制学年：请在规则表填写 plan_year，或在命令行使用 --year"
+            )
+        return self.district.plan_year

@@ -1,0 +1,156 @@
+"""The `rotation` command: a thin typer layer over reading, planning and writing.
+
+Exit codes (SPEC §6): 0 = done, 1 = bad input or usage, 2 = rules cannot all be met.
+No traceback ever reaches the user: every known failure is turned into a Chinese message.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from models import InputError
+
+app = typer.Typer(
+    name="rotation",
+    help="教师交流轮岗方案编制工具：读取教育局的数据工作簿，校验、编制并输出审批表。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_OK = 0
+EXIT_INPUT = 1
+EXIT_RULES = 2
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def echo(text: str = "", *, err: bool = False) -> None:
+    """Print one line for the user."""
+    typer.echo(text, err=err)
+
+
+def report_input_error(error: InputError) -> None:
+    """Every problem of a rejected input, errors first, then the warnings."""
+    errors = error.errors
+    echo(f"输入数据有 {len(errors)} 处错误，未生成任何文件：", err=True)
+    for problem in error.problems:
+        mark = "错误" if problem.severity == "error" else "提示"
+        echo(f"  [{mark}] {problem}", err=True)
+
+
+def user_errors(func: F) -> F:
+    """Turn known failures into Chinese messages and exit code 1, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from rotation.writing import OutputExists
+
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            report_input_error(exc)
+            raise typer.Exit(EXIT_INPUT) from None
+        except OutputExists as exc:
+            echo(f"文件已存在：{exc.path}。如需覆盖，请加 --force。", err=True)
+            raise typer.Exit(EXIT_INPUT) from None
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
+            echo(f"找不到文件或目录：{exc.filename or exc}", err=True)
+            raise typer.Exit(EXIT_INPUT) from None
+        except PermissionError as exc:
+            echo(f"没有权限读写：{exc.filename or exc}（文件是否正在 Excel 中打开？）", err=True)
+            raise typer.Exit(EXIT_INPUT) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+Force = Annotated[bool, typer.Option("--force", help="覆盖已存在的输出文件")]
+Year = Annotated[
+    int | None, typer.Option("--year", help="编制学年（起始年份，如 2025），覆盖规则表中的 plan_year")
+]
+
+
+@app.command()
+@user_errors
+def template(
+    out: Annotated[Path, typer.Argument(help="要生成的空白数据工作簿（.xlsx）")],
+    force: Force = False,
+) -> None:
+    """生成空白数据工作簿模板（含填写说明、下拉选项和默认规则）。"""
+    from rotation.template import write_template
+
+    write_template(out, force=force)
+    echo(f"已生成模板：{out}")
+
+
+@app.command()
+@user_errors
+def validate(
+    input: Annotated[Path, typer.Argument(help="数据工作簿（.xlsx）、CSV 文件夹或 .json")],
+    year: Year = None,
+) -> None:
+    """校验数据工作簿：全部错误一次列出；通过时按集团给出汇总和需要注意的提示。"""
+    from rotation.reading import read_district
+    from rotation.summary import summary_lines
+
+    district = read_district(input, year=year)
+    for line in summary_lines(district):
+        echo(line)
+
+
+class Structure(StrEnum):
+    """Bundled group structures for synthetic districts."""
+
+    GANZHOU = "ganzhou"
+    MINHANG = "minhang"
+
+
+@app.command()
+@user_errors
+def generate(
+    out: Annotated[Path, typer.Argument(help="输出：.xlsx、.json，或一个文件夹（写 CSV）")],
+    teachers: Annotated[int, typer.Option("--teachers", min=10, help="教师人数")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="随机种子：相同种子生成相同数据")] = 1,
+    structure: Annotated[
+        Structure, typer.Option("--structure", help="集团结构：ganzhou（甘州区真实结构）或 minhang")
+    ] = Structure.MINHANG,
+    year: Annotated[int, typer.Option("--year", help="编制学年")] = 2025,
+    force: Force = False,
+) -> None:
+    """生成模拟区县数据（用于演示和测试，真实教师数据不公开）。"""
+    from rotation.generate import generate_district
+    from rotation.writing import write_district
+
+    district = generate_district(
+        teachers=teachers, seed=seed, structure=structure.value, plan_year=year
+    )
+    write_district(district, out, force=force)
+    eligible = len(district.eligible_teachers())
+    echo(
+        f"已生成 {out}：{len(district.groups)} 个集团，{len(district.schools)} 所学校，"
+        f"{len(district.teachers)} 名教师（符合交流条件 {eligible} 名）"
+    )
+
+
+@app.command()
+@user_errors
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="输出文件夹")] = Path("output"),
+) -> None:
+    """演示：生成内置的模拟区县并校验（编制功能上线后将直接编制方案）。"""
+    from rotation.demo import run_demo
+
+    for line in run_demo(out_dir):
+        echo(line)
+
+
+def main() -> None:
+    """Console entry point."""
+    sys.exit(app())
