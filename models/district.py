@@ -67,6 +67,8 @@ class District(BaseModel):
     _school: dict[str, School] = PrivateAttr(default_factory=dict)
     _teacher: dict[str, Teacher] = PrivateAttr(default_factory=dict)
     _status: dict[str, TeacherStatus] = PrivateAttr(default_factory=dict)
+    _by_school: dict[str, list[Teacher]] = PrivateAttr(default_factory=dict)
+    _by_group: dict[str, list[School]] = PrivateAttr(default_factory=dict)
     _warnings: list[Problem] = PrivateAttr(default_factory=list)
 
     @model_validator(mode="after")
@@ -78,6 +80,12 @@ class District(BaseModel):
         self._school = {s.school_id: s for s in self.schools}
         self._teacher = {t.teacher_id: t for t in self.teachers}
         self._status = _derive_status(self)
+        self._by_school = {s.school_id: [] for s in self.schools}
+        for t in self.teachers:
+            self._by_school[t.school_id].append(t)
+        self._by_group = {g.group_id: [] for g in self.groups}
+        for s in self.schools:
+            self._by_group[s.group_id].append(s)
         self._warnings = problems
         return self
 
@@ -116,11 +124,11 @@ class District(BaseModel):
 
     def schools_of(self, group_id: str) -> list[School]:
         """Schools of one group, in input order."""
-        return [s for s in self.schools if s.group_id == group_id]
+        return list(self._by_group[group_id])
 
     def teachers_of_school(self, school_id: str) -> list[Teacher]:
         """Teachers whose home school this is, in input order."""
-        return [t for t in self.teachers if t.school_id == school_id]
+        return list(self._by_school[school_id])
 
     def eligible_teachers(self) -> list[Teacher]:
         """Teachers who may be chosen this year (before the host's stage is known)."""

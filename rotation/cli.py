@@ -73,7 +73,8 @@ def user_errors(func: F) -> F:
 
 Force = Annotated[bool, typer.Option("--force", help="覆盖已存在的输出文件")]
 Year = Annotated[
-    int | None, typer.Option("--year", help="编制学年（起始年份，如 2025），覆盖规则表中的 plan_year")
+    int | None,
+    typer.Option("--year", help="编制学年（起始年份，如 2025），覆盖规则表中的 plan_year"),
 ]
 
 

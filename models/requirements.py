@@ -1,0 +1,135 @@
+"""What the rules will demand of each group, computed without a solver (SPEC §4).
+
+Ratios are exact: "≥10% of N" means ≥ ceil(N × 10/100), computed on Decimals, never floats.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from models.district import District
+from models.entities import School, Teacher
+from models.vocab import RatioBase, RatioScope, Stage, TeachingStage
+
+
+def ceil_share(count: int, ratio: Decimal) -> int:
+    """The smallest whole number ≥ count × ratio, exactly."""
+    return math.ceil(Decimal(count) * ratio)
+
+
+class GroupRequirement(BaseModel):
+    """A group's size and the minimum numbers its plan must reach."""
+
+    model_config = ConfigDict(frozen=True)
+
+    group_id: str
+    schools: int
+    weak_schools: int
+    teachers: int
+    eligible: int
+    eligible_backbone: int
+    ratio_base: int
+    min_rotations: int
+    min_backbone: int
+
+
+def is_weak_junior(school: School) -> bool:
+    """A weak school with a junior-high stage, where exam_subject_focus applies."""
+    return school.weak and school.stage in (Stage.JUNIOR, Stage.NINE_YEAR)
+
+
+def base_count(district: District, teachers: list[Teacher]) -> int:
+    """The ratio base of a set of teachers under the policy of their (single) group."""
+    if not teachers:
+        return 0
+    policy = district.policy.for_group(district.status(teachers[0].teacher_id).group_id)
+    if policy.ratio_base == RatioBase.FULL_TIME:
+        return len(teachers)
+    return sum(1 for t in teachers if district.status(t.teacher_id).eligible)
+
+
+def group_requirement(district: District, group_id: str) -> GroupRequirement:
+    """Minimum rotations and backbone teachers that min_rotation_ratio and backbone_share demand.
+
+    With ratio_scope = school the minimum is the sum of each school's own minimum; the backbone
+    minimum is the share of that total (the least the plan can be held to).
+    """
+    policy = district.policy.for_group(group_id)
+    schools = district.schools_of(group_id)
+    by_school = {s.school_id: district.teachers_of_school(s.school_id) for s in schools}
+    members = [t for ts in by_school.values() for t in ts]
+    eligible = [t for t in members if district.status(t.teacher_id).eligible]
+    if policy.ratio_scope == RatioScope.SCHOOL:
+        minimum = sum(
+            ceil_share(base_count(district, ts), policy.min_rotation_ratio)
+            for ts in by_school.values()
+        )
+    else:
+        minimum = ceil_share(base_count(district, members), policy.min_rotation_ratio)
+    return GroupRequirement(
+        group_id=group_id,
+        schools=len(schools),
+        weak_schools=sum(1 for s in schools if s.weak),
+        teachers=len(members),
+        eligible=len(eligible),
+        eligible_backbone=sum(1 for t in eligible if t.is_backbone),
+        ratio_base=base_count(district, members),
+        min_rotations=minimum,
+        min_backbone=ceil_share(minimum, policy.backbone_share),
+    )
+
+
+def candidates_for(district: District, host: School) -> list[Teacher]:
+    """Eligible teachers of the host's group, from other schools, whose stage the host takes."""
+    result = []
+    for school in district.schools_of(host.group_id):
+        if school.school_id == host.school_id:
+            continue
+        for t in district.teachers_of_school(school.school_id):
+            status = district.status(t.teacher_id)
+            if status.eligible and district.hosts_stage(host.school_id, status.teaching_stage):
+                result.append(t)
+    return result
+
+
+def demand_warnings(district: District) -> list[str]:
+    """Demand the group cannot meet from its own eligible teachers, said before planning."""
+    messages: list[str] = []
+    demand_by_school: dict[str, list[tuple[str, int]]] = {}
+    for row in district.demand:
+        demand_by_school.setdefault(row.school_id, []).append((row.subject, row.count))
+    for school in district.schools:
+        rows = demand_by_school.get(school.school_id)
+        if not rows:
+            continue
+        policy = district.policy.for_group(school.group_id)
+        pool = candidates_for(district, school)
+        if school.weak and len(pool) < policy.weak_inflow_min:
+            messages.append(
+                f"薄弱学校「{school.name}」有需求，须组团流入至少{policy.weak_inflow_min}人，"
+                f"但集团内可派往该校的符合条件教师仅{len(pool)}人"
+            )
+        subjects = Counter(t.subject for t in pool)
+        junior = Counter(
+            t.subject
+            for t in pool
+            if district.status(t.teacher_id).teaching_stage == TeachingStage.JUNIOR
+        )
+        for subject, count in rows:
+            exam = is_weak_junior(school) and subject in policy.exam_subjects
+            available = junior[subject] if exam else subjects[subject]
+            if available == 0:
+                kind = "考试计分科目" if exam else "学科"
+                messages.append(
+                    f"「{school.name}」需要{kind}「{subject}」{count}人，"
+                    f"但集团内没有符合条件的{subject}教师可派往该校"
+                )
+            elif available < count:
+                messages.append(
+                    f"「{school.name}」需要「{subject}」{count}人，集团内符合条件的仅{available}人"
+                )
+    return messages

@@ -1,0 +1,46 @@
+"""The Chinese summary `rotation validate` prints: per group, then what a clerk should check."""
+
+from __future__ import annotations
+
+from models import District
+from models.policy import format_param
+from models.requirements import demand_warnings, group_requirement
+
+
+def summary_lines(district: District) -> list[str]:
+    """Per-group facts and the minimum the rules demand, then warnings worth a look."""
+    p = district.policy.district
+    lines = [
+        f"校验通过：{district.name}，{district.plan_year}学年",
+        f"共 {len(district.groups)} 个集团，{len(district.schools)} 所学校，"
+        f"{len(district.teachers)} 名专任教师，符合交流条件 {len(district.eligible_teachers())} 名；"
+        f"在岗交流 {sum(1 for t in district.teachers if district.status(t.teacher_id).ongoing)} 名，"
+        f"本学年期满返回 {sum(1 for t in district.teachers if district.status(t.teacher_id).returning)} 名",
+        f"规则：最低交流比例 {format_param('min_rotation_ratio', p.min_rotation_ratio)}"
+        f"（{'按学校' if p.ratio_scope == 'school' else '按集团'}，"
+        f"基数为{'全部专任教师' if p.ratio_base == 'full_time' else '符合条件教师'}），"
+        f"骨干占比 ≥{format_param('backbone_share', p.backbone_share)}",
+        "",
+        "集团 | 学校 | 薄弱校 | 教师 | 符合条件 | 其中骨干 | 至少交流 | 至少骨干",
+    ]
+    shortages: list[str] = []
+    for group in district.groups:
+        req = group_requirement(district, group.group_id)
+        lines.append(
+            f"{group.name} | {req.schools} | {req.weak_schools} | {req.teachers} | {req.eligible} | "
+            f"{req.eligible_backbone} | {req.min_rotations} | {req.min_backbone}"
+        )
+        if req.min_rotations > req.eligible:
+            shortages.append(
+                f"「{group.name}」至少须交流{req.min_rotations}人，但符合条件的教师仅{req.eligible}人"
+            )
+        if req.min_backbone > req.eligible_backbone:
+            shortages.append(
+                f"「{group.name}」至少须交流骨干{req.min_backbone}人，"
+                f"但符合条件的骨干教师仅{req.eligible_backbone}人"
+            )
+    notes = shortages + demand_warnings(district) + [str(w) for w in district.warnings]
+    if notes:
+        lines += ["", f"需要注意（{len(notes)} 条）："]
+        lines += [f"  [提示] {n}" for n in notes]
+    return lines

@@ -1,0 +1,62 @@
+"""Shared fixtures: a tiny hand-made district that tests change one fact at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from models import District, Group, OngoingRotation, Policy, PolicySet, School, Teacher
+
+DistrictFactory = Callable[..., District]
+
+
+def teacher(tid: str, school: str, **overrides: Any) -> Teacher:
+    """An eligible primary teacher unless overridden (born 1980, 8 years at school)."""
+    values: dict[str, Any] = {
+        "teacher_id": tid,
+        "name": f"教师{tid}",
+        "school_id": school,
+        "subject": "数学",
+        "gender": "女",
+        "birth_year": 1980,
+        "years_at_school": 8,
+    }
+    values.update(overrides)
+    return Teacher(**values)
+
+
+def build_district(
+    *,
+    teachers: list[Teacher] | None = None,
+    ongoing: list[OngoingRotation] | None = None,
+    policy: dict[str, Any] | None = None,
+    **tables: Any,
+) -> District:
+    """Group G1: lead school S1 (primary), member S2 (weak primary), S3 (nine-year)."""
+    schools = [
+        School(school_id="S1", name="城关小学", group_id="G1", stage="小学", weak=False),
+        School(school_id="S2", name="乡镇小学", group_id="G1", stage="小学", weak=True),
+        School(school_id="S3", name="九年制学校", group_id="G1", stage="九年一贯", weak=False),
+    ]
+    if teachers is None:
+        teachers = [teacher(f"T{i}", "S1") for i in range(1, 6)]
+    values = {"plan_year": 2025, **(policy or {})}
+    return District(
+        name="测试区",
+        groups=tables.pop(
+            "groups", [Group(group_id="G1", name="城关教育集团", lead_school_id="S1")]
+        ),
+        schools=tables.pop("schools", schools),
+        teachers=teachers,
+        ongoing=ongoing or [],
+        policy=PolicySet(district=Policy(**values)),
+        **tables,
+    )
+
+
+@pytest.fixture
+def make_district() -> DistrictFactory:
+    """Build the tiny district with some tables replaced."""
+    return build_district

@@ -1,0 +1,109 @@
+"""Policy parameters: how a clerk's spelling of each value is read, and exact ratio arithmetic."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from models.policy import (
+    PARAMETER_KEYS,
+    Policy,
+    PolicySet,
+    PolicyValueError,
+    check_policy_values,
+    description_of,
+    format_param,
+    label_of,
+    parse_param,
+    resolve_key,
+)
+from models.requirements import ceil_share
+from models.vocab import FlowDirection, RatioScope
+
+
+@pytest.mark.parametrize("text", ["0.05", "5%", '"5%"', "５％", 0.05, "5", 5])
+def test_ratios_in_every_spelling(text: object) -> None:
+    assert parse_param("min_rotation_ratio", text) == Decimal("0.05")
+
+
+@pytest.mark.parametrize("text", ["abc", "150%", "-1%", True])
+def test_bad_ratio_is_rejected_in_chinese(text: object) -> None:
+    with pytest.raises(PolicyValueError, match="比例"):
+        parse_param("backbone_share", text)
+
+
+def test_optional_ratio_blank_means_off() -> None:
+    assert parse_param("lead_outflow_ratio", "") is None
+    assert parse_param("max_outflow_share", "不限") is None
+
+
+def test_lists_with_chinese_separators() -> None:
+    assert parse_param("exam_subjects", "语文，数学、英语") == ("语文", "数学", "英语")
+    assert parse_param("flow_direction", "lead_to_member, member_to_member") == (
+        FlowDirection.LEAD_TO_MEMBER,
+        FlowDirection.MEMBER_TO_MEMBER,
+    )
+    with pytest.raises(PolicyValueError, match="未知流动方向"):
+        parse_param("flow_direction", "lead_to_lead")
+
+
+def test_enums_and_bools() -> None:
+    assert parse_param("ratio_scope", "学校") == RatioScope.SCHOOL
+    assert parse_param("exam_inflow_only", "否") is False
+    assert parse_param("min_years_at_school", "６") == 6
+    with pytest.raises(PolicyValueError, match="整数"):
+        parse_param("min_years_at_school", "6.5")
+
+
+def test_unknown_key_suggests_the_nearest() -> None:
+    with pytest.raises(PolicyValueError, match="min_rotation_ratio"):
+        resolve_key("min_rotaton_ratio")
+    assert resolve_key("最低交流比例") == "min_rotation_ratio"
+    assert resolve_key(" plan_year ") == "plan_year"
+
+
+def test_out_of_range_values_name_the_parameter() -> None:
+    with pytest.raises(PolicyValueError, match="min_years_at_school"):
+        check_policy_values({"min_years_at_school": 99})
+
+
+def test_every_parameter_has_label_description_and_formats() -> None:
+    default = Policy()
+    for key in PARAMETER_KEYS:
+        assert label_of(key) and description_of(key)
+        value = getattr(default, key)
+        text = format_param(key, value)
+        if value is not None:
+            assert parse_param(key, text) == value
+
+
+def test_group_overrides_apply_to_that_group_only() -> None:
+    policy = PolicySet(
+        district=Policy(plan_year=2025),
+        group_overrides={"G2": {"min_rotation_ratio": Decimal("0.2")}},
+    )
+    assert policy.for_group("G1").min_rotation_ratio == Decimal("0.1")
+    assert policy.for_group("G2").min_rotation_ratio == Decimal("0.2")
+    assert policy.for_group("G2").plan_year == 2025
+
+
+def test_plan_year_missing_is_a_clear_error() -> None:
+    with pytest.raises(PolicyValueError, match="--year"):
+        _ = PolicySet().plan_year
+
+
+@given(st.integers(min_value=0, max_value=100_000), st.integers(min_value=0, max_value=100))
+def test_ceil_share_is_exact(count: int, percent: int) -> None:
+    result = ceil_share(count, Decimal(percent) / 100)
+    assert result * 100 >= count * percent
+    assert (result - 1) * 100 < count * percent
+
+
+def test_ceil_share_known_values() -> None:
+    assert ceil_share(30, Decimal("0.1")) == 3
+    assert ceil_share(31, Decimal("0.1")) == 4
+    assert ceil_share(20, Decimal("0.05")) == 1
+    assert ceil_share(0, Decimal("0.1")) == 0
