@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from models import District, Group, OngoingRotation, Policy, PolicySet, School, Teacher
+from models.policy import parse_param
 
 DistrictFactory = Callable[..., District]
 
@@ -42,7 +43,10 @@ def build_district(
     ]
     if teachers is None:
         teachers = [teacher(f"T{i}", "S1") for i in range(1, 6)]
-    values = {"plan_year": 2025, **(policy or {})}
+    values = {"plan_year": 2025}
+    values.update(
+        {k: parse_param(k, v) if isinstance(v, str) else v for k, v in (policy or {}).items()}
+    )
     return District(
         name="测试区",
         groups=tables.pop(

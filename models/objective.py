@@ -1,0 +1,141 @@
+"""The soft goals (SPEC §4) as named terms, evaluated on a plan without a solver.
+
+The CP-SAT model takes its coefficients from the same functions, so the objective a solve
+reports can be recomputed from the plan alone, term by term.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from models.district import District
+from models.entities import School, Teacher
+from models.plan import Plan
+from models.policy import Policy
+from models.requirements import base_count, ceil_share
+
+
+@dataclass(frozen=True)
+class Term:
+    """A soft goal: its key, Chinese name, weight parameter and sign (+1 reward, −1 penalty)."""
+
+    key: str
+    name: str
+    weight: str
+    sign: int
+
+
+TERMS: tuple[Term, ...] = (
+    Term("rotation", "交流人数", "weight_rotation", -1),
+    Term("seniority", "资历优先", "weight_seniority", -1),
+    Term("backbone_to_weak", "骨干到薄弱校", "weight_backbone_to_weak", +1),
+    Term("volunteer", "自愿交流", "weight_volunteer", +1),
+    Term("recommended", "学校推荐", "weight_recommended", +1),
+    Term("preference", "意向学校", "weight_preference", +1),
+    Term("demand", "满足学校需求", "weight_demand", +1),
+    Term("commute", "通勤距离", "weight_commute", -1),
+    Term("outflow_spread", "流出均衡", "weight_outflow_spread", -1),
+)
+TERM_BY_KEY = {t.key: t for t in TERMS}
+
+
+def seniority_ranks(district: District) -> dict[str, int]:
+    """For each eligible teacher, how many eligible colleagues of the same school and subject have
+    strictly more years at the school: choosing a teacher passes over that many seniors at most."""
+    pools: dict[tuple[str, str], list[Teacher]] = defaultdict(list)
+    for t in district.eligible_teachers():
+        pools[t.school_id, t.subject].append(t)
+    ranks: dict[str, int] = {}
+    for pool in pools.values():
+        years = sorted((t.years_at_school for t in pool), reverse=True)
+        for t in pool:
+            ranks[t.teacher_id] = _count_greater(years, t.years_at_school)
+    return ranks
+
+
+def _count_greater(descending: list[int], value: int) -> int:
+    low, high = 0, len(descending)
+    while low < high:
+        mid = (low + high) // 2
+        if descending[mid] > value:
+            low = mid + 1
+        else:
+            high = mid
+    return low
+
+
+def distance_km(a: School, b: School) -> int:
+    """Great-circle distance between two schools, whole km; 0 when either has no coordinates."""
+    if a.lon is None or a.lat is None or b.lon is None or b.lat is None:
+        return 0
+    lat1, lat2 = math.radians(a.lat), math.radians(b.lat)
+    dlat = lat2 - lat1
+    dlon = math.radians(b.lon - a.lon)
+    h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
+    return round(2 * 6371.0 * math.asin(math.sqrt(min(1.0, h))))
+
+
+def arc_terms(teacher: Teacher, home: School, host: School, rank: int) -> dict[str, int]:
+    """Unweighted amount of each per-move term when `teacher` moves from `home` to `host`."""
+    return {
+        "rotation": 1,
+        "seniority": rank,
+        "backbone_to_weak": int(teacher.is_backbone and host.weak),
+        "volunteer": int(teacher.volunteer),
+        "recommended": int(teacher.school_recommended),
+        "preference": int(host.school_id in teacher.preferred_schools),
+        "commute": distance_km(home, host),
+    }
+
+
+def arc_score(policy: Policy, amounts: dict[str, int]) -> int:
+    """Signed, weighted value of one move's per-move terms."""
+    return sum(
+        TERM_BY_KEY[k].sign * getattr(policy, TERM_BY_KEY[k].weight) * v for k, v in amounts.items()
+    )
+
+
+def fair_outflow(district: District) -> dict[str, int]:
+    """Each school's own share of its group's minimum: ceil(ratio × the school's ratio base).
+
+    Sending more than this from one school while others send less is what outflow_spread
+    discourages."""
+    result: dict[str, int] = {}
+    for s in district.schools:
+        policy = district.policy.for_group(s.group_id)
+        result[s.school_id] = ceil_share(
+            base_count(district, district.teachers_of_school(s.school_id)),
+            policy.min_rotation_ratio,
+        )
+    return result
+
+
+def evaluate(district: District, plan: Plan) -> dict[str, int]:
+    """Each term's signed, weighted contribution to the objective of a plan (higher is better)."""
+    ranks = seniority_ranks(district)
+    totals: Counter[str] = Counter({t.key: 0 for t in TERMS})
+    inflow_subject: Counter[tuple[str, str]] = Counter()
+    out: Counter[str] = Counter()
+    for r in plan.rotations:
+        teacher = district.teacher(r.teacher_id)
+        home, host = district.school(r.from_school_id), district.school(r.to_school_id)
+        policy = district.policy.for_group(home.group_id)
+        for key, amount in arc_terms(teacher, home, host, ranks.get(teacher.teacher_id, 0)).items():
+            term = TERM_BY_KEY[key]
+            totals[key] += term.sign * getattr(policy, term.weight) * amount
+        inflow_subject[host.school_id, teacher.subject] += 1
+        out[home.school_id] += 1
+    for row in district.demand:
+        policy = district.policy.for_group(district.school(row.school_id).group_id)
+        totals["demand"] += policy.weight_demand * min(
+            row.count, inflow_subject[row.school_id, row.subject]
+        )
+    fair = fair_outflow(district)
+    for s in district.schools:
+        policy = district.policy.for_group(s.group_id)
+        totals["outflow_spread"] -= policy.weight_outflow_spread * max(
+            0, out[s.school_id] - fair[s.school_id]
+        )
+    return dict(totals)

@@ -1,0 +1,246 @@
+"""The one public `solve()`: split the district into independent components, solve each with
+CP-SAT (in parallel processes when there are cores to spare), merge, and never raise.
+
+Groups are independent unless a 托管 pair links them, so each connected component of groups is
+its own small model. Each model is solved by a single deterministic CP-SAT worker with a rich
+LP relaxation (the relaxation of this problem is nearly tight), which keeps runs reproducible.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from models.district import District
+from models.objective import evaluate
+from models.plan import (
+    Conflict,
+    NewRotation,
+    Plan,
+    PlanStatus,
+    RotationKind,
+    SolveOptions,
+    SolveResult,
+    returns_of,
+)
+from models.rules import RULES
+from solvers.sat import SatBuilder
+
+
+@dataclass
+class ComponentOutcome:
+    """The result of solving one component."""
+
+    index: int
+    status: PlanStatus
+    rotations: list[NewRotation] = field(default_factory=list)
+    objective: int | None = None
+    best_bound: int | None = None
+    conflicts: list[Conflict] = field(default_factory=list)
+    time_limit_hit: bool = False
+    build_seconds: float = 0.0
+    solve_seconds: float = 0.0
+
+
+Progress = Callable[[int, int, ComponentOutcome], None]
+
+
+def components(district: District) -> list[list[str]]:
+    """Groups joined by 托管 pairs, as connected components, in input order."""
+    parent = {g.group_id: g.group_id for g in district.groups}
+
+    def find(g: str) -> str:
+        while parent[g] != g:
+            parent[g] = parent[parent[g]]
+            g = parent[g]
+        return g
+
+    for e in district.entrusted:
+        a = find(district.school(e.supporting_school_id).group_id)
+        b = find(district.school(e.aided_school_id).group_id)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    result: dict[str, list[str]] = {}
+    for g in district.groups:
+        result.setdefault(find(g.group_id), []).append(g.group_id)
+    return list(result.values())
+
+
+def sat_parameters(options: SolveOptions) -> cp_model.CpSolver:
+    """A solver configured for reproducible runs: one worker, fixed seed, full LP relaxation."""
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    solver.parameters.linearization_level = 2
+    solver.parameters.max_time_in_seconds = options.time_limit
+    return solver
+
+
+_STATUS: dict[cp_model.CpSolverStatus, PlanStatus] = {
+    cp_model.OPTIMAL: "optimal",
+    cp_model.FEASIBLE: "feasible",
+    cp_model.INFEASIBLE: "infeasible",
+    cp_model.MODEL_INVALID: "unknown",
+    cp_model.UNKNOWN: "unknown",
+}
+
+
+def solve_component(
+    district: District, index: int, group_ids: list[str], options: SolveOptions
+) -> ComponentOutcome:
+    """Build and solve one component's model; on infeasibility, name the colliding rules."""
+    built = SatBuilder(district, group_ids).build()
+    solver = sat_parameters(options)
+    start = time.perf_counter()
+    code = solver.solve(built.sat_model)
+    outcome = ComponentOutcome(
+        index=index,
+        status=_STATUS[code],
+        build_seconds=built.build_seconds,
+        solve_seconds=time.perf_counter() - start,
+    )
+    outcome.time_limit_hit = code in (cp_model.FEASIBLE, cp_model.UNKNOWN)
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        outcome.objective = round(solver.objective_value)
+        outcome.best_bound = round(solver.best_objective_bound)
+        year = district.plan_year
+        for i, arc in enumerate(built.arcs):
+            if solver.boolean_value(built.x[i]):
+                years = district.policy.for_group(arc.home.group_id).min_tenure_years
+                outcome.rotations.append(
+                    NewRotation(
+                        teacher_id=arc.teacher.teacher_id,
+                        from_school_id=arc.home.school_id,
+                        to_school_id=arc.host.school_id,
+                        start_year=year,
+                        end_year=year + years - 1,
+                        kind=arc.kind,
+                    )
+                )
+    elif code == cp_model.INFEASIBLE and options.explain:
+        outcome.conflicts = explain_component(district, group_ids, options)
+    return outcome
+
+
+def explain_component(
+    district: District, group_ids: list[str], options: SolveOptions
+) -> list[Conflict]:
+    """The rule instances in an infeasibility core (not yet minimised: the explain issue will)."""
+    built = SatBuilder(district, group_ids, explain=True).build()
+    built.sat_model.clear_objective()  # type: ignore[no-untyped-call]
+    built.sat_model.add_assumptions([g.literal for g in built.guards])
+    solver = sat_parameters(options)
+    if solver.solve(built.sat_model) != cp_model.INFEASIBLE:
+        return []
+    core = set(solver.sufficient_assumptions_for_infeasibility())
+    conflicts = []
+    for g in built.guards:
+        if g.literal.index in core:
+            rule = RULES[g.rule]
+            conflicts.append(
+                Conflict(
+                    rule=g.rule,
+                    scope=g.scope,
+                    message=f"{rule.name}（{g.rule}）：{g.scope} — {rule.sentence}",
+                )
+            )
+    if not conflicts:
+        names = "、".join(district.group(g).name for g in group_ids)
+        conflicts.append(
+            Conflict(rule="eligibility", scope=names, message=f"{names}：规则无法同时满足")
+        )
+    return conflicts
+
+
+_SHARED: dict[str, object] = {}
+
+
+def _solve_shared(index: int, group_ids: list[str], options: SolveOptions) -> ComponentOutcome:
+    district = _SHARED["district"]
+    assert isinstance(district, District)
+    return solve_component(district, index, group_ids, options)
+
+
+def worker_count(options: SolveOptions, jobs: int) -> int:
+    """Processes to use: as asked, else one per core, never more than there are jobs."""
+    cores = (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    )
+    wanted = options.workers or cores
+    return max(1, min(wanted, jobs))
+
+
+def solve(
+    district: District, options: SolveOptions | None = None, progress: Progress | None = None
+) -> SolveResult:
+    """Plan the district's new rotations for its plan year. Never raises for infeasible or
+    timed-out runs: the status says what happened."""
+    options = options or SolveOptions()
+    start = time.perf_counter()
+    parts = components(district)
+    outcomes: list[ComponentOutcome] = []
+    workers = worker_count(options, len(parts))
+    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        _SHARED["district"] = district
+        try:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                futures = [pool.submit(_solve_shared, i, g, options) for i, g in enumerate(parts)]
+                for future in futures:
+                    outcome = future.result()
+                    outcomes.append(outcome)
+                    if progress:
+                        progress(len(outcomes), len(parts), outcome)
+        finally:
+            _SHARED.clear()
+    else:
+        for i, group_ids in enumerate(parts):
+            outcome = solve_component(district, i, group_ids, options)
+            outcomes.append(outcome)
+            if progress:
+                progress(len(outcomes), len(parts), outcome)
+    return merge(district, outcomes, time.perf_counter() - start)
+
+
+def merge(district: District, outcomes: list[ComponentOutcome], wall: float) -> SolveResult:
+    """One result from the components' results, in component order."""
+    outcomes = sorted(outcomes, key=lambda o: o.index)
+    statuses = {o.status for o in outcomes}
+    status: PlanStatus
+    if "infeasible" in statuses:
+        status = "infeasible"
+    elif "unknown" in statuses:
+        status = "unknown"
+    elif "feasible" in statuses:
+        status = "feasible"
+    else:
+        status = "optimal"
+    rotations = tuple(r for o in outcomes for r in o.rotations)
+    plan = Plan(
+        plan_year=district.plan_year,
+        rotations=rotations if status in ("optimal", "feasible") else (),
+        returns=returns_of(district),
+    )
+    solved = status in ("optimal", "feasible")
+    return SolveResult(
+        status=status,
+        plan=plan,
+        objective=sum(o.objective or 0 for o in outcomes) if solved else None,
+        best_bound=sum(o.best_bound or 0 for o in outcomes) if solved else None,
+        terms=evaluate(district, plan) if solved else {},
+        conflicts=tuple(c for o in outcomes for c in o.conflicts),
+        components=len(outcomes),
+        time_limit_hit=any(o.time_limit_hit for o in outcomes),
+        build_seconds=sum(o.build_seconds for o in outcomes),
+        solve_seconds=sum(o.solve_seconds for o in outcomes),
+        wall_seconds=wall,
+    )
+
+
+__all__ = ["RotationKind", "components", "solve"]
