@@ -8,10 +8,11 @@ reason) are computed once, or raises `InputError` listing every problem found.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from functools import cached_property
+from typing import Any, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models.entities import (
     Demand,
@@ -26,6 +27,8 @@ from models.entities import (
 from models.policy import POLICY_SHEET, PolicySet
 from models.problems import InputError, Problem
 from models.vocab import STAGES_HOSTED, Gender, PinKind, Stage, TeachingStage
+
+T = TypeVar("T")
 
 
 class TeacherStatus(BaseModel):
@@ -63,31 +66,18 @@ class District(BaseModel):
     pins: tuple[Pin, ...] = ()
     policy: PolicySet = Field(default_factory=PolicySet)
 
-    _group: dict[str, Group] = PrivateAttr(default_factory=dict)
-    _school: dict[str, School] = PrivateAttr(default_factory=dict)
-    _teacher: dict[str, Teacher] = PrivateAttr(default_factory=dict)
-    _status: dict[str, TeacherStatus] = PrivateAttr(default_factory=dict)
-    _by_school: dict[str, list[Teacher]] = PrivateAttr(default_factory=dict)
-    _by_group: dict[str, list[School]] = PrivateAttr(default_factory=dict)
-    _warnings: list[Problem] = PrivateAttr(default_factory=list)
-
     @model_validator(mode="after")
     def _check_and_derive(self) -> District:
         problems = find_problems(self)
         if any(p.severity == "error" for p in problems):
             raise InputError(problems)
-        self._group = {g.group_id: g for g in self.groups}
-        self._school = {s.school_id: s for s in self.schools}
-        self._teacher = {t.teacher_id: t for t in self.teachers}
-        self._status = _derive_status(self)
-        self._by_school = {s.school_id: [] for s in self.schools}
-        for t in self.teachers:
-            self._by_school[t.school_id].append(t)
-        self._by_group = {g.group_id: [] for g in self.groups}
-        for s in self.schools:
-            self._by_group[s.group_id].append(s)
-        self._warnings = problems
+        self.__dict__["index"] = DistrictIndex(self, problems)
         return self
+
+    @cached_property
+    def index(self) -> DistrictIndex:
+        """Look-up tables and derived facts, built once (a plain object: fast in hot loops)."""
+        return DistrictIndex(self, find_problems(self))
 
     def replace(self, **changes: Any) -> District:
         """A new, re-checked district with some tables or the policy replaced."""
@@ -104,39 +94,65 @@ class District(BaseModel):
     @property
     def warnings(self) -> list[Problem]:
         """Things a clerk should look at that do not stop planning."""
-        return list(self._warnings)
+        return list(self.index.warnings)
 
     def group(self, group_id: str) -> Group:
         """The group with this id."""
-        return self._group[group_id]
+        return self.index.group[group_id]
 
     def school(self, school_id: str) -> School:
         """The school with this id."""
-        return self._school[school_id]
+        return self.index.school[school_id]
 
     def teacher(self, teacher_id: str) -> Teacher:
         """The teacher with this id."""
-        return self._teacher[teacher_id]
+        return self.index.teacher[teacher_id]
 
     def status(self, teacher_id: str) -> TeacherStatus:
         """Derived facts (eligibility and its reason) for one teacher."""
-        return self._status[teacher_id]
+        return self.index.status[teacher_id]
 
     def schools_of(self, group_id: str) -> list[School]:
         """Schools of one group, in input order."""
-        return list(self._by_group[group_id])
+        return list(self.index.by_group[group_id])
 
     def teachers_of_school(self, school_id: str) -> list[Teacher]:
         """Teachers whose home school this is, in input order."""
-        return list(self._by_school[school_id])
+        return list(self.index.by_school[school_id])
 
     def eligible_teachers(self) -> list[Teacher]:
         """Teachers who may be chosen this year (before the host's stage is known)."""
-        return [t for t in self.teachers if self._status[t.teacher_id].eligible]
+        return list(self.index.eligible)
 
     def hosts_stage(self, school_id: str, stage: TeachingStage) -> bool:
         """Whether a school can take a teacher of this teaching stage."""
-        return stage in STAGES_HOSTED[self._school[school_id].stage]
+        return stage in STAGES_HOSTED[self.index.school[school_id].stage]
+
+    def memo(self, key: str, compute: Callable[[District], T]) -> T:
+        """A derived value computed once per district (ranks, fair shares…)."""
+        cache = self.index.memo
+        if key not in cache:
+            cache[key] = compute(self)
+        return cast(T, cache[key])
+
+
+class DistrictIndex:
+    """Plain look-up tables of a checked district: dictionary access without pydantic overhead."""
+
+    def __init__(self, d: District, warnings: list[Problem]) -> None:
+        self.warnings = warnings
+        self.group = {g.group_id: g for g in d.groups}
+        self.school = {s.school_id: s for s in d.schools}
+        self.teacher = {t.teacher_id: t for t in d.teachers}
+        self.status = _derive_status(d)
+        self.by_school: dict[str, list[Teacher]] = {s.school_id: [] for s in d.schools}
+        for t in d.teachers:
+            self.by_school[t.school_id].append(t)
+        self.by_group: dict[str, list[School]] = {g.group_id: [] for g in d.groups}
+        for s in d.schools:
+            self.by_group[s.group_id].append(s)
+        self.eligible = [t for t in d.teachers if self.status[t.teacher_id].eligible]
+        self.memo: dict[str, object] = {}
 
 
 def _locate(item: Row, column: str | None, message: str, severity: str = "error") -> Problem:

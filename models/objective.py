@@ -44,6 +44,10 @@ TERM_BY_KEY = {t.key: t for t in TERMS}
 def seniority_ranks(district: District) -> dict[str, int]:
     """For each eligible teacher, how many eligible colleagues of the same school and subject have
     strictly more years at the school: choosing a teacher passes over that many seniors at most."""
+    return district.memo("seniority_ranks", _seniority_ranks)
+
+
+def _seniority_ranks(district: District) -> dict[str, int]:
     pools: dict[tuple[str, str], list[Teacher]] = defaultdict(list)
     for t in district.eligible_teachers():
         pools[t.school_id, t.subject].append(t)
@@ -102,6 +106,10 @@ def fair_outflow(district: District) -> dict[str, int]:
 
     Sending more than this from one school while others send less is what outflow_spread
     discourages."""
+    return district.memo("fair_outflow", _fair_outflow)
+
+
+def _fair_outflow(district: District) -> dict[str, int]:
     result: dict[str, int] = {}
     for s in district.schools:
         policy = district.policy.for_group(s.group_id)

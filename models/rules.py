@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -251,10 +251,13 @@ def check_flow_direction(f: PlanFacts) -> list[RuleCheck]:
     return checks
 
 
-def ratio_scopes(d: District) -> list[tuple[str, str, list[Teacher], list[str]]]:
-    """Each ratio scope: (group id, scope name, its teachers, its home school ids)."""
+def ratio_scopes(
+    d: District, group_ids: Iterable[str] | None = None
+) -> list[tuple[str, str, list[Teacher], list[str]]]:
+    """Each ratio scope of the given groups (default all): (group id, scope name, its teachers,
+    its home school ids)."""
     scopes = []
-    for g in d.groups:
+    for g in d.groups if group_ids is None else [d.group(gid) for gid in group_ids]:
         policy = d.policy.for_group(g.group_id)
         schools = d.schools_of(g.group_id)
         if policy.ratio_scope == RatioScope.SCHOOL:

@@ -106,6 +106,81 @@ def validate(
         echo(line)
 
 
+@app.command()
+@user_errors
+def plan(
+    input: Annotated[Path, typer.Argument(help="数据工作簿（.xlsx）、CSV 文件夹或 .json")],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="审批表（.xlsx），默认与输入同目录的「<输入名>-审批表.xlsx」"
+        ),
+    ] = None,
+    json_out: Annotated[
+        Path | None,
+        typer.Option("--json", help="方案 JSON，默认与输入同目录的「<输入名>-方案.json」"),
+    ] = None,
+    year: Year = None,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help="每个求解单元的时间上限（秒），仅作保险")
+    ] = 60.0,
+    workers: Annotated[
+        int, typer.Option("--workers", min=0, help="并行进程数，0 表示按 CPU 核数")
+    ] = 0,
+    force: Force = False,
+) -> None:
+    """编制下一学年的交流方案，输出审批表和方案 JSON。规则无法同时满足时退出码为 2。"""
+    from rotation.planning import run_plan
+
+    output = output or input.with_name(f"{input.stem}-审批表.xlsx")
+    json_out = json_out or input.with_name(f"{input.stem}-方案.json")
+    code = run_plan(
+        input,
+        output,
+        json_out,
+        year=year,
+        time_limit=time_limit,
+        workers=workers,
+        force=force,
+        echo=echo,
+    )
+    raise typer.Exit(code)
+
+
+@app.command()
+@user_errors
+def check(
+    input: Annotated[Path, typer.Argument(help="数据工作簿（.xlsx）、CSV 文件夹或 .json")],
+    plan_file: Annotated[Path, typer.Argument(metavar="PLAN", help="方案 JSON 或审批表（.xlsx）")],
+    year: Year = None,
+) -> None:
+    """只用文件（不调用求解器）重新核查方案是否符合全部规则：符合退出码 0，否则 2。"""
+    from models.rules import RULES, check_plan
+    from rotation.planio import read_plan
+    from rotation.reading import read_district
+
+    district = read_district(input, year=year)
+    the_plan = read_plan(plan_file)
+    if the_plan.rotations and the_plan.plan_year != district.plan_year:
+        echo(
+            f"方案的学年（{the_plan.plan_year}）与数据的编制学年（{district.plan_year}）不一致",
+            err=True,
+        )
+        raise typer.Exit(EXIT_RULES)
+    checks = check_plan(district, the_plan)
+    failed = [c for c in checks if not c.ok]
+    echo(
+        f"核查 {len(the_plan.rotations)} 名新交流教师、{len(checks)} 项规则实例：{len(failed)} 项未通过"
+    )
+    for c in failed:
+        echo(
+            f"  [未通过] {RULES[c.rule].name}（{c.rule}）{c.scope}：要求{c.required}，实际{c.actual}"
+        )
+        for detail in c.details[:10]:
+            echo(f"      {detail}")
+    raise typer.Exit(EXIT_RULES if failed else EXIT_OK)
+
+
 class Structure(StrEnum):
     """Bundled group structures for synthetic districts."""
 
@@ -145,11 +220,14 @@ def generate(
 def demo(
     out_dir: Annotated[Path, typer.Option("--out-dir", help="输出文件夹")] = Path("output"),
 ) -> None:
-    """演示：生成内置的模拟区县并校验（编制功能上线后将直接编制方案）。"""
+    """演示：生成两个内置示例区县（甘州区真实集团结构、闵行区式），编制方案并输出审批表。"""
     from rotation.demo import run_demo
 
-    for line in run_demo(out_dir):
+    lines, clean = run_demo(out_dir)
+    for line in lines:
         echo(line)
+    if not clean:
+        raise typer.Exit(EXIT_RULES)
 
 
 def main() -> None:

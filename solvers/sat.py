@@ -73,6 +73,7 @@ class SatBuilder:
         self.by_teacher: dict[str, list[int]] = defaultdict(list)
         self.by_host: dict[str, list[int]] = defaultdict(list)
         self.by_home: dict[str, list[int]] = defaultdict(list)
+        self._ratio_scopes: list[tuple[str, str, list[Teacher], list[str]]] | None = None
 
     # -- plumbing --------------------------------------------------------------------------
     def guard(self, rule: str, scope: str) -> list[cp_model.IntVar]:
@@ -146,7 +147,9 @@ class SatBuilder:
         self.by_home[arc.home.school_id].append(index)
 
     def _scopes(self) -> list[tuple[str, str, list[Teacher], list[str]]]:
-        return [s for s in ratio_scopes(self.d) if s[0] in self.groups]
+        if self._ratio_scopes is None:
+            self._ratio_scopes = ratio_scopes(self.d, self.group_ids)
+        return self._ratio_scopes
 
     def min_rotation_ratio(self) -> None:
         """Per group (or school), rotated ≥ ceil(ratio × base)."""

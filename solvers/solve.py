@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from models.district import District
-from models.objective import evaluate
+from models.objective import evaluate, fair_outflow, seniority_ranks
 from models.plan import (
     Conflict,
     NewRotation,
@@ -184,6 +184,7 @@ def solve(
     options = options or SolveOptions()
     start = time.perf_counter()
     parts = components(district)
+    seniority_ranks(district), fair_outflow(district)  # computed once, shared by every component
     outcomes: list[ComponentOutcome] = []
     workers = worker_count(options, len(parts))
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():

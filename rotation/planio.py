@@ -1,0 +1,197 @@
+"""The plan JSON (SPEC §5, `schema_version: 1`) and reading a plan back for `rotation check`.
+
+A plan comes back either from its JSON or from the approval workbook's 交流名单 sheet, which is
+what an auditor has after HR edited the list by hand in Excel.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from models import District, InputError, Problem
+from models.objective import TERMS
+from models.plan import NewRotation, Plan, Return, RotationKind, RuleCheck, SolveResult
+from models.policy import PARAMETER_KEYS, format_param
+from rotation import __version__
+
+SCHEMA_VERSION = 1
+PLAN_SHEET = "交流名单"
+ONGOING_SHEET = "在岗交流"
+KIND_NAMES = {RotationKind.ROTATION: "交流轮岗", RotationKind.ENTRUSTED: "托管常驻"}
+
+
+def policy_json(district: District) -> dict[str, Any]:
+    """Effective parameters: the district's, plus each group's overrides."""
+    district_policy = district.policy.district
+    result: dict[str, Any] = {
+        key: _jsonable(getattr(district_policy, key)) for key in PARAMETER_KEYS
+    }
+    overrides = {
+        gid: {key: _jsonable(value) for key, value in values.items()}
+        for gid, values in district.policy.group_overrides.items()
+    }
+    if overrides:
+        result["group_overrides"] = overrides
+    return result
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [str(v) for v in value]
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return format_param("", value) if not isinstance(value, float) else value
+
+
+def plan_json(
+    district: District,
+    result: SolveResult,
+    compliance: list[RuleCheck],
+    *,
+    input_sha256: str,
+    timings: dict[str, float],
+) -> dict[str, Any]:
+    """The machine contract: everything at the top level, ids exactly as in the input."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "software_version": __version__,
+        "district": district.name,
+        "plan_year": district.plan_year,
+        "status": result.status,
+        "objective": result.objective,
+        "best_bound": result.best_bound,
+        "objective_terms": {t.key: result.terms.get(t.key, 0) for t in TERMS}
+        if result.terms
+        else {},
+        "input_sha256": input_sha256,
+        "policy": policy_json(district),
+        "rotations": [r.model_dump(mode="json") for r in result.plan.rotations],
+        "returns": [r.model_dump(mode="json") for r in result.plan.returns],
+        "compliance": [c.model_dump(mode="json", exclude={"details"}) for c in compliance],
+        "conflicts": [c.model_dump(mode="json") for c in result.conflicts],
+        "timings": {k: round(v, 3) for k, v in timings.items()},
+    }
+
+
+def write_json_text(data: dict[str, Any]) -> str:
+    """Stable, readable JSON: Chinese kept as is."""
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def read_plan(path: Path) -> Plan:
+    """A plan from its JSON or from an approval workbook; InputError when it cannot be read."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError([Problem(sheet="", message=f"找不到方案文件：{path}")])
+    if path.suffix.lower() == ".json":
+        return _plan_from_json(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _plan_from_workbook(path)
+    raise InputError([Problem(sheet="", message=f"方案文件应为 .json 或审批表 .xlsx：{path.name}")])
+
+
+def _plan_from_json(path: Path) -> Plan:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError([Problem(sheet=path.name, message=f"不是有效的 JSON：{exc}")]) from None
+    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+        raise InputError(
+            [Problem(sheet=path.name, message="不是本工具输出的方案 JSON（schema_version 应为 1）")]
+        )
+    try:
+        return Plan(
+            plan_year=data["plan_year"],
+            rotations=tuple(NewRotation(**r) for r in data.get("rotations", [])),
+            returns=tuple(Return(**r) for r in data.get("returns", [])),
+        )
+    except (KeyError, TypeError, ValidationError) as exc:
+        raise InputError(
+            [Problem(sheet=path.name, message=f"方案 JSON 内容不完整：{exc}")]
+        ) from None
+
+
+def _plan_from_workbook(path: Path) -> Plan:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for damaged files
+        raise InputError([Problem(sheet=path.name, message=f"无法打开审批表：{exc}")]) from None
+    if PLAN_SHEET not in book.sheet_names:
+        raise InputError([Problem(sheet=PLAN_SHEET, message=f"审批表中没有「{PLAN_SHEET}」工作表")])
+    rows = book.get_sheet_by_name(PLAN_SHEET).to_python(skip_empty_area=False)
+    problems: list[Problem] = []
+    rotations: list[NewRotation] = []
+    header, body = _header_and_body(rows)
+    needed = ["教师编号", "流出学校编号", "流入学校编号", "开始学年", "结束学年"]
+    missing = [h for h in needed if h not in header]
+    if missing:
+        raise InputError(
+            [Problem(sheet=PLAN_SHEET, row=1, column=h, message="缺少此列") for h in missing]
+        )
+    kinds = {v: k for k, v in KIND_NAMES.items()}
+    for offset, cells in enumerate(body, start=2):
+        values = {h: _text(cells[i]) if i < len(cells) else "" for h, i in header.items()}
+        if not any(values.get(h) for h in needed):
+            continue
+        try:
+            rotations.append(
+                NewRotation(
+                    teacher_id=values["教师编号"],
+                    from_school_id=values["流出学校编号"],
+                    to_school_id=values["流入学校编号"],
+                    start_year=int(values["开始学年"]),
+                    end_year=int(values["结束学年"]),
+                    kind=kinds.get(values.get("交流类型", ""), RotationKind.ROTATION),
+                )
+            )
+        except ValueError:
+            problems.append(
+                Problem(sheet=PLAN_SHEET, row=offset, message="开始学年、结束学年应为整数")
+            )
+    if problems:
+        raise InputError(problems)
+    returns = _returns_from_workbook(book)
+    year = rotations[0].start_year if rotations else (returns[0].year if returns else 0)
+    return Plan(plan_year=year, rotations=tuple(rotations), returns=tuple(returns))
+
+
+def _returns_from_workbook(book: Any) -> list[Return]:
+    if ONGOING_SHEET not in book.sheet_names:
+        return []
+    header, body = _header_and_body(
+        book.get_sheet_by_name(ONGOING_SHEET).to_python(skip_empty_area=False)
+    )
+    if not {"教师编号", "流出学校编号", "流入学校编号", "状态", "返回学年"} <= set(header):
+        return []
+    result = []
+    for cells in body:
+        values = {h: _text(cells[i]) if i < len(cells) else "" for h, i in header.items()}
+        if values["状态"] == "本学年返回" and values["返回学年"]:
+            result.append(
+                Return(
+                    teacher_id=values["教师编号"],
+                    from_school_id=values["流入学校编号"],
+                    to_school_id=values["流出学校编号"],
+                    year=int(values["返回学年"]),
+                )
+            )
+    return result
+
+
+def _header_and_body(rows: list[list[Any]]) -> tuple[dict[str, int], list[list[Any]]]:
+    if not rows:
+        return {}, []
+    header = {_text(h): i for i, h in enumerate(rows[0]) if _text(h)}
+    return header, rows[1:]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value).strip()

@@ -1,0 +1,134 @@
+"""`rotation plan`: read → solve → check → write, each phase timed for the plan JSON."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from models import District
+from models.plan import SolveOptions, SolveResult
+from models.rules import RULES, check_plan
+from rotation.planio import plan_json, write_json_text
+from rotation.reading import input_sha256, read_district
+from rotation.report import approval_tables, write_approval_workbook
+from rotation.writing import OutputExists, atomic_write
+from solvers.solve import ComponentOutcome, solve
+
+EXIT_OK = 0
+EXIT_RULES = 2
+
+
+def plan_district(
+    district: District,
+    output: Path,
+    json_out: Path | None,
+    *,
+    options: SolveOptions,
+    sha256: str,
+    scenario: str = "基础方案",
+    force: bool = False,
+    read_seconds: float = 0.0,
+    echo: Callable[..., None] | None = None,
+) -> SolveResult:
+    """Solve a checked district and write the approval workbook (and the JSON, when asked)."""
+    say = echo or (lambda *_a, **_k: None)
+
+    def progress(done: int, total: int, outcome: ComponentOutcome) -> None:
+        say(
+            f"  求解进度 {done}/{total}：{outcome.status}，目标值 {outcome.objective}，上界 {outcome.best_bound}",
+            err=True,
+        )
+
+    result = solve(
+        district, options, progress=progress if total_parts_worth_reporting(district) else None
+    )
+    start = time.perf_counter()
+    checks = check_plan(district, result.plan)
+    timings = {
+        "read": read_seconds,
+        "build": result.build_seconds,
+        "solve": result.solve_seconds,
+        "write": 0.0,
+    }
+    tables = approval_tables(
+        district, result, checks, input_sha256=sha256, scenario=scenario, timings=timings
+    )
+    write_approval_workbook(output, tables, force=force)
+    timings["write"] = time.perf_counter() - start
+    if json_out is not None:
+        text = write_json_text(
+            plan_json(district, result, checks, input_sha256=sha256, timings=timings)
+        )
+
+        def write_json(temp: Path) -> None:
+            temp.write_text(text, encoding="utf-8")
+
+        atomic_write(json_out, write_json, force=force)
+    return result
+
+
+def total_parts_worth_reporting(district: District) -> bool:
+    """Progress lines only when there is more than a handful of groups."""
+    return len(district.groups) > 3
+
+
+def run_plan(
+    input: Path,
+    output: Path,
+    json_out: Path | None,
+    *,
+    year: int | None,
+    time_limit: float,
+    workers: int,
+    force: bool,
+    echo: Callable[..., None],
+) -> int:
+    """The whole `plan` command; returns the exit code."""
+    for path in (output, json_out):
+        if path is not None and path.exists() and not force:
+            raise OutputExists(path)
+    start = time.perf_counter()
+    district = read_district(input, year=year)
+    read_seconds = time.perf_counter() - start
+    echo(
+        f"已读取 {district.name}：{len(district.groups)} 个集团，{len(district.teachers)} 名教师，"
+        f"符合交流条件 {len(district.eligible_teachers())} 名；正在编制 {district.plan_year} 学年方案…"
+    )
+    options = SolveOptions(time_limit=time_limit, workers=workers)
+    result = plan_district(
+        district,
+        output,
+        json_out,
+        options=options,
+        sha256=input_sha256(input),
+        force=force,
+        read_seconds=read_seconds,
+        echo=echo,
+    )
+    return report_result(result, output, json_out, echo)
+
+
+def report_result(
+    result: SolveResult, output: Path, json_out: Path | None, echo: Callable[..., None]
+) -> int:
+    """A short Chinese summary of the outcome; the exit code."""
+    written = f"审批表：{output}" + (f"；方案 JSON：{json_out}" if json_out else "")
+    if result.status in ("optimal", "feasible"):
+        proven = "已证明最优" if result.status == "optimal" else "未证明最优（已达时间上限）"
+        echo(
+            f"方案已生成（{proven}）：新交流 {len(result.plan.rotations)} 人，期满返回 {len(result.plan.returns)} 人，"
+            f"目标值 {result.objective}。{written}"
+        )
+        return EXIT_OK
+    if result.status == "infeasible":
+        echo("规则无法同时满足，未能生成方案。冲突的规则：", err=True)
+        for conflict in result.conflicts:
+            echo(f"  - {conflict.message}", err=True)
+        rules = "、".join(
+            dict.fromkeys(RULES[c.rule].name for c in result.conflicts if c.rule in RULES)
+        )
+        echo(f"涉及规则：{rules}。说明已写入{written}", err=True)
+    else:
+        echo(f"在时间上限内未求得方案，请加大 --time-limit 后重试。{written}", err=True)
+    return EXIT_RULES

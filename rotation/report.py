@@ -1,0 +1,431 @@
+"""The approval workbook (审批表, SPEC §5): what the bureau signs, posts and files.
+
+Every sheet is a plain styled table (frozen header, fitted widths, landscape, fit to page
+width, header repeated on each printed page), written by the streaming writer so that a city's
+plan is written in seconds. Text is always stored as text, never as a formula.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from models import District, Teacher
+from models.objective import TERMS, distance_km
+from models.plan import NewRotation, RuleCheck, SolveResult
+from models.policy import PARAMETER_KEYS, format_param, label_of
+from models.requirements import ceil_share, group_requirement
+from models.rules import RULES
+from rotation import __version__
+from rotation.planio import KIND_NAMES, ONGOING_SHEET, PLAN_SHEET
+from rotation.writing import atomic_write, column_widths
+from rotation.xlsxfast import Table, write_tables
+
+STATUS_NAMES = {
+    "optimal": "最优（已证明）",
+    "feasible": "可行（未证明最优）",
+    "infeasible": "规则无法同时满足",
+    "unknown": "未求得方案",
+}
+
+
+def selection_reason(d: District, r: NewRotation, demand_subjects: dict[str, set[str]]) -> str:
+    """Why this teacher: seniority, backbone, where they go and what it serves."""
+    t = d.teacher(r.teacher_id)
+    host = d.school(r.to_school_id)
+    parts = [f"本校任教{t.years_at_school}年"]
+    if t.is_backbone:
+        parts.append(t.backbone or "骨干")
+    if t.volunteer:
+        parts.append("本人自愿")
+    if t.school_recommended:
+        parts.append("学校推荐")
+    if host.school_id in t.preferred_schools:
+        parts.append("意向学校")
+    if host.weak:
+        parts.append(f"充实薄弱学校{host.name}")
+    if t.subject in demand_subjects.get(host.school_id, set()):
+        parts.append(f"满足{host.name}{t.subject}需求")
+    return "；".join(parts)
+
+
+def term_text(r: NewRotation) -> str:
+    return f"{r.start_year}-{r.end_year + 1}学年至{r.end_year}-{r.end_year + 1}学年"
+
+
+def plan_rows(d: District, result: SolveResult) -> list[list[Any]]:
+    """交流名单: one row per new rotation."""
+    demand_subjects: dict[str, set[str]] = defaultdict(set)
+    for row in d.demand:
+        demand_subjects[row.school_id].add(row.subject)
+    rows = []
+    for n, r in enumerate(result.plan.rotations, 1):
+        t = d.teacher(r.teacher_id)
+        home, host = d.school(r.from_school_id), d.school(r.to_school_id)
+        km = distance_km(home, host) if home.lon is not None and host.lon is not None else None
+        rows.append(
+            [
+                n,
+                t.teacher_id,
+                t.name,
+                t.subject,
+                t.title,
+                t.backbone or "否",
+                home.school_id,
+                home.name,
+                host.school_id,
+                host.name,
+                d.group(home.group_id).name,
+                r.start_year,
+                r.end_year,
+                KIND_NAMES[r.kind],
+                host.name,
+                km,
+                selection_reason(d, r, demand_subjects),
+            ]
+        )
+    return rows
+
+
+PLAN_HEADER = [
+    "序号",
+    "教师编号",
+    "姓名",
+    "学科",
+    "职称",
+    "骨干",
+    "流出学校编号",
+    "流出学校",
+    "流入学校编号",
+    "流入学校",
+    "集团",
+    "开始学年",
+    "结束学年",
+    "交流类型",
+    "考核单位",
+    "通勤距离(km)",
+    "入选理由",
+]
+
+
+def ongoing_rows(d: District) -> list[list[Any]]:
+    """在岗交流: rotations still running, and those ending with a return home this year."""
+    year = d.plan_year
+    rows = []
+    for o in d.ongoing:
+        if o.start_year > year:
+            continue
+        t = d.teacher(o.teacher_id)
+        returning = o.end_year < year
+        rows.append(
+            [
+                t.teacher_id,
+                t.name,
+                t.subject,
+                o.from_school_id,
+                d.school(o.from_school_id).name,
+                o.to_school_id,
+                d.school(o.to_school_id).name,
+                o.start_year,
+                o.end_year,
+                o.kind.value,
+                "本学年返回" if returning else "在岗",
+                year if returning else None,
+            ]
+        )
+    return rows
+
+
+ONGOING_HEADER = [
+    "教师编号",
+    "姓名",
+    "学科",
+    "流出学校编号",
+    "流出学校",
+    "流入学校编号",
+    "流入学校",
+    "开始学年",
+    "结束学年",
+    "类型",
+    "状态",
+    "返回学年",
+]
+
+
+def school_rows(d: District, result: SolveResult) -> list[list[Any]]:
+    """学校汇总: per school and subject, staff and this year's movements."""
+    staff: Counter[tuple[str, str]] = Counter((t.school_id, t.subject) for t in d.teachers)
+    out: Counter[tuple[str, str]] = Counter()
+    inflow: Counter[tuple[str, str]] = Counter()
+    back: Counter[tuple[str, str]] = Counter()
+    leaving: Counter[tuple[str, str]] = Counter()
+    for r in result.plan.rotations:
+        subject = d.teacher(r.teacher_id).subject
+        out[r.from_school_id, subject] += 1
+        inflow[r.to_school_id, subject] += 1
+    for ret in result.plan.returns:
+        subject = d.teacher(ret.teacher_id).subject
+        back[ret.to_school_id, subject] += 1
+        leaving[ret.from_school_id, subject] += 1
+    rows = []
+    for s in d.schools:
+        subjects = sorted(
+            {subj for (sid, subj) in staff if sid == s.school_id}
+            | {subj for (sid, subj) in inflow if sid == s.school_id}
+        )
+        for subject in subjects:
+            key = (s.school_id, subject)
+            net = inflow[key] + back[key] - out[key] - leaving[key]
+            rows.append(
+                [
+                    d.group(s.group_id).name,
+                    s.school_id,
+                    s.name,
+                    "是" if s.weak else "否",
+                    subject,
+                    staff[key],
+                    out[key],
+                    inflow[key],
+                    back[key],
+                    leaving[key],
+                    net,
+                ]
+            )
+    return rows
+
+
+SCHOOL_HEADER = [
+    "集团",
+    "学校编号",
+    "学校",
+    "薄弱学校",
+    "学科",
+    "专任教师",
+    "流出",
+    "流入",
+    "期满返回本校",
+    "期满离开",
+    "净变化",
+]
+
+
+def compliance_rows(checks: Sequence[RuleCheck]) -> list[list[Any]]:
+    """规则核查: every rule instance with required vs actual."""
+    return [
+        [
+            c.rule,
+            RULES[c.rule].name,
+            c.scope,
+            c.required,
+            c.actual,
+            "通过" if c.ok else "未通过",
+            "；".join(c.details[:20]) + ("…" if len(c.details) > 20 else ""),
+        ]
+        for c in checks
+    ]
+
+
+COMPLIANCE_HEADER = ["规则编号", "规则", "范围", "要求", "实际", "结果", "说明"]
+
+
+def not_chosen_rows(d: District, result: SolveResult) -> list[list[Any]]:
+    """未入选名单: eligible teachers not chosen, with the reason in plain words."""
+    chosen = {r.teacher_id for r in result.plan.rotations}
+    by_pool: dict[tuple[str, str], list[Teacher]] = defaultdict(list)
+    for r in result.plan.rotations:
+        t = d.teacher(r.teacher_id)
+        by_pool[t.school_id, t.subject].append(t)
+    pinned = {p.teacher_id: p for p in d.pins}
+    rows = []
+    for t in d.eligible_teachers():
+        if t.teacher_id in chosen:
+            continue
+        home = d.school(t.school_id)
+        pin = pinned.get(t.teacher_id)
+        juniors = [
+            c
+            for c in by_pool.get((t.school_id, t.subject), [])
+            if c.years_at_school < t.years_at_school
+        ]
+        if pin is not None and pin.kind.value == "不得交流":
+            reason = f"人事锁定不得交流：{pin.reason or '未注明原因'}"
+        elif result.status not in ("optimal", "feasible"):
+            reason = "方案未生成（规则无法同时满足）"
+        elif juniors:
+            names = "、".join(c.name for c in juniors[:3])
+            reason = (
+                f"同校同学科已选{names}（年限较短，但满足骨干占比、薄弱学校或学科平衡等规则所需）"
+            )
+        else:
+            reason = "本集团交流人数和各项规则已满足，按资历和各项目标综合比较未入选"
+        rows.append(
+            [
+                t.teacher_id,
+                t.name,
+                home.name,
+                d.group(home.group_id).name,
+                t.subject,
+                t.years_at_school,
+                t.backbone or "否",
+                "是" if t.volunteer else "否",
+                reason,
+            ]
+        )
+    return rows
+
+
+NOT_CHOSEN_HEADER = [
+    "教师编号",
+    "姓名",
+    "学校",
+    "集团",
+    "学科",
+    "本校任教年限",
+    "骨干",
+    "自愿交流",
+    "未入选原因",
+]
+
+
+def summary_rows(
+    d: District, result: SolveResult, *, input_sha256: str, scenario: str, timings: dict[str, float]
+) -> list[list[Any]]:
+    """汇总: run facts, objective terms, KPIs per group and the effective parameters."""
+    rows: list[list[Any]] = [
+        ["区县", d.name, ""],
+        ["编制学年", f"{d.plan_year}-{d.plan_year + 1}学年", ""],
+        ["方案", scenario, ""],
+        ["求解状态", STATUS_NAMES[result.status], "已达时间上限" if result.time_limit_hit else ""],
+        ["目标值", result.objective, "越大越好"],
+        ["目标上界", result.best_bound, "目标值等于上界即已证明最优"],
+        [
+            "运行时间(秒)",
+            round(sum(timings.values()), 2),
+            "；".join(f"{k} {v:.2f}" for k, v in timings.items()),
+        ],
+        ["输入文件SHA-256", input_sha256, ""],
+        ["软件版本", __version__, ""],
+        ["新交流人数", len(result.plan.rotations), ""],
+        ["期满返回人数", len(result.plan.returns), ""],
+        ["", "", ""],
+        ["目标分项", "得分", "权重"],
+    ]
+    for term in TERMS:
+        rows.append(
+            [term.name, result.terms.get(term.key, 0), getattr(d.policy.district, term.weight)]
+        )
+    rows += [["", "", ""], ["集团指标", "", ""]]
+    rows.append(["集团", "符合条件/交流/比例", "骨干占比/薄弱学校流入"])
+    rotated: Counter[str] = Counter()
+    backbone: Counter[str] = Counter()
+    weak_in: Counter[str] = Counter()
+    for r in result.plan.rotations:
+        gid = d.status(r.teacher_id).group_id
+        rotated[gid] += 1
+        backbone[gid] += int(d.teacher(r.teacher_id).is_backbone)
+        weak_in[gid] += int(d.school(r.to_school_id).weak)
+    for g in d.groups:
+        req = group_requirement(d, g.group_id)
+        n = rotated[g.group_id]
+        ratio = f"{n / req.ratio_base:.1%}" if req.ratio_base else "—"
+        share = f"{backbone[g.group_id] / n:.1%}" if n else "—"
+        rows.append(
+            [
+                g.name,
+                f"符合条件{req.eligible}人，交流{n}人（至少{req.min_rotations}人），比例{ratio}",
+                f"骨干{backbone[g.group_id]}人（占{share}，至少{ceil_share(n, d.policy.for_group(g.group_id).backbone_share)}人），流入薄弱学校{weak_in[g.group_id]}人",
+            ]
+        )
+    rows += [["", "", ""], ["生效参数", "值", "参数名"]]
+    for key in PARAMETER_KEYS:
+        rows.append([label_of(key), format_param(key, getattr(d.policy.district, key)), key])
+    for gid, overrides in d.policy.group_overrides.items():
+        for key, value in overrides.items():
+            rows.append([f"{label_of(key)}（{d.group(gid).name}）", format_param(key, value), key])
+    return rows
+
+
+def conflict_rows(result: SolveResult) -> list[list[Any]]:
+    """不可行说明: which rules collide, where."""
+    return [
+        [n, c.rule, RULES[c.rule].name if c.rule in RULES else c.rule, c.scope, c.message]
+        for n, c in enumerate(result.conflicts, 1)
+    ]
+
+
+APPROVAL_ROWS = [
+    ["经办人（签字）", "", "日期", ""],
+    ["审核人（签字）", "", "日期", ""],
+    ["审批人（签字）", "", "日期", ""],
+    ["单位（盖章）", "", "日期", ""],
+]
+
+
+def public_rows(d: District, result: SolveResult) -> list[list[Any]]:
+    """公示名单: only what may be posted — no ids, ages or personal reasons."""
+    return [
+        [
+            n,
+            d.teacher(r.teacher_id).name,
+            d.teacher(r.teacher_id).subject,
+            d.school(r.from_school_id).name,
+            d.school(r.to_school_id).name,
+            term_text(r),
+        ]
+        for n, r in enumerate(result.plan.rotations, 1)
+    ]
+
+
+PUBLIC_HEADER = ["序号", "姓名", "学科", "流出学校", "流入学校", "交流期限"]
+
+
+def approval_tables(
+    d: District,
+    result: SolveResult,
+    checks: Sequence[RuleCheck],
+    *,
+    input_sha256: str,
+    scenario: str,
+    timings: dict[str, float],
+) -> list[Table]:
+    """Every sheet of the approval workbook, in the order SPEC §5 lists them."""
+    sheets: list[tuple[str, list[str], list[list[Any]]]] = [
+        (
+            "汇总",
+            ["项目", "内容", "说明"],
+            summary_rows(d, result, input_sha256=input_sha256, scenario=scenario, timings=timings),
+        ),
+        (PLAN_SHEET, PLAN_HEADER, plan_rows(d, result)),
+        (ONGOING_SHEET, ONGOING_HEADER, ongoing_rows(d)),
+        ("学校汇总", SCHOOL_HEADER, school_rows(d, result)),
+        ("规则核查", COMPLIANCE_HEADER, compliance_rows(checks)),
+        ("未入选名单", NOT_CHOSEN_HEADER, not_chosen_rows(d, result)),
+    ]
+    if result.status == "infeasible":
+        sheets.append(
+            ("不可行说明", ["序号", "规则编号", "规则", "范围", "说明"], conflict_rows(result))
+        )
+    sheets.append(
+        (
+            "审批",
+            [
+                "审批事项",
+                f"{d.name}{d.plan_year}学年教师交流轮岗名单（共{len(result.plan.rotations)}人）",
+                "",
+                "",
+            ],
+            APPROVAL_ROWS,
+        )
+    )
+    sheets.append(("公示名单", PUBLIC_HEADER, public_rows(d, result)))
+    return [
+        Table(name, header, rows, widths=column_widths(header, rows))
+        for name, header, rows in sheets
+    ]
+
+
+def write_approval_workbook(path: Path, tables: list[Table], *, force: bool) -> None:
+    """Atomically write the approval workbook."""
+    atomic_write(path, lambda temp: write_tables(temp, tables), force=force)
