@@ -17,6 +17,7 @@ from models.fields import (
     IdList,
     Int,
     OptFloat,
+    OptId,
     OptInt,
     OptText,
     RequiredYesNo,
@@ -179,7 +180,7 @@ class Pin(Row):
     kind: Annotated[PinKind, enum_parser(PinKind)] = column(
         "类型", "必须交流至、不得交流 或 不得交流至"
     )
-    school_id: OptText = column("学校编号", "必须交流至/不得交流至 的学校编号", None)
+    school_id: OptId = column("学校编号", "必须交流至/不得交流至 的学校编号", None)
     reason: OptText = column("原因", "作出该决定的原因，会写入审批表", None)
 
 

@@ -32,8 +32,14 @@ def is_blank(value: Any) -> bool:
     return isinstance(value, str) and not normalise_text(value)
 
 
+def to_id(value: Any) -> str:
+    """An id: a number typed into the cell keeps its digits (1001.0 → "1001"); full-width
+    letters and digits are folded (ＧＺ０１ → GZ01) so that references match."""
+    return normalise_text(to_text(value))
+
+
 def to_text(value: Any) -> str:
-    """Required text; a number typed into a text column keeps its digits (6.0 → "6")."""
+    """Required text, kept as typed apart from surrounding spaces (names keep their （）)."""
     if is_blank(value):
         raise _fail("必填，不能为空")
     if isinstance(value, bool):
@@ -42,12 +48,17 @@ def to_text(value: Any) -> str:
         return str(int(value))
     if isinstance(value, datetime | date):
         raise _fail("应为文字，不应是日期")
-    return normalise_text(str(value))
+    return str(value).strip()
 
 
 def to_optional_text(value: Any) -> str | None:
     """Optional text; blank becomes None."""
     return None if is_blank(value) else to_text(value)
+
+
+def to_optional_id(value: Any) -> str | None:
+    """Optional id; blank becomes None."""
+    return None if is_blank(value) else to_id(value)
 
 
 def to_int(value: Any) -> int:
@@ -130,7 +141,7 @@ def to_id_list(value: Any) -> tuple[str, ...]:
     if is_blank(value):
         return ()
     if isinstance(value, list | tuple):
-        return tuple(to_text(v) for v in value if not is_blank(v))
+        return tuple(to_id(v) for v in value if not is_blank(v))
     if isinstance(value, float) and value.is_integer():
         return (str(int(value)),)
     text = normalise_text(str(value))
@@ -155,9 +166,10 @@ def enum_parser(enum: type[StrEnum], required: bool = True) -> Any:
     return BeforeValidator(parse)
 
 
-Id = Annotated[str, BeforeValidator(to_text)]
+Id = Annotated[str, BeforeValidator(to_id)]
 Text = Annotated[str, BeforeValidator(to_text)]
 OptText = Annotated[str | None, BeforeValidator(to_optional_text)]
+OptId = Annotated[str | None, BeforeValidator(to_optional_id)]
 Int = Annotated[int, BeforeValidator(to_int)]
 OptInt = Annotated[int | None, BeforeValidator(to_optional_int)]
 OptFloat = Annotated[float | None, BeforeValidator(to_optional_float)]

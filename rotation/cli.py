@@ -230,6 +230,38 @@ def demo(
         raise typer.Exit(EXIT_RULES)
 
 
+@app.command()
+@user_errors
+def bench(
+    sizes: Annotated[str, typer.Option("--sizes", help="教师人数，逗号分隔")] = "10000,50000",
+    seed: Annotated[int, typer.Option("--seed", help="随机种子")] = 1,
+    structure: Annotated[
+        Structure, typer.Option("--structure", help="集团结构")
+    ] = Structure.MINHANG,
+    workers: Annotated[
+        int, typer.Option("--workers", min=0, help="并行进程数，0 表示按 CPU 核数")
+    ] = 0,
+) -> None:
+    """性能测试：在模拟区县上计时（读取、建模、求解、写审批表），并与手工式贪心方案比较。"""
+    from models.plan import SolveOptions
+    from rotation.bench import TABLE_HEADER, machine_line, run_bench
+
+    try:
+        numbers = [int(s) for s in sizes.replace("，", ",").split(",") if s.strip()]
+    except ValueError:
+        echo(f"--sizes 应为逗号分隔的整数：{sizes}", err=True)
+        raise typer.Exit(EXIT_INPUT) from None
+    echo(machine_line())
+    echo(TABLE_HEADER)
+    run_bench(
+        numbers,
+        seed=seed,
+        structure=structure.value,
+        options=SolveOptions(workers=workers),
+        echo=echo,
+    )
+
+
 def main() -> None:
     """Console entry point."""
     sys.exit(app())

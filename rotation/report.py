@@ -52,7 +52,8 @@ def selection_reason(d: District, r: NewRotation, demand_subjects: dict[str, set
 
 
 def term_text(r: NewRotation) -> str:
-    return f"{r.start_year}-{r.end_year + 1}学年至{r.end_year}-{r.end_year + 1}学年"
+    """交流期限 as posted: 2025-2026学年至2027-2028学年."""
+    return f"{r.start_year}-{r.start_year + 1}学年至{r.end_year}-{r.end_year + 1}学年"
 
 
 def plan_rows(d: District, result: SolveResult) -> list[list[Any]]:

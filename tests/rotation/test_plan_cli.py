@@ -187,3 +187,9 @@ def test_demo_plans_both_samples_cleanly(tmp_path: Path) -> None:
             run("check", tmp_path / f"{stem}数据.xlsx", tmp_path / f"{stem}-方案.json").exit_code
             == 0
         )
+
+
+def test_public_notice_shows_the_term_in_school_years(planned: tuple[Path, Path, Path]) -> None:
+    _source, out, _js = planned
+    rows = list(openpyxl.load_workbook(out)["公示名单"].iter_rows(min_row=2, values_only=True))
+    assert rows and all(row[5] == "2025-2026学年至2027-2028学年" for row in rows)
