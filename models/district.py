@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar, cast
 
@@ -31,10 +32,9 @@ from models.vocab import STAGES_HOSTED, Gender, PinKind, Stage, TeachingStage
 T = TypeVar("T")
 
 
-class TeacherStatus(BaseModel):
-    """What the district derives about one teacher for the plan year."""
-
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True, slots=True)
+class TeacherStatus:
+    """What the district derives about one teacher for the plan year (plain: 100k are built)."""
 
     teacher_id: str
     group_id: str

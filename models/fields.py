@@ -27,6 +27,8 @@ def is_blank(value: Any) -> bool:
     """Empty cell: None, NaN, or only spaces."""
     if value is None:
         return True
+    if type(value) is str:
+        return not value.strip()  # str.strip also removes the full-width space
     if isinstance(value, float) and math.isnan(value):
         return True
     return isinstance(value, str) and not normalise_text(value)

@@ -101,6 +101,27 @@ def arc_score(policy: Policy, amounts: dict[str, int]) -> int:
     )
 
 
+def teacher_score(policy: Policy, teacher: Teacher, rank: int) -> int:
+    """The part of a move's score that depends on the teacher alone (the solver's fast path)."""
+    return (
+        -policy.weight_rotation
+        - policy.weight_seniority * rank
+        + policy.weight_volunteer * teacher.volunteer
+        + policy.weight_recommended * teacher.school_recommended
+    )
+
+
+def host_score(policy: Policy, teacher: Teacher, host: School, km: int) -> int:
+    """The part of a move's score that depends on where the teacher goes.
+
+    teacher_score + host_score == arc_score(arc_terms(...)); a test holds them together."""
+    return (
+        policy.weight_backbone_to_weak * (teacher.is_backbone and host.weak)
+        + policy.weight_preference * (host.school_id in teacher.preferred_schools)
+        - policy.weight_commute * km
+    )
+
+
 def fair_outflow(district: District) -> dict[str, int]:
     """Each school's own share of its group's minimum: ceil(ratio × the school's ratio base).
 

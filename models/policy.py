@@ -228,6 +228,8 @@ _FULLWIDTH = str.maketrans({"，": ",", "、": ",", "；": ",", ";": ",", "％":
 
 def normalise_text(text: str) -> str:
     """Fold full-width digits and letters (NFKC) and trim spaces."""
+    if text.isascii():
+        return text.strip()
     return unicodedata.normalize("NFKC", text).strip()
 
 

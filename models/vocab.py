@@ -7,7 +7,8 @@ on input so that HR systems can export either.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TypeVar
+from functools import cache
+from typing import TypeVar, cast
 
 
 class Stage(StrEnum):
@@ -147,11 +148,24 @@ E = TypeVar("E", bound=StrEnum)
 def parse_enum(enum: type[E], text: str) -> E | None:
     """The enum member a user's spelling means, or None when it means none."""
     key = text.strip()
+    table = _spellings(enum)
+    member = table.get(key)
+    if member is None:
+        member = table.get(key.lower())
+    return cast(E | None, member)
+
+
+@cache
+def _spellings(enum: type[StrEnum]) -> dict[str, StrEnum]:
+    """Every accepted spelling of an enum's members: value, name, aliases (lower-cased too)."""
+    table: dict[str, StrEnum] = {}
+    for alias, value in ALIASES.get(enum, {}).items():
+        table[alias] = enum(value)
+        table[alias.lower()] = enum(value)
     for member in enum:
-        if key == member.value or key.lower() == member.name.lower():
-            return member
-    alias = ALIASES.get(enum, {}).get(key.lower()) or ALIASES.get(enum, {}).get(key)
-    return enum(alias) if alias is not None else None
+        table[member.name.lower()] = member
+        table[member.value] = member
+    return table
 
 
 def enum_choices(enum: type[StrEnum]) -> str:

@@ -7,6 +7,8 @@ No traceback ever reaches the user: every known failure is turned into a Chinese
 from __future__ import annotations
 
 import sys
+import tempfile
+import traceback
 from collections.abc import Callable
 from enum import StrEnum
 from functools import wraps
@@ -64,8 +66,22 @@ def user_errors(func: F) -> F:
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
             echo(f"找不到文件或目录：{exc.filename or exc}", err=True)
             raise typer.Exit(EXIT_INPUT) from None
+        except BrokenPipeError:  # output piped into `head` and cut short: nothing to report
+            sys.stderr.close()
+            raise typer.Exit(EXIT_OK) from None
         except PermissionError as exc:
             echo(f"没有权限读写：{exc.filename or exc}（文件是否正在 Excel 中打开？）", err=True)
+            raise typer.Exit(EXIT_INPUT) from None
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except KeyboardInterrupt:
+            echo("已中断，未写入未完成的文件。", err=True)
+            raise typer.Exit(EXIT_INPUT) from None
+        except Exception as exc:  # a bug: say so plainly, keep the details for the developers
+            log = Path(tempfile.gettempdir()) / "rotation-error.log"
+            log.write_text(traceback.format_exc(), encoding="utf-8")
+            echo(f"程序内部错误（{type(exc).__name__}）：{exc}", err=True)
+            echo(f"输入文件未被修改。请把数据文件和错误记录 {log} 发给技术支持。", err=True)
             raise typer.Exit(EXIT_INPUT) from None
 
     return wrapper  # type: ignore[return-value]

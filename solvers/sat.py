@@ -18,11 +18,29 @@ from ortools.sat.python import cp_model
 
 from models.district import District
 from models.entities import School, Teacher
-from models.objective import TERMS, arc_score, arc_terms, fair_outflow, seniority_ranks
+from models.objective import (
+    distance_km,
+    fair_outflow,
+    host_score,
+    seniority_ranks,
+    teacher_score,
+)
 from models.plan import RotationKind
 from models.requirements import base_count, ceil_share, is_weak_junior
 from models.rules import max_outflow, move_type, ongoing_junior_present, ratio_scopes
 from models.vocab import OngoingKind, PinKind, TeachingStage
+
+
+def returns_by_school(d: District) -> dict[str, list[tuple[str, int]]]:
+    """This year's returns as (subject, +1) at the home school and (subject, −1) at the host."""
+    year = d.plan_year
+    result: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for o in d.ongoing:
+        if o.end_year < year:
+            subject = d.teacher(o.teacher_id).subject
+            result[o.from_school_id].append((subject, +1))
+            result[o.to_school_id].append((subject, -1))
+    return dict(result)
 
 
 @dataclass(frozen=True)
@@ -141,7 +159,7 @@ class SatBuilder:
     def _add_arc(self, arc: Arc) -> None:
         index = len(self.arcs)
         self.arcs.append(arc)
-        self.x.append(self.m.new_bool_var(f"x[{arc.teacher.teacher_id}>{arc.host.school_id}]"))
+        self.x.append(self.m.new_bool_var(""))  # names cost time at city scale; arcs[i] says it
         self.by_teacher[arc.teacher.teacher_id].append(index)
         self.by_host[arc.host.school_id].append(index)
         self.by_home[arc.home.school_id].append(index)
@@ -239,30 +257,30 @@ class SatBuilder:
 
     def subject_balance(self) -> None:
         """Per school and subject: |in + returns home − out − returns leaving| ≤ tolerance."""
-        year = self.year
+        returns = self.d.memo("returns_by_school", returns_by_school)
         fixed: dict[tuple[str, str], int] = defaultdict(int)
-        for o in self.d.ongoing:
-            if o.end_year < year and o.from_school_id in self.school_ids:
-                subject = self.d.teacher(o.teacher_id).subject
-                fixed[o.from_school_id, subject] += 1
-                fixed[o.to_school_id, subject] -= 1
+        for school_id in self.school_ids:
+            for subject, change in returns.get(school_id, ()):
+                fixed[school_id, subject] += change
         inflow: dict[tuple[str, str], list[int]] = defaultdict(list)
         outflow: dict[tuple[str, str], list[int]] = defaultdict(list)
         for i, arc in enumerate(self.arcs):
             inflow[arc.host.school_id, arc.teacher.subject].append(i)
             outflow[arc.home.school_id, arc.teacher.subject].append(i)
+        tolerance = {
+            g: self.d.policy.for_group(g).subject_balance_tolerance for g in self.group_ids
+        }
         for key in sorted(set(inflow) | set(outflow) | set(fixed)):
             school_id, subject = key
             school = self.d.school(school_id)
-            tol = self.d.policy.for_group(school.group_id).subject_balance_tolerance
+            tol = tolerance[school.group_id]
             net = (
                 self.total(inflow.get(key, []))
                 - self.total(outflow.get(key, []))
                 + fixed.get(key, 0)
             )
             guard = self.guard("subject_balance", f"{self.scope_name(school)}/{subject}")
-            self.m.add(net <= tol).only_enforce_if(guard)
-            self.m.add(net >= -tol).only_enforce_if(guard)
+            self.m.add_linear_constraint(net, -tol, tol).only_enforce_if(guard)
 
     def entrusted_residents(self) -> None:
         """Each 托管 pair: residents (new + ongoing) ≥ min, of whom 干部 ≥ min managers."""
@@ -326,13 +344,21 @@ class SatBuilder:
         """Maximise the weighted soft terms (models.objective): per-move terms, demand met,
         outflow beyond each school's fair share."""
         ranks = seniority_ranks(self.d)
+        policies = {g: self.d.policy.for_group(g) for g in self.group_ids}
+        km: dict[tuple[str, str], int] = {}
+        by_teacher: dict[str, int] = {}
         coefficients = []
         for arc in self.arcs:
-            policy = self.d.policy.for_group(arc.home.group_id)
-            amounts = arc_terms(
-                arc.teacher, arc.home, arc.host, ranks.get(arc.teacher.teacher_id, 0)
+            policy = policies[arc.home.group_id]
+            tid = arc.teacher.teacher_id
+            if tid not in by_teacher:
+                by_teacher[tid] = teacher_score(policy, arc.teacher, ranks.get(tid, 0))
+            pair = (arc.home.school_id, arc.host.school_id)
+            if pair not in km:
+                km[pair] = distance_km(arc.home, arc.host)
+            coefficients.append(
+                by_teacher[tid] + host_score(policy, arc.teacher, arc.host, km[pair])
             )
-            coefficients.append(arc_score(policy, amounts))
         parts: list[cp_model.LinearExprT] = [cp_model.LinearExpr.weighted_sum(self.x, coefficients)]
         for row in self.d.demand:
             if row.school_id not in self.school_ids:
@@ -360,6 +386,3 @@ class SatBuilder:
             self.m.add(over >= self.total(outs) - fair[s.school_id])
             parts.append(-weight * over)
         self.m.maximize(cp_model.LinearExpr.sum(parts))
-
-
-TERM_KEYS = tuple(t.key for t in TERMS)

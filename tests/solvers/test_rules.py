@@ -344,3 +344,55 @@ def test_max_outflow_share_caps_a_school() -> None:
     assert "max_outflow_share" in failing(
         d_tight, [(f"L{i}", "S2") for i in (1, 2, 3)] + [(f"W{i}", "S1") for i in (1, 2, 3)]
     )
+
+
+# -- within_group and lead_outflow_ratio ---------------------------------------------------------
+
+
+def two_groups(**kw: Any) -> District:
+    schools = [
+        School(school_id="S1", name="城关小学", group_id="G1", stage="小学", weak=False),
+        School(school_id="S3", name="城关二小", group_id="G1", stage="小学", weak=False),
+        School(school_id="X1", name="外集团小学", group_id="G2", stage="小学", weak=False),
+        School(school_id="X2", name="外集团二小", group_id="G2", stage="小学", weak=False),
+    ]
+    groups = [
+        Group(group_id="G1", name="城关集团", lead_school_id="S1"),
+        Group(group_id="G2", name="外集团", lead_school_id="X1"),
+    ]
+    teachers = pool("S1", 10, "L") + pool("S3", 10, "N") + pool("X1", 10, "X") + pool("X2", 10, "Y")
+    return build_district(
+        schools=schools, groups=groups, teachers=teachers, policy={"backbone_share": 0}, **kw
+    )
+
+
+def test_moves_stay_inside_the_group() -> None:
+    d = two_groups()
+    result = solved(d)
+    assert result.status == "optimal"
+    for r in result.plan.rotations:
+        assert d.school(r.to_school_id).group_id == d.school(r.from_school_id).group_id
+    assert "within_group" in failing(d, [("L1", "X1")])
+    forced = two_groups(pins=[Pin(teacher_id="L1", kind="必须交流至", school_id="X1")])
+    assert "pins" in conflict_rules(solved(forced))
+
+
+def test_lead_outflow_ratio_has_a_known_optimum() -> None:
+    """Lead S1 must send ≥ ceil(20% of 20) = 4; balance sends 4 back: the 4 most senior each way."""
+    teachers = [teacher(f"L{i}", "S1", years_at_school=30 - i) for i in range(20)]
+    teachers += [
+        teacher(f"N{i}", "S3", years_at_school=20 - i, teaching_stage="小学") for i in range(10)
+    ]
+    d = build_district(teachers=teachers, policy={"backbone_share": 0, "lead_outflow_ratio": "20%"})
+    result = solved(d)
+    assert result.status == "optimal"
+    assert moves(result) == {(f"L{i}", "S3") for i in range(4)} | {
+        (f"N{i}", "S1") for i in range(4)
+    }
+    without = solved(build_district(teachers=teachers, policy={"backbone_share": 0}))
+    assert len(moves(without)) == 4  # ceil(30 × 10%) = 3, and an exchange is even
+    assert "lead_outflow_ratio" in failing(d, [("L0", "S3"), ("N0", "S1")])
+    too_much = build_district(
+        teachers=teachers, policy={"backbone_share": 0, "lead_outflow_ratio": "100%"}
+    )
+    assert "lead_outflow_ratio" in conflict_rules(solved(too_much))
