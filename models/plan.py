@@ -62,6 +62,18 @@ class Conflict(BaseModel):
     rule: str
     scope: str
     message: str
+    group: str = ""
+
+
+class Shortfall(BaseModel):
+    """How far a relaxed plan (--relax) falls short of one rule instance."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str
+    scope: str
+    missing: int
+    message: str
 
 
 PlanStatus = Literal["optimal", "feasible", "infeasible", "unknown"]
@@ -104,6 +116,7 @@ class SolveOptions(BaseModel):
     explain: bool = Field(
         True, description="on infeasibility, name the rule instances that collide"
     )
+    relax: bool = Field(False, description="turn hard rules into penalised shortfalls (--relax)")
 
 
 class SolveResult(BaseModel):
@@ -117,6 +130,7 @@ class SolveResult(BaseModel):
     best_bound: int | None = None
     terms: dict[str, int] = Field(default_factory=dict)
     conflicts: tuple[Conflict, ...] = ()
+    shortfalls: tuple[Shortfall, ...] = ()
     components: int = 0
     time_limit_hit: bool = False
     build_seconds: float = 0.0

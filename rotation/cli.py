@@ -143,6 +143,9 @@ def plan(
     workers: Annotated[
         int, typer.Option("--workers", min=0, help="并行进程数，0 表示按 CPU 核数")
     ] = 0,
+    relax: Annotated[
+        bool, typer.Option("--relax", help="规则无法同时满足时，仍编制最接近的方案，并标明每处缺口")
+    ] = False,
     force: Force = False,
 ) -> None:
     """编制下一学年的交流方案，输出审批表和方案 JSON。规则无法同时满足时退出码为 2。"""
@@ -159,6 +162,7 @@ def plan(
         workers=workers,
         force=force,
         echo=echo,
+        relax=relax,
     )
     raise typer.Exit(code)
 
@@ -195,6 +199,21 @@ def check(
         for detail in c.details[:10]:
             echo(f"      {detail}")
     raise typer.Exit(EXIT_RULES if failed else EXIT_OK)
+
+
+@app.command()
+@user_errors
+def explain(
+    input: Annotated[Path, typer.Argument(help="数据工作簿（.xlsx）、CSV 文件夹或 .json")],
+    year: Year = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=0, help="并行进程数，0 表示按 CPU 核数")
+    ] = 0,
+) -> None:
+    """说明规则能否同时满足：不能时列出相互冲突的最少规则（含具体人数）；能时说明资历优先的例外。"""
+    from rotation.explaining import run_explain
+
+    raise typer.Exit(run_explain(input, year=year, workers=workers, echo=echo))
 
 
 class Structure(StrEnum):

@@ -73,6 +73,7 @@ def plan_json(
         "returns": [r.model_dump(mode="json") for r in result.plan.returns],
         "compliance": [c.model_dump(mode="json", exclude={"details"}) for c in compliance],
         "conflicts": [c.model_dump(mode="json") for c in result.conflicts],
+        "shortfalls": [s.model_dump(mode="json") for s in result.shortfalls],
         "timings": {k: round(v, 3) for k, v in timings.items()},
     }
 

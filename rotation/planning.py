@@ -83,6 +83,7 @@ def run_plan(
     workers: int,
     force: bool,
     echo: Callable[..., None],
+    relax: bool = False,
 ) -> int:
     """The whole `plan` command; returns the exit code."""
     for path in (output, json_out):
@@ -95,7 +96,7 @@ def run_plan(
         f"已读取 {district.name}：{len(district.groups)} 个集团，{len(district.teachers)} 名教师，"
         f"符合交流条件 {len(district.eligible_teachers())} 名；正在编制 {district.plan_year} 学年方案…"
     )
-    options = SolveOptions(time_limit=time_limit, workers=workers)
+    options = SolveOptions(time_limit=time_limit, workers=workers, relax=relax)
     result = plan_district(
         district,
         output,
@@ -114,6 +115,19 @@ def report_result(
 ) -> int:
     """A short Chinese summary of the outcome; the exit code."""
     written = f"审批表：{output}" + (f"；方案 JSON：{json_out}" if json_out else "")
+    if result.shortfalls:
+        echo(
+            f"规则无法同时满足，已按 --relax 编制最接近的方案：新交流 {len(result.plan.rotations)} 人。"
+            "以下规则未能满足（已在规则核查中标为未通过）：",
+            err=True,
+        )
+        for s in result.shortfalls:
+            echo(
+                f"  - {RULES[s.rule].name}（{s.rule}）{s.scope}：缺{s.missing}。{s.message}",
+                err=True,
+            )
+        echo(written, err=True)
+        return EXIT_RULES
     if result.status in ("optimal", "feasible"):
         proven = "已证明最优" if result.status == "optimal" else "未证明最优（已达时间上限）"
         echo(
@@ -122,13 +136,17 @@ def report_result(
         )
         return EXIT_OK
     if result.status == "infeasible":
-        echo("规则无法同时满足，未能生成方案。冲突的规则：", err=True)
+        echo(
+            "规则无法同时满足，未能生成方案。以下规则相互冲突（去掉其中任何一条，其余即可同时满足）：",
+            err=True,
+        )
         for conflict in result.conflicts:
             echo(f"  - {conflict.message}", err=True)
         rules = "、".join(
             dict.fromkeys(RULES[c.rule].name for c in result.conflicts if c.rule in RULES)
         )
         echo(f"涉及规则：{rules}。说明已写入{written}", err=True)
+        echo("如需一份最接近的方案带去会上讨论，可加 --relax 重新编制。", err=True)
     else:
         echo(f"在时间上限内未求得方案，请加大 --time-limit 后重试。{written}", err=True)
     return EXIT_RULES

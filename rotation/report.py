@@ -7,12 +7,13 @@ plan is written in seconds. Text is always stored as text, never as a formula.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from models import District, Teacher
+from models import District
+from models.explain import PassedOver, not_chosen_reasons, selection_reasons, seniority_pairs
 from models.objective import TERMS, distance_km
 from models.plan import NewRotation, RuleCheck, SolveResult
 from models.policy import PARAMETER_KEYS, format_param, label_of
@@ -31,26 +32,6 @@ STATUS_NAMES = {
 }
 
 
-def selection_reason(d: District, r: NewRotation, demand_subjects: dict[str, set[str]]) -> str:
-    """Why this teacher: seniority, backbone, where they go and what it serves."""
-    t = d.teacher(r.teacher_id)
-    host = d.school(r.to_school_id)
-    parts = [f"本校任教{t.years_at_school}年"]
-    if t.is_backbone:
-        parts.append(t.backbone or "骨干")
-    if t.volunteer:
-        parts.append("本人自愿")
-    if t.school_recommended:
-        parts.append("学校推荐")
-    if host.school_id in t.preferred_schools:
-        parts.append("意向学校")
-    if host.weak:
-        parts.append(f"充实薄弱学校{host.name}")
-    if t.subject in demand_subjects.get(host.school_id, set()):
-        parts.append(f"满足{host.name}{t.subject}需求")
-    return "；".join(parts)
-
-
 def term_text(r: NewRotation) -> str:
     """交流期限 as posted: 2025-2026学年至2027-2028学年."""
     return f"{r.start_year}-{r.start_year + 1}学年至{r.end_year}-{r.end_year + 1}学年"
@@ -58,9 +39,7 @@ def term_text(r: NewRotation) -> str:
 
 def plan_rows(d: District, result: SolveResult) -> list[list[Any]]:
     """交流名单: one row per new rotation."""
-    demand_subjects: dict[str, set[str]] = defaultdict(set)
-    for row in d.demand:
-        demand_subjects[row.school_id].add(row.subject)
+    reasons = selection_reasons(d, result.plan)
     rows = []
     for n, r in enumerate(result.plan.rotations, 1):
         t = d.teacher(r.teacher_id)
@@ -84,7 +63,7 @@ def plan_rows(d: District, result: SolveResult) -> list[list[Any]]:
                 KIND_NAMES[r.kind],
                 host.name,
                 km,
-                selection_reason(d, r, demand_subjects),
+                reasons[r.teacher_id],
             ]
         )
     return rows
@@ -231,36 +210,20 @@ def compliance_rows(checks: Sequence[RuleCheck]) -> list[list[Any]]:
 COMPLIANCE_HEADER = ["规则编号", "规则", "范围", "要求", "实际", "结果", "说明"]
 
 
-def not_chosen_rows(d: District, result: SolveResult) -> list[list[Any]]:
+def not_chosen_rows(d: District, result: SolveResult, pairs: list[PassedOver]) -> list[list[Any]]:
     """未入选名单: eligible teachers not chosen, with the reason in plain words."""
-    chosen = {r.teacher_id for r in result.plan.rotations}
-    by_pool: dict[tuple[str, str], list[Teacher]] = defaultdict(list)
-    for r in result.plan.rotations:
-        t = d.teacher(r.teacher_id)
-        by_pool[t.school_id, t.subject].append(t)
-    pinned = {p.teacher_id: p for p in d.pins}
+    if result.status not in ("optimal", "feasible"):
+        reasons = {
+            t.teacher_id: "方案未生成（规则无法同时满足，见不可行说明）"
+            for t in d.eligible_teachers()
+        }
+    else:
+        reasons = not_chosen_reasons(d, result.plan, pairs)
     rows = []
     for t in d.eligible_teachers():
-        if t.teacher_id in chosen:
+        if t.teacher_id not in reasons:
             continue
         home = d.school(t.school_id)
-        pin = pinned.get(t.teacher_id)
-        juniors = [
-            c
-            for c in by_pool.get((t.school_id, t.subject), [])
-            if c.years_at_school < t.years_at_school
-        ]
-        if pin is not None and pin.kind.value == "不得交流":
-            reason = f"人事锁定不得交流：{pin.reason or '未注明原因'}"
-        elif result.status not in ("optimal", "feasible"):
-            reason = "方案未生成（规则无法同时满足）"
-        elif juniors:
-            names = "、".join(c.name for c in juniors[:3])
-            reason = (
-                f"同校同学科已选{names}（年限较短，但满足骨干占比、薄弱学校或学科平衡等规则所需）"
-            )
-        else:
-            reason = "本集团交流人数和各项规则已满足，按资历和各项目标综合比较未入选"
         rows.append(
             [
                 t.teacher_id,
@@ -271,10 +234,45 @@ def not_chosen_rows(d: District, result: SolveResult) -> list[list[Any]]:
                 t.years_at_school,
                 t.backbone or "否",
                 "是" if t.volunteer else "否",
-                reason,
+                reasons[t.teacher_id],
             ]
         )
     return rows
+
+
+def seniority_rows(d: District, pairs: list[PassedOver]) -> list[list[Any]]:
+    """资历说明: each less senior teacher chosen over a more senior colleague, and why."""
+    rows = []
+    for n, p in enumerate(pairs, 1):
+        chosen, senior = d.teacher(p.chosen), d.teacher(p.passed_over)
+        rule = RULES[p.rule].name if p.rule in RULES else "综合目标"
+        rows.append(
+            [
+                n,
+                d.school(chosen.school_id).name,
+                chosen.subject,
+                f"{chosen.name}（{chosen.teacher_id}）",
+                chosen.years_at_school,
+                f"{senior.name}（{senior.teacher_id}）",
+                senior.years_at_school,
+                rule,
+                p.reason,
+            ]
+        )
+    return rows
+
+
+SENIORITY_HEADER = [
+    "序号",
+    "学校",
+    "学科",
+    "入选教师",
+    "本校年限",
+    "年限更长未入选",
+    "本校年限",
+    "依据",
+    "说明",
+]
 
 
 NOT_CHOSEN_HEADER = [
@@ -348,10 +346,16 @@ def summary_rows(
     return rows
 
 
-def conflict_rows(result: SolveResult) -> list[list[Any]]:
-    """不可行说明: which rules collide, where."""
+def conflict_rows(d: District, result: SolveResult) -> list[list[Any]]:
+    """不可行说明: which rules collide, where, and by how much; or, for a relaxed plan, each
+    rule instance it falls short of."""
+    if result.shortfalls:
+        return [
+            [n, s.rule, RULES[s.rule].name, s.scope, f"缺{s.missing}", s.message]
+            for n, s in enumerate(result.shortfalls, 1)
+        ]
     return [
-        [n, c.rule, RULES[c.rule].name if c.rule in RULES else c.rule, c.scope, c.message]
+        [n, c.rule, RULES[c.rule].name if c.rule in RULES else c.rule, c.scope, "", c.message]
         for n, c in enumerate(result.conflicts, 1)
     ]
 
@@ -392,6 +396,7 @@ def approval_tables(
     timings: dict[str, float],
 ) -> list[Table]:
     """Every sheet of the approval workbook, in the order SPEC §5 lists them."""
+    pairs = seniority_pairs(d, result.plan)
     sheets: list[tuple[str, list[str], list[list[Any]]]] = [
         (
             "汇总",
@@ -402,12 +407,12 @@ def approval_tables(
         (ONGOING_SHEET, ONGOING_HEADER, ongoing_rows(d)),
         ("学校汇总", SCHOOL_HEADER, school_rows(d, result)),
         ("规则核查", COMPLIANCE_HEADER, compliance_rows(checks)),
-        ("未入选名单", NOT_CHOSEN_HEADER, not_chosen_rows(d, result)),
+        ("未入选名单", NOT_CHOSEN_HEADER, not_chosen_rows(d, result, pairs)),
+        ("资历说明", SENIORITY_HEADER, seniority_rows(d, pairs)),
     ]
-    if result.status == "infeasible":
-        sheets.append(
-            ("不可行说明", ["序号", "规则编号", "规则", "范围", "说明"], conflict_rows(result))
-        )
+    if result.status == "infeasible" or result.shortfalls:
+        header = ["序号", "规则编号", "规则", "范围", "缺口", "说明"]
+        sheets.append(("不可行说明", header, conflict_rows(d, result)))
     sheets.append(
         (
             "审批",

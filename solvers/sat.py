@@ -1,10 +1,16 @@
 """The CP-SAT model of one plan year for a set of groups (a component of the district).
 
-One decision per possible move: `x[a]` = teacher moves along arc a (home → host). Candidate arcs
-already respect eligibility, stage, within_group (or a 托管 pair) and flow_direction; every other
-hard rule of SPEC §4 is one method below, named after its rule id. When `explain` is set, each
-rule instance's constraints are enforced only under its own guard literal, so an infeasible
-model can be traced back to named rule instances through the assumptions core.
+One decision per possible move: `x[a]` = teacher moves along arc a (home → host). Every hard
+rule of SPEC §4 is one method below, named after its rule id, and every constraint belongs to a
+named rule instance (`RuleInstance`: rule × group / school / subject / pin). Three modes:
+
+* ``plan`` — candidate arcs already respect eligibility, stage, within_group (or a 托管 pair)
+  and flow_direction; the other rules are plain constraints.
+* ``explain`` — each instance is enforced only under its own guard literal, and arcs that
+  eligibility or flow_direction forbid are added too, forced to zero under their group's guard,
+  so that an infeasibility core can name those rules as well. No objective.
+* ``relax`` — each instance gets shortfall variables instead, penalised by `RELAX_PRIORITY`
+  far above the soft goals; eligibility and tenure never relax (they shape the arcs).
 """
 
 from __future__ import annotations
@@ -13,11 +19,13 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Literal
 
 from ortools.sat.python import cp_model
 
 from models.district import District
 from models.entities import School, Teacher
+from models.explain import RuleInstance
 from models.objective import (
     distance_km,
     fair_outflow,
@@ -25,7 +33,7 @@ from models.objective import (
     seniority_ranks,
     teacher_score,
 )
-from models.plan import RotationKind
+from models.plan import RotationKind, SolveOptions
 from models.requirements import base_count, ceil_share, is_weak_junior
 from models.rules import max_outflow, move_type, ongoing_junior_present, ratio_scopes
 from models.vocab import OngoingKind, PinKind, TeachingStage
@@ -43,6 +51,16 @@ def returns_by_school(d: District) -> dict[str, list[tuple[str, int]]]:
     return dict(result)
 
 
+def sat_parameters(options: SolveOptions) -> cp_model.CpSolver:
+    """A solver configured for reproducible runs: one worker, fixed seed, full LP relaxation."""
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    solver.parameters.linearization_level = 2
+    solver.parameters.max_time_in_seconds = options.time_limit
+    return solver
+
+
 @dataclass(frozen=True)
 class Arc:
     """A possible move of one teacher to one host school."""
@@ -53,13 +71,40 @@ class Arc:
     kind: RotationKind
 
 
+Mode = Literal["plan", "explain", "relax"]
+
+#: How much one missing unit of each rule costs in --relax mode, as a multiple of RELAX_UNIT.
+#: Higher relaxes last: HR's own decisions, then the exam-subject and team rules protecting
+#: weak schools, then the headline ratios; subject balance, a management convenience, first.
+RELAX_PRIORITY: dict[str, int] = {
+    "pins": 9,
+    "exam_subject_focus": 8,
+    "weak_group_inflow": 7,
+    "min_rotation_ratio": 6,
+    "backbone_share": 5,
+    "entrusted_residents": 4,
+    "lead_outflow_ratio": 3,
+    "max_outflow_share": 2,
+    "subject_balance": 1,
+}
+RELAX_UNIT = 10_000_000
+SLACK_BOUND = 1_000_000
+
+
 @dataclass(frozen=True)
 class Guard:
-    """The literal that switches one rule instance on, with the words to report it."""
+    """The literal that switches one rule instance on (explain mode)."""
 
-    rule: str
-    scope: str
+    instance: RuleInstance
     literal: cp_model.IntVar
+
+
+@dataclass(frozen=True)
+class Slack:
+    """Shortfall variables of one rule instance (relax mode)."""
+
+    instance: RuleInstance
+    variables: tuple[cp_model.IntVar, ...]
 
 
 @dataclass
@@ -70,37 +115,69 @@ class SatPlanModel:
     arcs: list[Arc]
     x: list[cp_model.IntVar]
     guards: list[Guard] = field(default_factory=list)
+    slacks: list[Slack] = field(default_factory=list)
     build_seconds: float = 0.0
 
 
 class SatBuilder:
     """Builds the CP-SAT model for the groups of one component, one rule family per method."""
 
-    def __init__(self, district: District, group_ids: list[str], *, explain: bool = False) -> None:
+    def __init__(self, district: District, group_ids: list[str], *, mode: Mode = "plan") -> None:
         self.d = district
         self.group_ids = list(group_ids)
         self.groups = set(group_ids)
-        self.explain = explain
+        self.mode = mode
         self.m = cp_model.CpModel()
         self.schools = [s for g in self.group_ids for s in district.schools_of(g)]
         self.school_ids = {s.school_id for s in self.schools}
         self.year = district.plan_year
         self.arcs: list[Arc] = []
         self.x: list[cp_model.IntVar] = []
-        self.guards: list[Guard] = []
+        self.guards: dict[str, Guard] = {}
+        self.slacks: dict[str, list[cp_model.IntVar]] = {}
+        self.instances: dict[str, RuleInstance] = {}
+        self.blocked: dict[str, list[int]] = defaultdict(list)
         self.by_teacher: dict[str, list[int]] = defaultdict(list)
         self.by_host: dict[str, list[int]] = defaultdict(list)
         self.by_home: dict[str, list[int]] = defaultdict(list)
         self._ratio_scopes: list[tuple[str, str, list[Teacher], list[str]]] | None = None
 
     # -- plumbing --------------------------------------------------------------------------
-    def guard(self, rule: str, scope: str) -> list[cp_model.IntVar]:
-        """The enforcement literal of one rule instance (none unless explaining)."""
-        if not self.explain:
-            return []
-        literal = self.m.new_bool_var(f"guard[{rule}|{scope}]")
-        self.guards.append(Guard(rule, scope, literal))
-        return [literal]
+    def require(
+        self,
+        inst: RuleInstance,
+        expr: cp_model.LinearExpr,
+        lower: int | None = None,
+        upper: int | None = None,
+        *,
+        relaxable: bool = True,
+    ) -> None:
+        """lower ≤ expr ≤ upper, as one constraint of rule instance `inst`, in this mode's way."""
+        low = -SLACK_BOUND * 100 if lower is None else lower
+        high = SLACK_BOUND * 100 if upper is None else upper
+        if self.mode == "plan":
+            self.m.add_linear_constraint(expr, low, high)
+        elif self.mode == "explain":
+            guard = self.guards.get(inst.key)
+            if guard is None:
+                guard = Guard(inst, self.m.new_bool_var(f"guard[{inst.key}]"))
+                self.guards[inst.key] = guard
+            self.m.add_linear_constraint(expr, low, high).only_enforce_if(guard.literal)
+        elif not relaxable:
+            self.m.add_linear_constraint(expr, low, high)
+        else:
+            self.instances[inst.key] = inst
+            slack = self.slacks.setdefault(inst.key, [])
+            adjusted = expr
+            if lower is not None:
+                short = self.m.new_int_var(0, SLACK_BOUND, "")
+                slack.append(short)
+                adjusted = adjusted + short
+            if upper is not None:
+                over = self.m.new_int_var(0, SLACK_BOUND, "")
+                slack.append(over)
+                adjusted = adjusted - over
+            self.m.add_linear_constraint(adjusted, low, high)
 
     def total(self, indices: list[int]) -> cp_model.LinearExpr:
         """Number of chosen arcs among `indices`."""
@@ -110,9 +187,14 @@ class SatBuilder:
         """Group/school, as reports name a scope."""
         return f"{self.d.group(school.group_id).name}/{school.name}"
 
+    def at_school(self, rule: str, school: School, subject: str | None = None) -> RuleInstance:
+        """A rule instance scoped to one school (and subject)."""
+        scope = self.scope_name(school) + (f"/{subject}" if subject else "")
+        return RuleInstance(rule, scope, school.group_id, school.school_id, subject)
+
     # -- building --------------------------------------------------------------------------
     def build(self) -> SatPlanModel:
-        """Every rule family, then the objective."""
+        """Every rule family, then the objective (none when explaining)."""
         start = time.perf_counter()
         self.eligibility()
         self.min_rotation_ratio()
@@ -124,45 +206,69 @@ class SatBuilder:
         self.entrusted_residents()
         self.max_outflow_share()
         self.pins()
-        self.objective()
-        return SatPlanModel(self.m, self.arcs, self.x, self.guards, time.perf_counter() - start)
+        if self.mode != "explain":
+            self.objective()
+        return SatPlanModel(
+            self.m,
+            self.arcs,
+            self.x,
+            list(self.guards.values()),
+            [Slack(self.instances[k], tuple(v)) for k, v in self.slacks.items()],
+            time.perf_counter() - start,
+        )
 
     def eligibility(self) -> None:
         """Only eligible teachers move, once at most, to a stage-compatible school of their group
         in an allowed direction (within_group, flow_direction), or along a 托管 pair; new
-        rotations all run min_tenure_years, so min_tenure needs no decision."""
+        rotations all run min_tenure_years, so min_tenure needs no decision. When explaining,
+        the arcs eligibility or flow_direction forbid exist too, held at zero by their guard."""
         d = self.d
+        explain = self.mode == "explain"
         aided_by: dict[str, list[str]] = defaultdict(list)
         for e in d.entrusted:
             aided_by[e.supporting_school_id].append(e.aided_school_id)
         for home in self.schools:
+            group = d.group(home.group_id)
             policy = d.policy.for_group(home.group_id)
-            hosts: list[tuple[School, RotationKind]] = []
+            hosts: list[tuple[School, RotationKind, bool]] = []
             entrusted_hosts = set(aided_by.get(home.school_id, []))
             for host in d.schools_of(home.group_id):
                 if host.school_id == home.school_id or host.school_id in entrusted_hosts:
                     continue
-                if move_type(d, home, host) in policy.flow_direction:
-                    hosts.append((host, RotationKind.ROTATION))
-            hosts += [(d.school(h), RotationKind.ENTRUSTED) for h in sorted(entrusted_hosts)]
+                allowed = move_type(d, home, host) in policy.flow_direction
+                if allowed or explain:
+                    hosts.append((host, RotationKind.ROTATION, allowed))
+            hosts += [(d.school(h), RotationKind.ENTRUSTED, True) for h in sorted(entrusted_hosts)]
             for teacher in d.teachers_of_school(home.school_id):
                 status = d.status(teacher.teacher_id)
-                if not status.eligible:
+                if not status.eligible and not explain:
                     continue
-                for host, kind in hosts:
-                    if d.hosts_stage(host.school_id, status.teaching_stage):
-                        self._add_arc(Arc(teacher, home, host, kind))
+                for host, kind, allowed in hosts:
+                    if not d.hosts_stage(host.school_id, status.teaching_stage):
+                        continue
+                    if not status.eligible and not allowed:
+                        continue
+                    index = self._add_arc(Arc(teacher, home, host, kind))
+                    if not status.eligible:
+                        self.blocked[f"eligibility|{group.name}"].append(index)
+                    elif not allowed:
+                        self.blocked[f"flow_direction|{group.name}"].append(index)
         for indices in self.by_teacher.values():
             if len(indices) > 1:
                 self.m.add_at_most_one(self.x[i] for i in indices)
+        for key, indices in sorted(self.blocked.items()):
+            rule, scope = key.split("|", 1)
+            gid = self.arcs[indices[0]].home.group_id
+            self.require(RuleInstance(rule, scope, gid), self.total(indices), 0, 0)
 
-    def _add_arc(self, arc: Arc) -> None:
+    def _add_arc(self, arc: Arc) -> int:
         index = len(self.arcs)
         self.arcs.append(arc)
         self.x.append(self.m.new_bool_var(""))  # names cost time at city scale; arcs[i] says it
         self.by_teacher[arc.teacher.teacher_id].append(index)
         self.by_host[arc.host.school_id].append(index)
         self.by_home[arc.home.school_id].append(index)
+        return index
 
     def _scopes(self) -> list[tuple[str, str, list[Teacher], list[str]]]:
         if self._ratio_scopes is None:
@@ -177,9 +283,8 @@ class SatBuilder:
             )
             if need > 0:
                 outs = [i for s in schools for i in self.by_home[s]]
-                self.m.add(self.total(outs) >= need).only_enforce_if(
-                    self.guard("min_rotation_ratio", scope)
-                )
+                inst = RuleInstance("min_rotation_ratio", scope, gid)
+                self.require(inst, self.total(outs), need)
 
     def backbone_share(self) -> None:
         """In the same scope, backbone ≥ share × rotated: q·backbone ≥ p·rotated, exactly."""
@@ -189,9 +294,8 @@ class SatBuilder:
                 continue
             outs = [i for s in schools for i in self.by_home[s]]
             backbone = [i for i in outs if self.arcs[i].teacher.is_backbone]
-            self.m.add(
-                share.denominator * self.total(backbone) >= share.numerator * self.total(outs)
-            ).only_enforce_if(self.guard("backbone_share", scope))
+            balance = share.denominator * self.total(backbone) - share.numerator * self.total(outs)
+            self.require(RuleInstance("backbone_share", scope, gid), balance, 0)
 
     def lead_outflow_ratio(self) -> None:
         """The lead school sends ≥ ceil(ratio × its eligible teachers), where set."""
@@ -205,9 +309,8 @@ class SatBuilder:
             )
             need = ceil_share(eligible, ratio)
             if need > 0:
-                self.m.add(self.total(self.by_home[lead]) >= need).only_enforce_if(
-                    self.guard("lead_outflow_ratio", self.scope_name(self.d.school(lead)))
-                )
+                inst = self.at_school("lead_outflow_ratio", self.d.school(lead))
+                self.require(inst, self.total(self.by_home[lead]), need)
 
     def weak_group_inflow(self) -> None:
         """A weak school's new inflow is 0 or ≥ k; with demand rows, ≥ k."""
@@ -216,14 +319,15 @@ class SatBuilder:
             if not s.weak:
                 continue
             k = self.d.policy.for_group(s.group_id).weak_inflow_min
-            inflow = self.total(self.by_host[s.school_id])
-            guard = self.guard("weak_group_inflow", self.scope_name(s))
+            arriving = self.by_host[s.school_id]
+            inflow = self.total(arriving)
+            inst = self.at_school("weak_group_inflow", s)
             if s.school_id in with_demand:
-                self.m.add(inflow >= k).only_enforce_if(guard)
-            elif len(self.by_host[s.school_id]) > 0:
-                receives = self.m.new_bool_var(f"receives[{s.school_id}]")
-                self.m.add(inflow >= k).only_enforce_if([receives, *guard])
-                self.m.add(inflow == 0).only_enforce_if([~receives, *guard])
+                self.require(inst, inflow, k)
+            elif arriving:
+                receives = self.m.new_bool_var("")
+                self.require(inst, inflow - k * receives, 0)
+                self.require(inst, inflow - len(arriving) * receives, None, 0, relaxable=False)
 
     def exam_subject_focus(self) -> None:
         """At weak junior highs: junior inflow teaches exam subjects; exam demand is covered."""
@@ -241,9 +345,7 @@ class SatBuilder:
             if policy.exam_inflow_only:
                 off = [i for i in junior if self.arcs[i].teacher.subject not in exam]
                 if off:
-                    self.m.add(self.total(off) == 0).only_enforce_if(
-                        self.guard("exam_subject_focus", self.scope_name(s))
-                    )
+                    self.require(self.at_school("exam_subject_focus", s), self.total(off), 0, 0)
             ongoing = ongoing_junior_present(self.d, s.school_id)
             for row in self.d.demand:
                 if row.school_id != s.school_id or row.subject not in exam:
@@ -251,9 +353,8 @@ class SatBuilder:
                 same = [i for i in junior if self.arcs[i].teacher.subject == row.subject]
                 need = row.count - ongoing[row.subject]
                 if need > 0:
-                    self.m.add(self.total(same) >= need).only_enforce_if(
-                        self.guard("exam_subject_focus", f"{self.scope_name(s)}/{row.subject}")
-                    )
+                    inst = self.at_school("exam_subject_focus", s, row.subject)
+                    self.require(inst, self.total(same), need)
 
     def subject_balance(self) -> None:
         """Per school and subject: |in + returns home − out − returns leaving| ≤ tolerance."""
@@ -279,13 +380,12 @@ class SatBuilder:
                 - self.total(outflow.get(key, []))
                 + fixed.get(key, 0)
             )
-            guard = self.guard("subject_balance", f"{self.scope_name(school)}/{subject}")
-            self.m.add_linear_constraint(net, -tol, tol).only_enforce_if(guard)
+            self.require(self.at_school("subject_balance", school, subject), net, -tol, tol)
 
     def entrusted_residents(self) -> None:
         """Each 托管 pair: residents (new + ongoing) ≥ min, of whom 干部 ≥ min managers."""
         year = self.year
-        for e in self.d.entrusted:
+        for n, e in enumerate(self.d.entrusted):
             if e.supporting_school_id not in self.school_ids:
                 continue
             arcs = [
@@ -304,10 +404,16 @@ class SatBuilder:
             ]
             managers_now = sum(1 for o in ongoing if self.d.teacher(o.teacher_id).management)
             managers = [i for i in arcs if self.arcs[i].teacher.management]
-            scope = f"{self.d.school(e.supporting_school_id).name}→{self.d.school(e.aided_school_id).name}"
-            guard = self.guard("entrusted_residents", scope)
-            self.m.add(self.total(arcs) + len(ongoing) >= e.min_residents).only_enforce_if(guard)
-            self.m.add(self.total(managers) + managers_now >= e.min_managers).only_enforce_if(guard)
+            unit, aided = self.d.school(e.supporting_school_id), self.d.school(e.aided_school_id)
+            inst = RuleInstance(
+                "entrusted_residents",
+                f"{unit.name}→{aided.name}",
+                unit.group_id,
+                aided.school_id,
+                index=n,
+            )
+            self.require(inst, self.total(arcs), e.min_residents - len(ongoing))
+            self.require(inst, self.total(managers), e.min_managers - managers_now)
 
     def max_outflow_share(self) -> None:
         """No school sends more than floor(share × its full-time teachers), where set."""
@@ -316,28 +422,31 @@ class SatBuilder:
             if share is None or not self.by_home[s.school_id]:
                 continue
             cap = max_outflow(len(self.d.teachers_of_school(s.school_id)), share)
-            self.m.add(self.total(self.by_home[s.school_id]) <= cap).only_enforce_if(
-                self.guard("max_outflow_share", self.scope_name(s))
-            )
+            inst = self.at_school("max_outflow_share", s)
+            self.require(inst, self.total(self.by_home[s.school_id]), None, cap)
 
     def pins(self) -> None:
         """HR's decisions: must go to X, must stay, must not go to X."""
-        for p in self.d.pins:
+        for n, p in enumerate(self.d.pins):
             teacher = self.d.teacher(p.teacher_id)
             if teacher.school_id not in self.school_ids:
                 continue
-            guard = self.guard("pins", f"{teacher.name}（{teacher.teacher_id}）{p.kind}")
+            home = self.d.school(teacher.school_id)
+            scope = f"{teacher.name}（{teacher.teacher_id}）{p.kind.value}" + (
+                self.d.school(p.school_id).name if p.school_id else ""
+            )
+            inst = RuleInstance("pins", scope, home.group_id, p.school_id, index=n)
             mine = self.by_teacher.get(p.teacher_id, [])
             if p.kind == PinKind.MUST_GO_TO:
                 target = [i for i in mine if self.arcs[i].host.school_id == p.school_id]
-                self.m.add(self.total(target) == 1).only_enforce_if(guard)
+                self.require(inst, self.total(target), 1, 1)
             elif p.kind == PinKind.MUST_STAY:
                 if mine:
-                    self.m.add(self.total(mine) == 0).only_enforce_if(guard)
+                    self.require(inst, self.total(mine), 0, 0)
             else:
                 target = [i for i in mine if self.arcs[i].host.school_id == p.school_id]
                 if target:
-                    self.m.add(self.total(target) == 0).only_enforce_if(guard)
+                    self.require(inst, self.total(target), 0, 0)
 
     # -- objective -------------------------------------------------------------------------
     def objective(self) -> None:
@@ -385,4 +494,7 @@ class SatBuilder:
             over = self.m.new_int_var(0, len(outs), f"over[{s.school_id}]")
             self.m.add(over >= self.total(outs) - fair[s.school_id])
             parts.append(-weight * over)
+        for key, variables in self.slacks.items():
+            penalty = RELAX_UNIT * RELAX_PRIORITY[self.instances[key].rule]
+            parts.append(-penalty * cp_model.LinearExpr.sum(variables))
         self.m.maximize(cp_model.LinearExpr.sum(parts))

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from models.district import District
+from models.explain import describe
 from models.objective import evaluate, fair_outflow, seniority_ranks
 from models.plan import (
     Conflict,
@@ -25,12 +26,13 @@ from models.plan import (
     Plan,
     PlanStatus,
     RotationKind,
+    Shortfall,
     SolveOptions,
     SolveResult,
     returns_of,
 )
-from models.rules import RULES
-from solvers.sat import SatBuilder
+from solvers.explain import explain_component
+from solvers.sat import RELAX_PRIORITY, RELAX_UNIT, SatBuilder, sat_parameters
 
 
 @dataclass
@@ -43,6 +45,7 @@ class ComponentOutcome:
     objective: int | None = None
     best_bound: int | None = None
     conflicts: list[Conflict] = field(default_factory=list)
+    shortfalls: list[Shortfall] = field(default_factory=list)
     time_limit_hit: bool = False
     build_seconds: float = 0.0
     solve_seconds: float = 0.0
@@ -72,16 +75,6 @@ def components(district: District) -> list[list[str]]:
     return list(result.values())
 
 
-def sat_parameters(options: SolveOptions) -> cp_model.CpSolver:
-    """A solver configured for reproducible runs: one worker, fixed seed, full LP relaxation."""
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = 0
-    solver.parameters.linearization_level = 2
-    solver.parameters.max_time_in_seconds = options.time_limit
-    return solver
-
-
 _STATUS: dict[cp_model.CpSolverStatus, PlanStatus] = {
     cp_model.OPTIMAL: "optimal",
     cp_model.FEASIBLE: "feasible",
@@ -95,7 +88,7 @@ def solve_component(
     district: District, index: int, group_ids: list[str], options: SolveOptions
 ) -> ComponentOutcome:
     """Build and solve one component's model; on infeasibility, name the colliding rules."""
-    built = SatBuilder(district, group_ids).build()
+    built = SatBuilder(district, group_ids, mode="relax" if options.relax else "plan").build()
     solver = sat_parameters(options)
     start = time.perf_counter()
     code = solver.solve(built.sat_model)
@@ -107,8 +100,22 @@ def solve_component(
     )
     outcome.time_limit_hit = code in (cp_model.FEASIBLE, cp_model.UNKNOWN)
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        outcome.objective = round(solver.objective_value)
-        outcome.best_bound = round(solver.best_objective_bound)
+        penalty = 0
+        for slack in built.slacks:
+            missing = sum(solver.value(v) for v in slack.variables)
+            if missing:
+                inst = slack.instance
+                penalty += RELAX_UNIT * RELAX_PRIORITY[inst.rule] * missing
+                outcome.shortfalls.append(
+                    Shortfall(
+                        rule=inst.rule,
+                        scope=inst.scope,
+                        missing=missing,
+                        message=describe(district, inst),
+                    )
+                )
+        outcome.objective = round(solver.objective_value) + penalty
+        outcome.best_bound = round(solver.best_objective_bound) + penalty
         year = district.plan_year
         for i, arc in enumerate(built.arcs):
             if solver.boolean_value(built.x[i]):
@@ -126,36 +133,6 @@ def solve_component(
     elif code == cp_model.INFEASIBLE and options.explain:
         outcome.conflicts = explain_component(district, group_ids, options)
     return outcome
-
-
-def explain_component(
-    district: District, group_ids: list[str], options: SolveOptions
-) -> list[Conflict]:
-    """The rule instances in an infeasibility core (not yet minimised: the explain issue will)."""
-    built = SatBuilder(district, group_ids, explain=True).build()
-    built.sat_model.clear_objective()  # type: ignore[no-untyped-call]
-    built.sat_model.add_assumptions([g.literal for g in built.guards])
-    solver = sat_parameters(options)
-    if solver.solve(built.sat_model) != cp_model.INFEASIBLE:
-        return []
-    core = set(solver.sufficient_assumptions_for_infeasibility())
-    conflicts = []
-    for g in built.guards:
-        if g.literal.index in core:
-            rule = RULES[g.rule]
-            conflicts.append(
-                Conflict(
-                    rule=g.rule,
-                    scope=g.scope,
-                    message=f"{rule.name}（{g.rule}）：{g.scope} — {rule.sentence}",
-                )
-            )
-    if not conflicts:
-        names = "、".join(district.group(g).name for g in group_ids)
-        conflicts.append(
-            Conflict(rule="eligibility", scope=names, message=f"{names}：规则无法同时满足")
-        )
-    return conflicts
 
 
 _SHARED: dict[str, object] = {}
@@ -236,6 +213,7 @@ def merge(district: District, outcomes: list[ComponentOutcome], wall: float) -> 
         best_bound=sum(o.best_bound or 0 for o in outcomes) if solved else None,
         terms=evaluate(district, plan) if solved else {},
         conflicts=tuple(c for o in outcomes for c in o.conflicts),
+        shortfalls=tuple(s for o in outcomes for s in o.shortfalls),
         components=len(outcomes),
         time_limit_hit=any(o.time_limit_hit for o in outcomes),
         build_seconds=sum(o.build_seconds for o in outcomes),

@@ -25,6 +25,7 @@ APPROVAL_SHEETS = [
     "学校汇总",
     "规则核查",
     "未入选名单",
+    "资历说明",
     "审批",
     "公示名单",
 ]
@@ -193,3 +194,50 @@ def test_public_notice_shows_the_term_in_school_years(planned: tuple[Path, Path,
     _source, out, _js = planned
     rows = list(openpyxl.load_workbook(out)["公示名单"].iter_rows(min_row=2, values_only=True))
     assert rows and all(row[5] == "2025-2026学年至2027-2028学年" for row in rows)
+
+
+def infeasible_source(tmp_path: Path) -> Path:
+    """Ratio 90% cannot be met while subject balance allows at most ±5 per school."""
+    district = tight_district(
+        policy={"min_rotation_ratio": "90%"}, pins=[Pin(teacher_id="L0", kind="不得交流")]
+    )
+    source = tmp_path / "数据.xlsx"
+    write_district(district, source)
+    return source
+
+
+def test_explain_names_the_colliding_rules_with_numbers(tmp_path: Path) -> None:
+    result = run("explain", infeasible_source(tmp_path))
+    assert result.exit_code == 2
+    assert "相互冲突的规则" in result.output and "【城关教育集团】" in result.output
+    assert (
+        "最低交流比例（min_rotation_ratio）：「城关教育集团」至少须交流27人（符合条件教师30人×90%，向上取整）"
+        in result.output
+    )
+    assert "学科增减平衡（subject_balance）" in result.output
+
+
+def test_explain_on_a_satisfiable_district(planned: tuple[Path, Path, Path]) -> None:
+    source, _out, _js = planned
+    result = run("explain", source)
+    assert result.exit_code == 0
+    assert "全部规则可以同时满足" in result.output
+
+
+def test_relax_writes_the_closest_plan_and_marks_each_shortfall(tmp_path: Path) -> None:
+    source = infeasible_source(tmp_path)
+    out, js = tmp_path / "审批表.xlsx", tmp_path / "方案.json"
+    result = run("plan", source, "-o", out, "--json", js, "--relax")
+    assert result.exit_code == 2
+    assert "--relax" in result.output and "缺" in result.output
+    data = json.loads(js.read_text(encoding="utf-8"))
+    assert data["rotations"] and data["shortfalls"]
+    failed = {c["rule"] for c in data["compliance"] if not c["ok"]}
+    assert failed == {s["rule"] for s in data["shortfalls"]}
+    assert "eligibility" not in failed and "min_tenure" not in failed
+    book = openpyxl.load_workbook(out)
+    rows = list(book["不可行说明"].iter_rows(min_row=2, values_only=True))
+    assert rows and all(str(r[4]).startswith("缺") for r in rows)
+    results = {r[5] for r in book["规则核查"].iter_rows(min_row=2, values_only=True)}
+    assert results == {"通过", "未通过"}
+    assert run("check", source, js).exit_code == 2

@@ -1,0 +1,96 @@
+"""Which rules collide: a minimal set of conflicting rule instances, in policy words.
+
+CP-SAT's assumptions core is sufficient but not necessarily minimal, so it is shrunk by a
+deletion filter: drop one instance at a time and keep it dropped while the rest still cannot
+all hold. What remains is minimal: switching off any one member makes the others satisfiable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ortools.sat.python import cp_model
+
+from models.district import District
+from models.explain import RuleInstance, describe
+from models.plan import Conflict, SolveOptions
+from models.rules import RULES
+from solvers.sat import Guard, SatBuilder, SatPlanModel, sat_parameters
+
+
+class ConflictFinder:
+    """The explain-mode model of one component, solved under chosen sets of rule instances."""
+
+    def __init__(self, district: District, group_ids: list[str], options: SolveOptions) -> None:
+        self.district = district
+        self.options = options
+        self.built: SatPlanModel = SatBuilder(district, group_ids, mode="explain").build()
+        self.by_key: dict[str, Guard] = {g.instance.key: g for g in self.built.guards}
+
+    @property
+    def instances(self) -> list[RuleInstance]:
+        """Every rule instance of the component."""
+        return [g.instance for g in self.built.guards]
+
+    def _solve(self, keys: Iterable[str]) -> tuple[bool, set[str]]:
+        """Whether the instances `keys` can hold together (the rest switched off); when they
+        cannot, a subset of them that already cannot."""
+        model = self.built.sat_model
+        model.clear_assumptions()
+        chosen = [self.by_key[k] for k in keys]
+        model.add_assumptions([g.literal for g in chosen])
+        solver = sat_parameters(self.options)  # the LP relaxation proves these quickly
+        status = solver.solve(model)
+        if status != cp_model.INFEASIBLE:
+            return True, set()
+        core = set(solver.sufficient_assumptions_for_infeasibility())
+        return False, {g.instance.key for g in chosen if g.literal.index in core}
+
+    def feasible(self, keys: Iterable[str]) -> bool:
+        """Whether these rule instances can all hold together."""
+        return self._solve(list(keys))[0]
+
+    def _drop_order(self, key: str) -> tuple[int, int]:
+        """Members tried for removal first; where several minimal sets exist this prefers one
+        stated in policy rules over one blaming who is eligible or the allowed directions."""
+        rule = self.by_key[key].instance.rule
+        structural = 0 if rule in ("eligibility", "flow_direction") else 1
+        return structural, list(self.by_key).index(key)
+
+    def minimal(self) -> list[RuleInstance]:
+        """A minimal conflicting set of rule instances (empty when everything can hold)."""
+        ok, core = self._solve(self.by_key)
+        if ok:
+            return []
+        current = sorted((k for k in self.by_key if k in core), key=self._drop_order)
+        i = 0
+        while i < len(current):
+            trial = current[:i] + current[i + 1 :]
+            ok, smaller = self._solve(trial)
+            if ok:
+                i += 1
+            else:
+                current = [k for k in trial if k in smaller] if smaller else trial
+        return [self.by_key[k].instance for k in current]
+
+
+def explain_component(
+    district: District, group_ids: list[str], options: SolveOptions
+) -> list[Conflict]:
+    """The minimal set of colliding rule instances of an infeasible component, as Conflicts."""
+    instances = ConflictFinder(district, group_ids, options).minimal()
+    if not instances:
+        names = "、".join(district.group(g).name for g in group_ids)
+        return [
+            Conflict(
+                rule="eligibility", scope=names, message=f"{names}：规则无法同时满足", group=names
+            )
+        ]
+    return [
+        Conflict(
+            rule=i.rule,
+            scope=i.scope,
+            message=f"{RULES[i.rule].name}（{i.rule}）：{describe(district, i)}",
+        )
+        for i in instances
+    ]

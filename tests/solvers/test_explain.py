@@ -1,0 +1,208 @@
+"""Explanations: crafted conflicts give exactly the expected rules, provably minimal; --relax
+gives a best plan anyway; every passed-over senior teacher has a reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+
+from models import Demand, District, EntrustedPair, Group, Pin, School
+from models.explain import describe, not_chosen_reasons, selection_reasons, seniority_pairs
+from models.plan import SolveOptions
+from models.rules import violations
+from solvers.explain import ConflictFinder
+from solvers.solve import solve
+
+from ..conftest import build_district, teacher  # type: ignore[import-not-found]
+from .test_solve import districts  # type: ignore[import-not-found]
+
+
+def conflict(d: District) -> tuple[set[str], list[str]]:
+    """The rule ids of the minimal conflict, after proving it minimal by solving every subset
+    that leaves one member out."""
+    finder = ConflictFinder(d, [g.group_id for g in d.groups], SolveOptions())
+    found = finder.minimal()
+    keys = [i.key for i in found]
+    assert keys, "the district should be infeasible"
+    assert not finder.feasible(keys)
+    for k in keys:
+        assert finder.feasible([x for x in keys if x != k]), (
+            f"dropping {k} should make the rest feasible"
+        )
+    return {i.rule for i in found}, [describe(d, i) for i in found]
+
+
+def lenient(**policy: Any) -> dict[str, Any]:
+    return {"backbone_share": 0, "subject_balance_tolerance": 10, **policy}
+
+
+def test_ratio_against_subject_balance() -> None:
+    teachers = [teacher(f"L{i}", "S1") for i in range(20)] + [
+        teacher(f"W{i}", "S2", subject="语文") for i in range(10)
+    ]
+    every_way = "lead_to_member,member_to_lead,member_to_member"
+    rules, _ = conflict(
+        build_district(teachers=teachers, policy={"backbone_share": 0, "flow_direction": every_way})
+    )
+    assert rules == {"min_rotation_ratio", "subject_balance"}
+
+
+def test_weak_team_against_eligibility_names_the_numbers() -> None:
+    teachers = [teacher("L1", "S1"), teacher("L2", "S1", subject="语文")]
+    teachers += [teacher(f"Y{i}", "S1", years_at_school=2) for i in range(10)]
+    teachers += [teacher(f"W{i}", "S2") for i in range(5)]
+    d = build_district(
+        teachers=teachers, demand=[Demand(school_id="S2", subject="数学")], policy=lenient()
+    )
+    rules, messages = conflict(d)
+    assert rules == {"weak_group_inflow", "eligibility"}
+    text = "；".join(messages)
+    assert (
+        "「乡镇小学」有需求，须组团流入至少3人，集团内可派往该校的符合条件小学教师仅2人（数学1、语文1）"
+        in text
+    )
+    assert "不符合条件10人（本校任教未满6年10人）" in text  # the ineligible pool, by reason
+
+
+def junior(**kw: Any) -> District:
+    schools = [
+        School(school_id="S1", name="城区初中", group_id="G1", stage="初中", weak=False),
+        School(school_id="S2", name="乡镇初中", group_id="G1", stage="初中", weak=True),
+        School(school_id="S3", name="另一初中", group_id="G1", stage="初中", weak=False),
+    ]
+    return build_district(schools=schools, **kw)
+
+
+def test_exam_subjects_against_demand_for_a_team() -> None:
+    teachers = [teacher("P1", "S1", subject="物理")] + [
+        teacher(f"A{i}", "S1", subject="美术") for i in range(10)
+    ]
+    teachers += [teacher(f"W{i}", "S2", subject="美术") for i in range(5)]
+    d = junior(teachers=teachers, demand=[Demand(school_id="S2", subject="物理")], policy=lenient())
+    rules, messages = conflict(d)
+    assert rules == {"weak_group_inflow", "exam_subject_focus"}
+    assert any(
+        "只能流入考试计分科目教师" in m and "其中考试科目1人（物理1）" in m for m in messages
+    )
+
+
+def test_entrusted_residents_against_eligibility() -> None:
+    schools = [
+        School(school_id="S1", name="支援小学", group_id="G1", stage="小学", weak=False),
+        School(school_id="S2", name="城关二小", group_id="G1", stage="小学", weak=False),
+        School(school_id="A1", name="受援小学", group_id="G2", stage="小学", weak=False),
+        School(school_id="A2", name="受援二小", group_id="G2", stage="小学", weak=False),
+    ]
+    groups = [
+        Group(group_id="G1", name="城关集团", lead_school_id="S1"),
+        Group(group_id="G2", name="远郊集团", lead_school_id="A1"),
+    ]
+    teachers = [teacher("S01", "S1", management=True), teacher("S02", "S1")]
+    teachers += [teacher(f"Y{i}", "S1", years_at_school=1) for i in range(6)]
+    pair = EntrustedPair(
+        supporting_school_id="S1", aided_school_id="A1", min_residents=3, min_managers=1
+    )
+    d = build_district(
+        schools=schools,
+        groups=groups,
+        teachers=teachers,
+        entrusted=[pair],
+        policy=lenient(min_rotation_ratio=0),
+    )
+    rules, messages = conflict(d)
+    assert rules == {"entrusted_residents", "eligibility"}
+    assert any(
+        "「受援小学」须有「支援小学」常驻至少3人、其中干部至少1人：「支援小学」可派的符合条件教师2人，其中干部1人"
+        in m
+        for m in messages
+    )
+
+
+def test_backbone_share_against_a_small_backbone_pool() -> None:
+    teachers = [teacher(f"L{i}", "S1") for i in range(20)] + [
+        teacher(f"N{i}", "S3", teaching_stage="小学") for i in range(10)
+    ]
+    rules, messages = conflict(
+        build_district(teachers=teachers, policy={"subject_balance_tolerance": 10})
+    )
+    assert rules == {"backbone_share", "min_rotation_ratio"}
+    assert any("符合条件的骨干教师仅0人" in m for m in messages)
+
+
+def test_a_pin_on_an_ineligible_teacher_names_pin_and_eligibility() -> None:
+    teachers = [teacher(f"L{i}", "S1") for i in range(20)] + [
+        teacher(f"N{i}", "S3", teaching_stage="小学") for i in range(10)
+    ]
+    teachers.append(teacher("NEW", "S1", years_at_school=1))
+    pins = [Pin(teacher_id="NEW", kind="必须交流至", school_id="S3", reason="校长提名")]
+    rules, messages = conflict(build_district(teachers=teachers, pins=pins, policy=lenient()))
+    assert rules == {"pins", "eligibility"}
+    assert any(
+        "人事锁定：教师NEW（NEW）必须交流至「九年制学校」，原因：校长提名；但该教师不符合交流条件"
+        in m
+        for m in messages
+    )
+
+
+def test_relax_gives_a_best_plan_with_shortfalls_in_priority_order() -> None:
+    """Ratio vs balance: --relax keeps the ratio (priority 6) and lets balance (1) fall short."""
+    teachers = [teacher(f"L{i}", "S1") for i in range(20)] + [
+        teacher(f"W{i}", "S2", subject="语文") for i in range(10)
+    ]
+    d = build_district(teachers=teachers, policy={"backbone_share": 0})
+    result = solve(d, SolveOptions(relax=True, workers=1))
+    assert result.status == "optimal"
+    assert len(result.plan.rotations) >= 3
+    assert {s.rule for s in result.shortfalls} == {"subject_balance"}
+    assert {c.rule for c in violations(d, result.plan)} == {"subject_balance"}
+    assert all(d.status(r.teacher_id).eligible for r in result.plan.rotations)
+    assert {s.scope for s in result.shortfalls} == {c.scope for c in violations(d, result.plan)}
+
+
+def test_relax_on_a_satisfiable_district_changes_nothing() -> None:
+    teachers = [teacher(f"L{i}", "S1", years_at_school=30 - i) for i in range(20)]
+    teachers += [teacher(f"W{i}", "S2", years_at_school=20 - i) for i in range(10)]
+    d = build_district(teachers=teachers, policy={"backbone_share": 0})
+    strict, relaxed = (
+        solve(d, SolveOptions(workers=1)),
+        solve(d, SolveOptions(relax=True, workers=1)),
+    )
+    assert (
+        relaxed.shortfalls == ()
+        and relaxed.plan == strict.plan
+        and relaxed.objective == strict.objective
+    )
+
+
+def test_backbone_choice_over_seniors_is_explained() -> None:
+    teachers = [teacher(f"L{i}", "S1", years_at_school=30 - i) for i in range(20)]
+    teachers.append(teacher("LB", "S1", years_at_school=7, backbone="区级骨干"))
+    teachers += [teacher(f"W{i}", "S2", years_at_school=20 - i) for i in range(10)]
+    teachers.append(teacher("WB", "S2", years_at_school=7, backbone="市级骨干"))
+    d = build_district(teachers=teachers)
+    result = solve(d, SolveOptions(workers=1))
+    pairs = seniority_pairs(d, result.plan)
+    over_lb = {p.passed_over for p in pairs if p.chosen == "LB"}
+    assert over_lb == {f"L{i}" for i in range(2, 20)}  # L0, L1 were chosen too
+    assert {p.rule for p in pairs if p.chosen == "LB"} == {"backbone_share"}
+    reasons = selection_reasons(d, result.plan)
+    assert reasons["LB"].startswith("本校任教7年；区级骨干；满足乡镇小学组团流入")
+    assert (
+        "同校同学科已选教师LB（本校任教7年）：教师LB是骨干教师"
+        in not_chosen_reasons(d, result.plan)["L5"]
+    )
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(districts())
+def test_no_senior_is_passed_over_without_a_reason(district: District) -> None:
+    result = solve(district, SolveOptions(workers=1))
+    if result.status != "optimal":
+        return
+    for pair in seniority_pairs(district, result.plan):
+        assert "并列" not in pair.reason, pair
+    reasons = not_chosen_reasons(district, result.plan)
+    assert set(reasons) == {t.teacher_id for t in district.eligible_teachers()} - {
+        r.teacher_id for r in result.plan.rotations
+    }
