@@ -91,6 +91,7 @@ def explain_component(
             rule=i.rule,
             scope=i.scope,
             message=f"{RULES[i.rule].name}（{i.rule}）：{describe(district, i)}",
+            group=district.group(i.group_id).name,
         )
         for i in instances
     ]
