@@ -47,8 +47,16 @@ class ConflictFinder:
         return False, {g.instance.key for g in chosen if g.literal.index in core}
 
     def feasible(self, keys: Iterable[str]) -> bool:
-        """Whether these rule instances can all hold together."""
-        return self._solve(list(keys))[0]
+        """Whether these rule instances can all hold together (the rest switched off).
+
+        The guards are fixed as constraints rather than assumed, so presolve can simplify the
+        model fully: far faster than assumptions on the hard counting cases near the limit."""
+        on = set(keys)
+        model = self.built.sat_model.clone()
+        model.clear_assumptions()
+        for key, guard in self.by_key.items():
+            model.add(guard.literal == int(key in on))
+        return sat_parameters(self.options).solve(model) != cp_model.INFEASIBLE
 
     def _drop_order(self, key: str) -> tuple[int, int]:
         """Members tried for removal first; where several minimal sets exist this prefers one
@@ -66,11 +74,10 @@ class ConflictFinder:
         i = 0
         while i < len(current):
             trial = current[:i] + current[i + 1 :]
-            ok, smaller = self._solve(trial)
-            if ok:
+            if self.feasible(trial):
                 i += 1
             else:
-                current = [k for k in trial if k in smaller] if smaller else trial
+                current = trial
         return [self.by_key[k].instance for k in current]
 
 
