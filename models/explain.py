@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from models.district import District
-from models.entities import School, Teacher
+from models.entities import Pin, School, Teacher
 from models.objective import TERM_BY_KEY, arc_terms, seniority_ranks
 from models.plan import NewRotation, Plan, RotationKind
 from models.policy import format_param
@@ -330,19 +330,21 @@ def seniority_pairs(d: District, plan: Plan) -> list[PassedOver]:
     pools: dict[tuple[str, str], list[Teacher]] = defaultdict(list)
     for t in d.eligible_teachers():
         pools[t.school_id, t.subject].append(t)
-    backbone_slack = _backbone_slack(d, plan)
+    scope_of = _scope_of_school(d)
+    backbone_slack = _backbone_slack(d, plan, scope_of)
     manager_slack = _manager_slack(d, plan)
     ranks = seniority_ranks(d)
-    pins: dict[str, list[PinKind | str]] = defaultdict(list)
+    pins: dict[str, list[Pin]] = defaultdict(list)
     for p in d.pins:
-        pins[p.teacher_id].append(p.kind)
+        pins[p.teacher_id].append(p)
     result = []
     for r in plan.rotations:
         c = d.teacher(r.teacher_id)
         for s in pools.get((c.school_id, c.subject), []):
             if s.teacher_id in chosen_ids or s.years_at_school <= c.years_at_school:
                 continue
-            rule, reason = _swap_reason(d, r, c, s, backbone_slack, manager_slack, ranks)
+            facts = _SwapFacts(scope_of, backbone_slack, manager_slack, ranks, pins)
+            rule, reason = _swap_reason(d, r, c, s, facts)
             result.append(
                 PassedOver(chosen=c.teacher_id, passed_over=s.teacher_id, rule=rule, reason=reason)
             )
@@ -357,9 +359,8 @@ def _scope_of_school(d: District) -> dict[str, str]:
     return scope
 
 
-def _backbone_slack(d: District, plan: Plan) -> dict[str, int]:
+def _backbone_slack(d: District, plan: Plan, scope_of: dict[str, str]) -> dict[str, int]:
     """Per ratio scope: backbone chosen minus the least the backbone share needs."""
-    scope_of = _scope_of_school(d)
     rotated: Counter[str] = Counter()
     backbone: Counter[str] = Counter()
     for r in plan.rotations:
@@ -389,42 +390,43 @@ def _manager_slack(d: District, plan: Plan) -> dict[tuple[str, str], int]:
     return slack
 
 
+@dataclass(frozen=True)
+class _SwapFacts:
+    """What `_swap_reason` looks up, computed once per plan."""
+
+    scope_of: dict[str, str]
+    backbone_slack: dict[str, int]
+    manager_slack: dict[tuple[str, str], int]
+    ranks: dict[str, int]
+    pins: dict[str, list[Pin]]
+
+
 def _swap_reason(
-    d: District,
-    r: NewRotation,
-    c: Teacher,
-    s: Teacher,
-    backbone_slack: dict[str, int],
-    manager_slack: dict[tuple[str, str], int],
-    ranks: dict[str, int],
+    d: District, r: NewRotation, c: Teacher, s: Teacher, facts: _SwapFacts
 ) -> tuple[str, str]:
     host = d.school(r.to_school_id)
     s_stage = d.status(s.teacher_id).teaching_stage
     if not d.hosts_stage(host.school_id, s_stage):
         return "eligibility", f"{s.name}任教{s_stage.value}，{host.name}不接收该学段"
-    for p in d.pins:
-        if p.teacher_id == s.teacher_id and (
-            p.kind == PinKind.MUST_STAY or p.school_id == host.school_id
-        ):
+    for p in facts.pins.get(s.teacher_id, []):
+        if p.kind == PinKind.MUST_STAY or p.school_id == host.school_id:
             return "pins", f"{s.name}已锁定{p.kind.value}" + (f"（{p.reason}）" if p.reason else "")
-        if (
-            p.teacher_id == c.teacher_id
-            and p.kind == PinKind.MUST_GO_TO
-            and p.school_id == host.school_id
-        ):
+    for p in facts.pins.get(c.teacher_id, []):
+        if p.kind == PinKind.MUST_GO_TO and p.school_id == host.school_id:
             return "pins", f"{c.name}已锁定必须交流至{host.name}" + (
                 f"（{p.reason}）" if p.reason else ""
             )
-    scope = _scope_of_school(d)[c.school_id]
-    if c.is_backbone and not s.is_backbone and backbone_slack.get(scope, 0) <= 0:
+    scope = facts.scope_of[c.school_id]
+    if c.is_backbone and not s.is_backbone and facts.backbone_slack.get(scope, 0) <= 0:
         return "backbone_share", f"{c.name}是骨干教师，{scope}的骨干占比须达到要求"
     if (
         r.kind == RotationKind.ENTRUSTED
         and c.management
         and not s.management
-        and manager_slack.get((r.from_school_id, r.to_school_id), 1) <= 0
+        and facts.manager_slack.get((r.from_school_id, r.to_school_id), 1) <= 0
     ):
         return "entrusted_residents", f"{c.name}是干部，托管常驻须有干部"
+    ranks = facts.ranks
     home = d.school(c.school_id)
     mine = arc_terms(c, home, host, ranks.get(c.teacher_id, 0))
     theirs = arc_terms(s, home, host, ranks.get(s.teacher_id, 0))
@@ -452,20 +454,22 @@ def not_chosen_reasons(
     rotated_in_group: Counter[str] = Counter(
         d.status(r.teacher_id).group_id for r in plan.rotations
     )
+    can_host: dict[tuple[str, TeachingStage], bool] = {}
     result = {}
     for t in d.eligible_teachers():
         if t.teacher_id in chosen:
             continue
         home = d.school(t.school_id)
         stage = d.status(t.teacher_id).teaching_stage
-        policy = d.policy.for_group(home.group_id)
-        hosts = [
-            h
-            for h in d.schools_of(home.group_id)
-            if h.school_id != home.school_id
-            and d.hosts_stage(h.school_id, stage)
-            and move_type(d, home, h) in policy.flow_direction
-        ]
+        if (home.school_id, stage) not in can_host:
+            policy = d.policy.for_group(home.group_id)
+            can_host[home.school_id, stage] = any(
+                h.school_id != home.school_id
+                and d.hosts_stage(h.school_id, stage)
+                and move_type(d, home, h) in policy.flow_direction
+                for h in d.schools_of(home.group_id)
+            )
+        hosts = can_host[home.school_id, stage]
         if t.teacher_id in stays:
             pin = stays[t.teacher_id]
             reason = f"人事锁定不得交流（{pin.reason or '未注明原因'}）"

@@ -149,13 +149,12 @@ def school_rows(d: District, result: SolveResult) -> list[list[Any]]:
         subject = d.teacher(ret.teacher_id).subject
         back[ret.to_school_id, subject] += 1
         leaving[ret.from_school_id, subject] += 1
+    subjects_at: dict[str, set[str]] = {}
+    for sid, subj in [*staff, *inflow]:
+        subjects_at.setdefault(sid, set()).add(subj)
     rows = []
     for s in d.schools:
-        subjects = sorted(
-            {subj for (sid, subj) in staff if sid == s.school_id}
-            | {subj for (sid, subj) in inflow if sid == s.school_id}
-        )
-        for subject in subjects:
+        for subject in sorted(subjects_at.get(s.school_id, ())):
             key = (s.school_id, subject)
             net = inflow[key] + back[key] - out[key] - leaving[key]
             rows.append(

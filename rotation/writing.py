@@ -163,7 +163,7 @@ HEADER_FONT = Font(bold=True)
 HEADER_PATTERN = PatternFill("solid", fgColor=HEADER_FILL)
 MARKED_PATTERN = PatternFill("solid", fgColor=MARKED_FILL)
 MAX_WIDTH = 60.0
-WIDTH_SAMPLE = 2000
+WIDTH_SAMPLE = 500
 
 
 def display_width(value: Any) -> int:
