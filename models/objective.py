@@ -37,6 +37,7 @@ TERMS: tuple[Term, ...] = (
     Term("demand", "满足学校需求", "weight_demand", +1),
     Term("commute", "通勤距离", "weight_commute", -1),
     Term("outflow_spread", "流出均衡", "weight_outflow_spread", -1),
+    Term("plan_change", "少改动", "weight_plan_change", -1),
 )
 TERM_BY_KEY = {t.key: t for t in TERMS}
 
@@ -141,8 +142,22 @@ def _fair_outflow(district: District) -> dict[str, int]:
     return result
 
 
-def evaluate(district: District, plan: Plan) -> dict[str, int]:
-    """Each term's signed, weighted contribution to the objective of a plan (higher is better)."""
+def reference_hosts(district: District, reference: Plan | None) -> dict[str, str]:
+    """Teacher → host of a reference plan's rotations, for teachers still in the district."""
+    if reference is None:
+        return {}
+    return {
+        r.teacher_id: r.to_school_id
+        for r in reference.rotations
+        if r.teacher_id in district.index.teacher
+    }
+
+
+def evaluate(district: District, plan: Plan, reference: Plan | None = None) -> dict[str, int]:
+    """Each term's signed, weighted contribution to the objective of a plan (higher is better).
+
+    With a reference plan, plan_change costs each teacher whose assignment differs from it
+    (kept elsewhere, dropped or added) one weight_plan_change."""
     ranks = seniority_ranks(district)
     totals: Counter[str] = Counter({t.key: 0 for t in TERMS})
     inflow_subject: Counter[tuple[str, str]] = Counter()
@@ -167,4 +182,12 @@ def evaluate(district: District, plan: Plan) -> dict[str, int]:
         totals["outflow_spread"] -= policy.weight_outflow_spread * max(
             0, out[s.school_id] - fair[s.school_id]
         )
+    if reference is None:
+        return dict(totals)
+    before = reference_hosts(district, reference)
+    after = {r.teacher_id: r.to_school_id for r in plan.rotations}
+    for teacher_id in before.keys() | after.keys():
+        if before.get(teacher_id) != after.get(teacher_id):
+            group = district.status(teacher_id).group_id
+            totals["plan_change"] -= district.policy.for_group(group).weight_plan_change
     return dict(totals)

@@ -117,6 +117,9 @@ class SolveOptions(BaseModel):
         True, description="on infeasibility, name the rule instances that collide"
     )
     relax: bool = Field(False, description="turn hard rules into penalised shortfalls (--relax)")
+    reference: Plan | None = Field(
+        None, description="re-planning: keep as much of this plan as the changed data allows"
+    )
 
 
 class SolveResult(BaseModel):

@@ -146,6 +146,12 @@ def plan(
     relax: Annotated[
         bool, typer.Option("--relax", help="规则无法同时满足时，仍编制最接近的方案，并标明每处缺口")
     ] = False,
+    reference: Annotated[
+        Path | None,
+        typer.Option(
+            "--reference", help="参考方案（方案 JSON 或审批表）：数据变化后重新编制时尽量少改动"
+        ),
+    ] = None,
     force: Force = False,
 ) -> None:
     """编制下一学年的交流方案，输出审批表和方案 JSON。规则无法同时满足时退出码为 2。"""
@@ -163,6 +169,7 @@ def plan(
         force=force,
         echo=echo,
         relax=relax,
+        reference=reference,
     )
     raise typer.Exit(code)
 
@@ -214,6 +221,44 @@ def explain(
     from rotation.explaining import run_explain
 
     raise typer.Exit(run_explain(input, year=year, workers=workers, echo=echo))
+
+
+@app.command()
+@user_errors
+def advance(
+    input: Annotated[Path, typer.Argument(help="本学年的数据工作簿（.xlsx）、CSV 文件夹或 .json")],
+    plan_file: Annotated[
+        Path, typer.Argument(metavar="PLAN", help="本学年已批准的方案 JSON 或审批表")
+    ],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="下一学年的数据工作簿（.xlsx、.json 或文件夹）")
+    ],
+    year: Year = None,
+    force: Force = False,
+) -> None:
+    """由本学年数据和已批准方案生成下一学年的数据：新交流转为在岗交流，期满者返回原校，年限加一年。"""
+    from models.advance import advance as advance_district
+    from models.rules import violations
+    from rotation.planio import read_plan
+    from rotation.reading import read_district
+    from rotation.writing import write_district
+
+    district = read_district(input, year=year)
+    the_plan = read_plan(plan_file)
+    broken = violations(district, the_plan)
+    if broken:
+        echo(
+            f"提示：该方案有 {len(broken)} 项规则核查未通过（可用 rotation check 查看），仍按已批准方案结转。",
+            err=True,
+        )
+    following = advance_district(district, the_plan)
+    write_district(following, output, force=force)
+    returning = sum(1 for o in following.ongoing if o.end_year < following.plan_year)
+    echo(
+        f"已生成 {following.plan_year} 学年数据：{output}。在岗交流 {len(following.ongoing)} 人"
+        f"（其中本学年期满返回 {returning} 人），需求 {len(following.demand)} 条；"
+        "锁定已清空，请核对暂缓交流、需求和人员变动后再编制。"
+    )
 
 
 class Structure(StrEnum):

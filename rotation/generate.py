@@ -769,36 +769,62 @@ class _Builder:
 
     # -- ongoing rotations ------------------------------------------------------------------
     def make_ongoing(self) -> None:
-        """~3% of teachers on a rotation that started in one of the last three years."""
+        """~3% of teachers on a rotation that started in one of the last three years, made as
+        exchanges: each is paired with a colleague of the same subject and stage going the other
+        way for the same years, as districts do, so that their returns balance each other."""
         rng, p = self.rng, self.policy
         target = round(len(self.drafts) * _ONGOING_SHARE)
         order = list(range(len(self.drafts)))
         rng.shuffle(order)
+        by_school: dict[int, list[int]] = {}
+        for j in order:
+            by_school.setdefault(self.drafts[j].school, []).append(j)
         for i in order:
             if len(self.rotations) >= target:
                 break
             d = self.drafts[i]
-            if rng.random() >= (0.5 if self.is_lead(d.school) else 0.07):
+            if d.rotating or rng.random() >= (0.5 if self.is_lead(d.school) else 0.07):
                 continue
             k = rng.randint(1, 3)
             start = self.year - k
-            if (
-                d.deferral is not None
-                or d.service < p.min_years_at_school + k
-                # eligible at the start, also if postponed to a later start (see `postpone`)
-                or self.retirement(d) - (self.year - 1) <= p.retirement_buffer_years
-            ):
+            if not self.could_have_gone(d, k):
                 continue
             host = self.ongoing_host(d)
             if host is None:
                 continue
-            d.years = max(d.years, p.min_years_at_school + k)
-            self.hosting[host] += 1
-            d.rotating = True
+            partner = next(
+                (
+                    j
+                    for j in by_school.get(host, [])
+                    if self.drafts[j].subject == d.subject
+                    and self.drafts[j].stage == d.stage
+                    and not self.drafts[j].rotating
+                    and self.could_have_gone(self.drafts[j], k)
+                    and self.allowed(host, d.school)
+                ),
+                None,
+            )
+            if partner is None:
+                continue
             end = start + p.min_tenure_years - 1
-            self.rotations.append(_Rotation(i, d.school, host, start, end))
+            for who, home, to in ((i, d.school, host), (partner, host, d.school)):
+                mover = self.drafts[who]
+                mover.years = max(mover.years, p.min_years_at_school + k)
+                mover.rotating = True
+                self.hosting[to] += 1
+                self.rotations.append(_Rotation(who, home, to, start, end))
         for d in self.drafts:
             d.ok = self.eligible(d)
+
+    def could_have_gone(self, d: _Draft, k: int) -> bool:
+        """Whether a teacher was eligible to start a rotation k years ago."""
+        p = self.policy
+        return (
+            d.deferral is None
+            and d.service >= p.min_years_at_school + k
+            # eligible at the start, also if postponed to a later start (see `postpone`)
+            and self.retirement(d) - (self.year - 1) > p.retirement_buffer_years
+        )
 
     def ongoing_host(self, d: _Draft) -> int | None:
         """A host in the group under the default directions, weak members preferred."""
@@ -870,17 +896,9 @@ class _Builder:
         pool: Counter[tuple[int, TeachingStage, str]] = Counter(
             (d.school, d.stage, d.subject) for d in self.drafts if d.ok
         )
+        # Ongoing rotations are exchanges (see make_ongoing): the two teachers of a pair come
+        # home together, so a return never needs a refill of its own.
         refills: dict[int, list[_Rotation]] = {}
-        for rot in self.rotations:
-            if rot.end >= self.year:
-                continue
-            d = self.drafts[rot.teacher]
-            key = (rot.home, d.stage, d.subject)
-            if pool[key] > 0:
-                pool[key] -= 1
-                refills.setdefault(rot.host, []).append(rot)
-            else:
-                self.postpone(rot)
         for w, school in enumerate(self.layout.schools):
             if not school.weak:
                 continue

@@ -9,7 +9,7 @@ from pathlib import Path
 from models import District
 from models.plan import SolveOptions, SolveResult
 from models.rules import RULES, check_plan
-from rotation.planio import plan_json, write_json_text
+from rotation.planio import plan_json, read_plan, write_json_text
 from rotation.reading import input_sha256, read_district
 from rotation.report import approval_tables, write_approval_workbook
 from rotation.writing import OutputExists, atomic_write
@@ -52,7 +52,13 @@ def plan_district(
         "write": 0.0,
     }
     tables = approval_tables(
-        district, result, checks, input_sha256=sha256, scenario=scenario, timings=timings
+        district,
+        result,
+        checks,
+        input_sha256=sha256,
+        scenario=scenario,
+        timings=timings,
+        reference=options.reference,
     )
     write_approval_workbook(output, tables, force=force)
     timings["write"] = time.perf_counter() - start
@@ -84,6 +90,7 @@ def run_plan(
     force: bool,
     echo: Callable[..., None],
     relax: bool = False,
+    reference: Path | None = None,
 ) -> int:
     """The whole `plan` command; returns the exit code."""
     for path in (output, json_out):
@@ -96,7 +103,8 @@ def run_plan(
         f"已读取 {district.name}：{len(district.groups)} 个集团，{len(district.teachers)} 名教师，"
         f"符合交流条件 {len(district.eligible_teachers())} 名；正在编制 {district.plan_year} 学年方案…"
     )
-    options = SolveOptions(time_limit=time_limit, workers=workers, relax=relax)
+    old_plan = read_plan(reference) if reference is not None else None
+    options = SolveOptions(time_limit=time_limit, workers=workers, relax=relax, reference=old_plan)
     result = plan_district(
         district,
         output,

@@ -15,7 +15,7 @@ from typing import Any
 from models import District
 from models.explain import PassedOver, not_chosen_reasons, selection_reasons, seniority_pairs
 from models.objective import TERMS, distance_km
-from models.plan import NewRotation, RuleCheck, SolveResult
+from models.plan import NewRotation, Plan, RuleCheck, SolveResult
 from models.policy import PARAMETER_KEYS, format_param, label_of
 from models.requirements import ceil_share, group_requirement
 from models.rules import RULES
@@ -359,6 +359,71 @@ def conflict_rows(d: District, result: SolveResult) -> list[list[Any]]:
     ]
 
 
+def change_rows(d: District, result: SolveResult, reference: Plan) -> list[list[Any]]:
+    """变更对比: each rotation kept, dropped, moved or added against the reference plan, and why."""
+    before = {r.teacher_id: r for r in reference.rotations}
+    after = {r.teacher_id: r for r in result.plan.rotations}
+    reasons = selection_reasons(d, result.plan)
+    pins = {p.teacher_id: p for p in d.pins}
+
+    def school_name(school_id: str | None) -> str:
+        if school_id is None:
+            return ""
+        return d.school(school_id).name if school_id in d.index.school else school_id
+
+    def why_not(teacher_id: str, host: str) -> str:
+        if teacher_id not in d.index.teacher:
+            return "该教师已不在数据中"
+        status = d.status(teacher_id)
+        if not status.eligible:
+            return f"现不符合交流条件：{status.reason}"
+        pin = pins.get(teacher_id)
+        if pin is not None and (pin.kind.value == "不得交流" or pin.school_id == host):
+            return f"人事锁定{pin.kind.value}{school_name(pin.school_id)}" + (
+                f"（{pin.reason}）" if pin.reason else ""
+            )
+        if host in d.index.school and not d.hosts_stage(host, status.teaching_stage):
+            return "原流入学校已不接收该学段"
+        return "数据或规则变化后，为满足规则与需求重新安排"
+
+    rows: list[list[Any]] = []
+    for teacher_id in [*before, *(t for t in after if t not in before)]:
+        old, new = before.get(teacher_id), after.get(teacher_id)
+        t = d.index.teacher.get(teacher_id)
+        name, subject = (t.name, t.subject) if t else ("", "")
+        either = old or new
+        home = school_name(either.from_school_id if either else None)
+        if old and new and old.to_school_id == new.to_school_id:
+            change, reason = "保留", "与参考方案相同"
+        elif old and new:
+            change, reason = (
+                "改派",
+                f"{why_not(teacher_id, old.to_school_id)}；{reasons[teacher_id]}",
+            )
+        elif old:
+            change, reason = "取消", why_not(teacher_id, old.to_school_id)
+        else:
+            change, reason = "新增", reasons[teacher_id]
+        rows.append(
+            [
+                change,
+                teacher_id,
+                name,
+                subject,
+                home,
+                school_name(old.to_school_id if old else None),
+                school_name(new.to_school_id if new else None),
+                reason,
+            ]
+        )
+    order = {"取消": 0, "改派": 1, "新增": 2, "保留": 3}
+    rows.sort(key=lambda row: order[row[0]])
+    return rows
+
+
+CHANGE_HEADER = ["变化", "教师编号", "姓名", "学科", "流出学校", "原流入学校", "新流入学校", "原因"]
+
+
 APPROVAL_ROWS = [
     ["经办人（签字）", "", "日期", ""],
     ["审核人（签字）", "", "日期", ""],
@@ -393,8 +458,10 @@ def approval_tables(
     input_sha256: str,
     scenario: str,
     timings: dict[str, float],
+    reference: Plan | None = None,
 ) -> list[Table]:
-    """Every sheet of the approval workbook, in the order SPEC §5 lists them."""
+    """Every sheet of the approval workbook, in the order SPEC §5 lists them (变更对比 after
+    交流名单 when re-planning against a reference)."""
     pairs = seniority_pairs(d, result.plan)
     sheets: list[tuple[str, list[str], list[list[Any]]]] = [
         (
@@ -403,6 +470,7 @@ def approval_tables(
             summary_rows(d, result, input_sha256=input_sha256, scenario=scenario, timings=timings),
         ),
         (PLAN_SHEET, PLAN_HEADER, plan_rows(d, result)),
+        *([("变更对比", CHANGE_HEADER, change_rows(d, result, reference))] if reference else []),
         (ONGOING_SHEET, ONGOING_HEADER, ongoing_rows(d)),
         ("学校汇总", SCHOOL_HEADER, school_rows(d, result)),
         ("规则核查", COMPLIANCE_HEADER, compliance_rows(checks)),

@@ -30,10 +30,12 @@ from models.objective import (
     distance_km,
     fair_outflow,
     host_score,
+    reference_hosts,
     seniority_ranks,
     teacher_score,
 )
-from models.plan import RotationKind, SolveOptions
+from models.plan import Plan, RotationKind, SolveOptions
+from models.policy import Policy
 from models.requirements import base_count, ceil_share, is_weak_junior
 from models.rules import max_outflow, move_type, ongoing_junior_present, ratio_scopes
 from models.vocab import OngoingKind, PinKind, TeachingStage
@@ -122,8 +124,16 @@ class SatPlanModel:
 class SatBuilder:
     """Builds the CP-SAT model for the groups of one component, one rule family per method."""
 
-    def __init__(self, district: District, group_ids: list[str], *, mode: Mode = "plan") -> None:
+    def __init__(
+        self,
+        district: District,
+        group_ids: list[str],
+        *,
+        mode: Mode = "plan",
+        reference: Plan | None = None,
+    ) -> None:
         self.d = district
+        self.reference = reference
         self.group_ids = list(group_ids)
         self.groups = set(group_ids)
         self.mode = mode
@@ -449,6 +459,25 @@ class SatBuilder:
                     self.require(inst, self.total(target), 0, 0)
 
     # -- objective -------------------------------------------------------------------------
+    def plan_change(self, coefficients: list[int], policies: dict[str, Policy]) -> int:
+        """Re-planning: each teacher whose assignment differs from the reference costs
+        weight_plan_change. Adds the per-move part to `coefficients`; returns the constant part
+        (every reference move counted as changed until its arc is chosen)."""
+        before = reference_hosts(self.d, self.reference)
+        constant = 0
+        for teacher_id in before:
+            group_id = self.d.status(teacher_id).group_id
+            if group_id in self.groups:
+                constant -= policies[group_id].weight_plan_change
+        for i, arc in enumerate(self.arcs):
+            weight = policies[arc.home.group_id].weight_plan_change
+            was = before.get(arc.teacher.teacher_id)
+            if was is None:
+                coefficients[i] -= weight
+            elif was == arc.host.school_id:
+                coefficients[i] += weight
+        return constant
+
     def objective(self) -> None:
         """Maximise the weighted soft terms (models.objective): per-move terms, demand met,
         outflow beyond each school's fair share."""
@@ -468,7 +497,10 @@ class SatBuilder:
             coefficients.append(
                 by_teacher[tid] + host_score(policy, arc.teacher, arc.host, km[pair])
             )
-        parts: list[cp_model.LinearExprT] = [cp_model.LinearExpr.weighted_sum(self.x, coefficients)]
+        parts: list[cp_model.LinearExprT] = []
+        if self.reference is not None:
+            parts.append(self.plan_change(coefficients, policies))
+        parts.append(cp_model.LinearExpr.weighted_sum(self.x, coefficients))
         for row in self.d.demand:
             if row.school_id not in self.school_ids:
                 continue

@@ -32,7 +32,7 @@ from models.plan import (
     returns_of,
 )
 from solvers.explain import explain_component
-from solvers.sat import RELAX_PRIORITY, RELAX_UNIT, SatBuilder, sat_parameters
+from solvers.sat import RELAX_PRIORITY, RELAX_UNIT, Mode, SatBuilder, sat_parameters
 
 
 @dataclass
@@ -88,7 +88,8 @@ def solve_component(
     district: District, index: int, group_ids: list[str], options: SolveOptions
 ) -> ComponentOutcome:
     """Build and solve one component's model; on infeasibility, name the colliding rules."""
-    built = SatBuilder(district, group_ids, mode="relax" if options.relax else "plan").build()
+    mode: Mode = "relax" if options.relax else "plan"
+    built = SatBuilder(district, group_ids, mode=mode, reference=options.reference).build()
     solver = sat_parameters(options)
     start = time.perf_counter()
     code = solver.solve(built.sat_model)
@@ -183,10 +184,12 @@ def solve(
             outcomes.append(outcome)
             if progress:
                 progress(len(outcomes), len(parts), outcome)
-    return merge(district, outcomes, time.perf_counter() - start)
+    return merge(district, outcomes, time.perf_counter() - start, options.reference)
 
 
-def merge(district: District, outcomes: list[ComponentOutcome], wall: float) -> SolveResult:
+def merge(
+    district: District, outcomes: list[ComponentOutcome], wall: float, reference: Plan | None = None
+) -> SolveResult:
     """One result from the components' results, in component order."""
     outcomes = sorted(outcomes, key=lambda o: o.index)
     statuses = {o.status for o in outcomes}
@@ -211,7 +214,7 @@ def merge(district: District, outcomes: list[ComponentOutcome], wall: float) -> 
         plan=plan,
         objective=sum(o.objective or 0 for o in outcomes) if solved else None,
         best_bound=sum(o.best_bound or 0 for o in outcomes) if solved else None,
-        terms=evaluate(district, plan) if solved else {},
+        terms=evaluate(district, plan, reference) if solved else {},
         conflicts=tuple(c for o in outcomes for c in o.conflicts),
         shortfalls=tuple(s for o in outcomes for s in o.shortfalls),
         components=len(outcomes),

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from models import District, Pin
 from rotation.cli import app
+from rotation.reading import read_district
 from rotation.writing import write_district
 
 from ..conftest import build_district, teacher  # type: ignore[import-not-found]
@@ -241,3 +242,41 @@ def test_relax_writes_the_closest_plan_and_marks_each_shortfall(tmp_path: Path) 
     results = {r[5] for r in book["规则核查"].iter_rows(min_row=2, values_only=True)}
     assert results == {"通过", "未通过"}
     assert run("check", source, js).exit_code == 2
+
+
+def test_advance_then_plan_the_next_year(tmp_path: Path, planned: tuple[Path, Path, Path]) -> None:
+    source, _out, js = planned
+    following = tmp_path / "下一学年.xlsx"
+    result = run("advance", source, js, "-o", following)
+    assert result.exit_code == 0, result.output
+    assert "已生成 2026 学年数据" in result.output
+    nxt = read_district(following)
+    assert nxt.plan_year == 2026
+    chosen = {r["teacher_id"] for r in json.loads(js.read_text(encoding="utf-8"))["rotations"]}
+    assert {o.teacher_id for o in nxt.ongoing} == chosen
+    assert run(
+        "plan", following, "-o", tmp_path / "次年审批表.xlsx", "--json", tmp_path / "次年.json"
+    ).exit_code in (0, 2)
+
+
+def test_replan_against_a_reference_writes_the_change_sheet(
+    tmp_path: Path, planned: tuple[Path, Path, Path]
+) -> None:
+    source, _out, js = planned
+    chosen = json.loads(js.read_text(encoding="utf-8"))["rotations"][0]["teacher_id"]
+    book = openpyxl.load_workbook(source)
+    sheet = book["教师"]
+    header = [c.value for c in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        if row[header.index("教师编号")].value == chosen:
+            row[header.index("暂缓交流原因")].value = "病休"
+    changed = tmp_path / "六月数据.xlsx"
+    book.save(changed)
+    out = tmp_path / "重新编制.xlsx"
+    result = run("plan", changed, "-o", out, "--json", tmp_path / "重新.json", "--reference", js)
+    assert result.exit_code == 0, result.output
+    rows = list(openpyxl.load_workbook(out)["变更对比"].iter_rows(min_row=2, values_only=True))
+    kinds = [r[0] for r in rows]
+    assert kinds.count("取消") == 1 and kinds.count("新增") == 1 and kinds.count("保留") == 2
+    cancelled = next(r for r in rows if r[0] == "取消")
+    assert cancelled[1] == chosen and "暂缓：病休" in cancelled[7]

@@ -1,0 +1,73 @@
+"""Across school years: plan → advance → plan for five years, and re-planning with few changes."""
+
+from __future__ import annotations
+
+from models.advance import advance
+from models.plan import SolveOptions
+from models.policy import parse_param
+from models.rules import violations
+from rotation.generate import generate_district
+from solvers.solve import solve
+
+
+def test_five_years_of_plans_each_pass_every_rule() -> None:
+    """Subject balance with tolerance 1: under the default 0 a 2,000-teacher district runs out of
+    same-subject exchange partners by the third or fourth year (see BENCHMARKS/notes)."""
+    d = generate_district(teachers=2000, seed=3, structure="minhang")
+    policy = d.policy.district.model_copy(update={"subject_balance_tolerance": 1})
+    d = d.replace(policy=d.policy.model_copy(update={"district": policy}))
+    for year in range(2025, 2030):
+        assert d.plan_year == year
+        result = solve(d, SolveOptions(workers=1))
+        assert result.status == "optimal", [c.message for c in result.conflicts]
+        assert violations(d, result.plan) == []  # tenure, refills, eligibility… all re-checked
+        away = {o.teacher_id for o in d.ongoing if o.end_year >= year}
+        chosen = {r.teacher_id for r in result.plan.rotations}
+        assert not chosen & away, "nobody is chosen while on rotation"
+        assert all(r.end_year == year + 2 for r in result.plan.rotations)
+        assert {r.teacher_id for r in result.plan.returns} == {
+            o.teacher_id for o in d.ongoing if o.end_year < year
+        }
+        d = advance(d, result.plan)
+
+
+def test_replanning_after_a_deferral_changes_only_that_teacher() -> None:
+    """One chosen teacher is deferred in June. A colleague of the same school and subject can
+    take the same move, so the closest plan replaces exactly one teacher: ≤ 2 changed rows
+    (one removed, one added) — the bound asserted here."""
+    d = generate_district(teachers=2000, seed=5, structure="minhang")
+    first = solve(d, SolveOptions(workers=1))
+    assert first.status == "optimal"
+    chosen = {r.teacher_id for r in first.plan.rotations}
+    target = next(
+        r
+        for r in first.plan.rotations
+        if not d.teacher(r.teacher_id).is_backbone
+        and any(
+            t.subject == d.teacher(r.teacher_id).subject
+            and t.teacher_id not in chosen
+            and not t.is_backbone
+            and d.status(t.teacher_id).teaching_stage == d.status(r.teacher_id).teaching_stage
+            for t in d.eligible_teachers()
+            if t.school_id == r.from_school_id
+        )
+    )
+    teachers = tuple(
+        t.model_copy(update={"deferral": "病休"}) if t.teacher_id == target.teacher_id else t
+        for t in d.teachers
+    )
+    changed = d.replace(teachers=teachers)
+    again = solve(changed, SolveOptions(workers=1, reference=first.plan))
+    assert again.status == "optimal"
+    assert violations(changed, again.plan) == []
+    before = {(r.teacher_id, r.to_school_id) for r in first.plan.rotations}
+    after = {(r.teacher_id, r.to_school_id) for r in again.plan.rotations}
+    assert len(before ^ after) <= 2
+    assert target.teacher_id not in {t for t, _ in after}
+    fresh = solve(changed, SolveOptions(workers=1))
+    assert len(before ^ {(r.teacher_id, r.to_school_id) for r in fresh.plan.rotations}) >= len(
+        before ^ after
+    )
+    assert again.terms["plan_change"] == -parse_param("weight_plan_change", "50") * len(
+        {t for t, _ in before ^ after}
+    )
