@@ -7,12 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from models import District
-from models.plan import SolveOptions, SolveResult
+from models.objective import evaluate
+from models.plan import Plan, SolveOptions, SolveResult
 from models.rules import RULES, check_plan
 from rotation.planio import plan_json, read_plan, write_json_text
 from rotation.reading import input_sha256, read_district
 from rotation.report import approval_tables, write_approval_workbook
 from rotation.writing import OutputExists, atomic_write
+from solvers.horizon import solve_horizon
 from solvers.solve import ComponentOutcome, solve
 
 EXIT_OK = 0
@@ -30,8 +32,12 @@ def plan_district(
     force: bool = False,
     read_seconds: float = 0.0,
     echo: Callable[..., None] | None = None,
+    horizon: int = 1,
 ) -> SolveResult:
-    """Solve a checked district and write the approval workbook (and the JSON, when asked)."""
+    """Solve a checked district and write the approval workbook (and the JSON, when asked).
+
+    With a horizon of several years the first year is planned jointly with the next ones; the
+    later years' rotations go to the 预排 sheet and the JSON's `indicative` list."""
     say = echo or (lambda *_a, **_k: None)
 
     def progress(done: int, total: int, outcome: ComponentOutcome) -> None:
@@ -40,9 +46,28 @@ def plan_district(
             err=True,
         )
 
-    result = solve(
-        district, options, progress=progress if total_parts_worth_reporting(district) else None
-    )
+    later: tuple[Plan, ...] = ()
+    result: SolveResult | None = None
+    if horizon > 1:
+        joint = solve_horizon(district, horizon, options)
+        if joint.status in ("optimal", "feasible"):
+            firm = joint.plans[0]
+            result = SolveResult(
+                status=joint.status,
+                plan=firm,
+                objective=sum(evaluate(district, firm, options.reference).values()),
+                terms=evaluate(district, firm, options.reference),
+                time_limit_hit=joint.status == "feasible",
+                solve_seconds=joint.wall_seconds,
+                wall_seconds=joint.wall_seconds,
+            )
+            later = joint.plans[1:]
+        else:
+            say(f"提示：{horizon} 个学年无法联合满足全部规则，仅编制本学年方案。", err=True)
+    if result is None:
+        result = solve(
+            district, options, progress=progress if total_parts_worth_reporting(district) else None
+        )
     start = time.perf_counter()
     checks = check_plan(district, result.plan)
     timings = {
@@ -59,13 +84,21 @@ def plan_district(
         scenario=scenario,
         timings=timings,
         reference=options.reference,
+        later=later,
     )
     write_approval_workbook(output, tables, force=force)
     timings["write"] = time.perf_counter() - start
     if json_out is not None:
-        text = write_json_text(
-            plan_json(district, result, checks, input_sha256=sha256, timings=timings)
-        )
+        data = plan_json(district, result, checks, input_sha256=sha256, timings=timings)
+        if later:
+            data["indicative"] = [
+                {
+                    "plan_year": p.plan_year,
+                    "rotations": [r.model_dump(mode="json") for r in p.rotations],
+                }
+                for p in later
+            ]
+        text = write_json_text(data)
 
         def write_json(temp: Path) -> None:
             temp.write_text(text, encoding="utf-8")
@@ -91,6 +124,7 @@ def run_plan(
     echo: Callable[..., None],
     relax: bool = False,
     reference: Path | None = None,
+    horizon: int = 1,
 ) -> int:
     """The whole `plan` command; returns the exit code."""
     for path in (output, json_out):
@@ -114,6 +148,7 @@ def run_plan(
         force=force,
         read_seconds=read_seconds,
         echo=echo,
+        horizon=horizon,
     )
     return report_result(result, output, json_out, echo)
 

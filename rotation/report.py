@@ -421,6 +421,30 @@ def change_rows(d: District, result: SolveResult, reference: Plan) -> list[list[
     return rows
 
 
+def later_rows(d: District, later: tuple[Plan, ...]) -> list[list[Any]]:
+    """预排: the later years of a multi-year plan — indicative, to be re-planned each year."""
+    rows: list[list[Any]] = []
+    for plan in later:
+        for r in plan.rotations:
+            t = d.teacher(r.teacher_id)
+            rows.append(
+                [
+                    f"{plan.plan_year}-{plan.plan_year + 1}学年",
+                    "预排",
+                    t.teacher_id,
+                    t.name,
+                    t.subject,
+                    d.school(r.from_school_id).name,
+                    d.school(r.to_school_id).name,
+                    term_text(r),
+                ]
+            )
+    return rows
+
+
+LATER_HEADER = ["学年", "状态", "教师编号", "姓名", "学科", "流出学校", "流入学校", "交流期限"]
+
+
 CHANGE_HEADER = ["变化", "教师编号", "姓名", "学科", "流出学校", "原流入学校", "新流入学校", "原因"]
 
 
@@ -459,6 +483,7 @@ def approval_tables(
     scenario: str,
     timings: dict[str, float],
     reference: Plan | None = None,
+    later: tuple[Plan, ...] = (),
 ) -> list[Table]:
     """Every sheet of the approval workbook, in the order SPEC §5 lists them (变更对比 after
     交流名单 when re-planning against a reference)."""
@@ -471,6 +496,7 @@ def approval_tables(
         ),
         (PLAN_SHEET, PLAN_HEADER, plan_rows(d, result)),
         *([("变更对比", CHANGE_HEADER, change_rows(d, result, reference))] if reference else []),
+        *([("预排", LATER_HEADER, later_rows(d, later))] if later else []),
         (ONGOING_SHEET, ONGOING_HEADER, ongoing_rows(d)),
         ("学校汇总", SCHOOL_HEADER, school_rows(d, result)),
         ("规则核查", COMPLIANCE_HEADER, compliance_rows(checks)),

@@ -38,7 +38,7 @@ from models.plan import Plan, RotationKind, SolveOptions
 from models.policy import Policy
 from models.requirements import base_count, ceil_share, is_weak_junior
 from models.rules import max_outflow, move_type, ongoing_junior_present, ratio_scopes
-from models.vocab import OngoingKind, PinKind, TeachingStage
+from models.vocab import OngoingKind, PinKind, RatioBase, TeachingStage
 
 
 def returns_by_school(d: District) -> dict[str, list[tuple[str, int]]]:
@@ -131,13 +131,19 @@ class SatBuilder:
         *,
         mode: Mode = "plan",
         reference: Plan | None = None,
+        sat_model: cp_model.CpModel | None = None,
     ) -> None:
         self.d = district
         self.reference = reference
+        #: Multi-year planning hooks (solvers.horizon): per ratio scope, teachers of the base
+        #: already chosen in an earlier year; per (school, subject), junior teachers who arrived
+        #: in an earlier year and are still there.
+        self.base_discount: dict[str, cp_model.LinearExpr] = {}
+        self.extra_present: dict[tuple[str, str], cp_model.LinearExpr] = {}
         self.group_ids = list(group_ids)
         self.groups = set(group_ids)
         self.mode = mode
-        self.m = cp_model.CpModel()
+        self.m = sat_model if sat_model is not None else cp_model.CpModel()
         self.schools = [s for g in self.group_ids for s in district.schools_of(g)]
         self.school_ids = {s.school_id for s in self.schools}
         self.year = district.plan_year
@@ -206,6 +212,24 @@ class SatBuilder:
     def build(self) -> SatPlanModel:
         """Every rule family, then the objective (none when explaining)."""
         start = time.perf_counter()
+        self.constraints()
+        if self.mode != "explain":
+            self.objective()
+        return self.result(time.perf_counter() - start)
+
+    def result(self, seconds: float) -> SatPlanModel:
+        """The model and its bookkeeping."""
+        return SatPlanModel(
+            self.m,
+            self.arcs,
+            self.x,
+            list(self.guards.values()),
+            [Slack(self.instances[k], tuple(v)) for k, v in self.slacks.items()],
+            seconds,
+        )
+
+    def constraints(self) -> None:
+        """Every hard rule family, in SPEC §4 order."""
         self.eligibility()
         self.min_rotation_ratio()
         self.backbone_share()
@@ -216,16 +240,6 @@ class SatBuilder:
         self.entrusted_residents()
         self.max_outflow_share()
         self.pins()
-        if self.mode != "explain":
-            self.objective()
-        return SatPlanModel(
-            self.m,
-            self.arcs,
-            self.x,
-            list(self.guards.values()),
-            [Slack(self.instances[k], tuple(v)) for k, v in self.slacks.items()],
-            time.perf_counter() - start,
-        )
 
     def eligibility(self) -> None:
         """Only eligible teachers move, once at most, to a stage-compatible school of their group
@@ -291,9 +305,17 @@ class SatBuilder:
             need = ceil_share(
                 base_count(self.d, teachers), self.d.policy.for_group(gid).min_rotation_ratio
             )
-            if need > 0:
-                outs = [i for s in schools for i in self.by_home[s]]
-                inst = RuleInstance("min_rotation_ratio", scope, gid)
+            outs = [i for s in schools for i in self.by_home[s]]
+            inst = RuleInstance("min_rotation_ratio", scope, gid)
+            earlier = self.base_discount.get(scope)
+            policy = self.d.policy.for_group(gid)
+            if earlier is not None and policy.ratio_base == RatioBase.ELIGIBLE:
+                # rotated ≥ ratio × (base − chosen earlier), exactly: q·rotated + p·earlier ≥ p·base
+                ratio = Fraction(policy.min_rotation_ratio)
+                base = base_count(self.d, teachers)
+                expr = ratio.denominator * self.total(outs) + ratio.numerator * earlier
+                self.require(inst, expr, ratio.numerator * base)
+            elif need > 0:
                 self.require(inst, self.total(outs), need)
 
     def backbone_share(self) -> None:
@@ -362,8 +384,11 @@ class SatBuilder:
                     continue
                 same = [i for i in junior if self.arcs[i].teacher.subject == row.subject]
                 need = row.count - ongoing[row.subject]
-                if need > 0:
-                    inst = self.at_school("exam_subject_focus", s, row.subject)
+                earlier = self.extra_present.get((s.school_id, row.subject))
+                inst = self.at_school("exam_subject_focus", s, row.subject)
+                if earlier is not None:
+                    self.require(inst, self.total(same) + earlier, need)
+                elif need > 0:
                     self.require(inst, self.total(same), need)
 
     def subject_balance(self) -> None:
@@ -479,8 +504,12 @@ class SatBuilder:
         return constant
 
     def objective(self) -> None:
-        """Maximise the weighted soft terms (models.objective): per-move terms, demand met,
-        outflow beyond each school's fair share."""
+        """Maximise the weighted soft terms."""
+        self.m.maximize(self.objective_expression())
+
+    def objective_expression(self) -> cp_model.LinearExpr:
+        """The weighted soft terms (models.objective): per-move terms, demand met, outflow
+        beyond each school's fair share; in relax mode minus the shortfall penalties."""
         ranks = seniority_ranks(self.d)
         policies = {g: self.d.policy.for_group(g) for g in self.group_ids}
         km: dict[tuple[str, str], int] = {}
@@ -529,4 +558,4 @@ class SatBuilder:
         for key, variables in self.slacks.items():
             penalty = RELAX_UNIT * RELAX_PRIORITY[self.instances[key].rule]
             parts.append(-penalty * cp_model.LinearExpr.sum(variables))
-        self.m.maximize(cp_model.LinearExpr.sum(parts))
+        return cp_model.LinearExpr.sum(parts)

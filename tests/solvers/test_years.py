@@ -71,3 +71,21 @@ def test_replanning_after_a_deferral_changes_only_that_teacher() -> None:
     assert again.terms["plan_change"] == -parse_param("weight_plan_change", "50") * len(
         {t for t, _ in before ^ after}
     )
+
+
+def test_three_year_horizon_firm_year_passes_and_later_years_are_disjoint() -> None:
+    from solvers.horizon import solve_horizon
+
+    d = generate_district(teachers=600, seed=3, structure="minhang")
+    policy = d.policy.district.model_copy(update={"subject_balance_tolerance": 1})
+    d = d.replace(policy=d.policy.model_copy(update={"district": policy}))
+    joint = solve_horizon(d, 3, SolveOptions(workers=1, time_limit=5))
+    assert joint.status in ("optimal", "feasible")
+    assert [p.plan_year for p in joint.plans] == [2025, 2026, 2027]
+    assert violations(d, joint.plans[0]) == []  # the firm year meets every rule on its own
+    seen: set[str] = set()
+    for plan in joint.plans:
+        movers = {r.teacher_id for r in plan.rotations}
+        assert not movers & seen, "a teacher moves at most once in the horizon"
+        seen |= movers
+        assert plan.rotations

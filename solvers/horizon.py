@@ -1,0 +1,152 @@
+"""Planning several school years at once, so that this year's choices leave room for the next.
+
+Year k of the horizon is the district advanced k times with no new rotations (years at school
+grow, ongoing rotations come home); one SatBuilder per year adds its rules to one shared CP-SAT
+model, linked across years: a teacher moves at most once in the horizon (a new rotation lasts
+at least as long as the horizon, so nobody chosen in it is back before it ends), the ratio base
+of a later year leaves out teachers already chosen, and rotated teachers who arrived earlier
+still count towards a weak junior high's exam-subject demand. The objective adds up every
+year's soft terms. The first year is firm; the later ones are indicative (预排).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+from ortools.sat.python import cp_model
+from pydantic import BaseModel, ConfigDict
+
+from models.advance import advance
+from models.district import District
+from models.objective import evaluate, fair_outflow, seniority_ranks
+from models.plan import NewRotation, Plan, PlanStatus, SolveOptions, returns_of
+from models.vocab import TeachingStage
+from solvers.sat import SatBuilder, sat_parameters
+from solvers.solve import components
+
+STATUS: dict[cp_model.CpSolverStatus, PlanStatus] = {
+    cp_model.OPTIMAL: "optimal",
+    cp_model.FEASIBLE: "feasible",
+    cp_model.INFEASIBLE: "infeasible",
+    cp_model.MODEL_INVALID: "unknown",
+    cp_model.UNKNOWN: "unknown",
+}
+
+
+class HorizonResult(BaseModel):
+    """Plans for each year of the horizon: the first firm, the rest indicative."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    status: PlanStatus
+    plans: tuple[Plan, ...]
+    objective: int | None = None
+    objectives: tuple[int, ...] = ()
+    wall_seconds: float = 0.0
+
+
+def horizon_districts(district: District, years: int) -> list[District]:
+    """The district as each year of the horizon begins, before any new rotation."""
+    result = [district]
+    for _ in range(years - 1):
+        last = result[-1]
+        result.append(advance(last, Plan(plan_year=last.plan_year, returns=returns_of(last))))
+    return result
+
+
+def solve_horizon(
+    district: District, years: int, options: SolveOptions | None = None
+) -> HorizonResult:
+    """Plan `years` school years jointly, component by component; never raises."""
+    options = options or SolveOptions()
+    start = time.perf_counter()
+    tenure = min(district.policy.for_group(g.group_id).min_tenure_years for g in district.groups)
+    years = max(1, min(years, tenure))
+    worlds = horizon_districts(district, years)
+    for world in worlds:
+        seniority_ranks(world), fair_outflow(world)
+    per_year: list[list[NewRotation]] = [[] for _ in worlds]
+    statuses: set[PlanStatus] = set()
+    total = 0
+    for group_ids in components(district):
+        model = cp_model.CpModel()
+        builders: list[SatBuilder] = []
+        for k, world in enumerate(worlds):
+            builder = SatBuilder(world, group_ids, sat_model=model)
+            if k:
+                _link(builder, builders)
+            builder.constraints()
+            builders.append(builder)
+        arcs_of: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+        for builder in builders:
+            for arc, x in zip(builder.arcs, builder.x, strict=True):
+                arcs_of[arc.teacher.teacher_id].append(x)
+        for xs in arcs_of.values():
+            if len(xs) > 1:
+                model.add_at_most_one(xs)
+        model.maximize(
+            cp_model.LinearExpr.sum(
+                [(len(builders) - k) * b.objective_expression() for k, b in enumerate(builders)]
+            )
+        )
+        solver = sat_parameters(options)
+        code = solver.solve(model)
+        statuses.add(STATUS[code])
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            continue
+        total += round(solver.objective_value)
+        for k, builder in enumerate(builders):
+            year = worlds[k].plan_year
+            for arc, x in zip(builder.arcs, builder.x, strict=True):
+                if solver.boolean_value(x):
+                    length = worlds[k].policy.for_group(arc.home.group_id).min_tenure_years
+                    per_year[k].append(
+                        NewRotation(
+                            teacher_id=arc.teacher.teacher_id,
+                            from_school_id=arc.home.school_id,
+                            to_school_id=arc.host.school_id,
+                            start_year=year,
+                            end_year=year + length - 1,
+                            kind=arc.kind,
+                        )
+                    )
+    status: PlanStatus = next(
+        (s for s in ("infeasible", "unknown", "feasible") if s in statuses), "optimal"
+    )
+    solved = status in ("optimal", "feasible")
+    plans = tuple(
+        Plan(plan_year=w.plan_year, rotations=tuple(r) if solved else (), returns=returns_of(w))
+        for w, r in zip(worlds, per_year, strict=True)
+    )
+    return HorizonResult(
+        status=status,
+        plans=plans,
+        objective=total if solved else None,
+        objectives=tuple(sum(evaluate(w, p).values()) for w, p in zip(worlds, plans, strict=True))
+        if solved
+        else (),
+        wall_seconds=time.perf_counter() - start,
+    )
+
+
+def _link(builder: SatBuilder, earlier: list[SatBuilder]) -> None:
+    """Tell a later year's builder who was already chosen and who is still present."""
+    d = builder.d
+    chosen: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+    junior_in: dict[tuple[str, str], list[cp_model.IntVar]] = defaultdict(list)
+    for b in earlier:
+        for arc, x in zip(b.arcs, b.x, strict=True):
+            chosen[arc.teacher.teacher_id].append(x)
+            if b.d.status(arc.teacher.teacher_id).teaching_stage == TeachingStage.JUNIOR:
+                junior_in[arc.host.school_id, arc.teacher.subject].append(x)
+    for _gid, scope, teachers, _schools in builder._scopes():
+        xs = [
+            x
+            for t in teachers
+            if d.status(t.teacher_id).eligible
+            for x in chosen.get(t.teacher_id, [])
+        ]
+        builder.base_discount[scope] = cp_model.LinearExpr.sum(xs)
+    for key, xs in junior_in.items():
+        builder.extra_present[key] = cp_model.LinearExpr.sum(xs)
