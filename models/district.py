@@ -382,8 +382,6 @@ def retirement_year(teacher: Teacher, male_age: int, female_age: int) -> int:
 
 def _derive_status(d: District) -> dict[str, TeacherStatus]:
     year = d.plan_year
-    school_group = {s.school_id: s.group_id for s in d.schools}
-    school_stage = {s.school_id: s.stage for s in d.schools}
     ongoing: dict[str, OngoingRotation] = {}
     returning: dict[str, OngoingRotation] = {}
     for o in d.ongoing:
@@ -392,12 +390,21 @@ def _derive_status(d: District) -> dict[str, TeacherStatus]:
         elif o.end_year < year:
             returning[o.teacher_id] = o
     policies = {g.group_id: d.policy.for_group(g.group_id) for g in d.groups}
+    # Per school, once: its group, that group's policy and the default teaching stage.
+    per_school = {
+        s.school_id: (s.group_id, policies[s.group_id], next(iter(STAGES_HOSTED[s.stage])))
+        for s in d.schools
+    }
     result: dict[str, TeacherStatus] = {}
+    male = Gender.MALE
     for t in d.teachers:
-        gid = school_group[t.school_id]
-        p = policies[gid]
-        stage = t.teaching_stage or next(iter(STAGES_HOSTED[school_stage[t.school_id]]))
-        retire = retirement_year(t, p.retirement_age_male, p.retirement_age_female)
+        tid = t.teacher_id
+        gid, p, default_stage = per_school[t.school_id]
+        stage = t.teaching_stage or default_stage
+        retire = t.retirement_year
+        if retire is None:  # as retirement_year() derives it
+            age = p.retirement_age_male if t.gender == male else p.retirement_age_female
+            retire = t.birth_year + age
         reasons: list[str] = []
         if t.years_at_school < p.min_years_at_school:
             reasons.append(f"本校任教{t.years_at_school}年，未满{p.min_years_at_school}年")
@@ -405,14 +412,14 @@ def _derive_status(d: District) -> dict[str, TeacherStatus]:
             reasons.append(f"距退休仅{retire - year}年（须多于{p.retirement_buffer_years}年）")
         if t.deferral:
             reasons.append(f"暂缓：{t.deferral}")
-        current = ongoing.get(t.teacher_id)
+        current = ongoing.get(tid) if ongoing else None
         if current is not None:
             reasons.append(f"在岗交流中（至{current.end_year}学年）")
-        back = returning.get(t.teacher_id)
+        back = returning.get(tid) if returning else None
         if back is not None:
             reasons.append("本学年交流期满返回原校")
-        result[t.teacher_id] = TeacherStatus(
-            teacher_id=t.teacher_id,
+        result[tid] = TeacherStatus(
+            teacher_id=tid,
             group_id=gid,
             teaching_stage=stage,
             retirement_year=retire,

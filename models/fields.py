@@ -37,24 +37,38 @@ def is_blank(value: Any) -> bool:
 def to_id(value: Any) -> str:
     """An id: a number typed into the cell keeps its digits (1001.0 → "1001"); full-width
     letters and digits are folded (ＧＺ０１ → GZ01) so that references match."""
+    if type(value) is str and value.isascii():  # nothing to fold: only trim
+        text = value.strip()
+        if text:
+            return text
     return normalise_text(to_text(value))
 
 
 def to_text(value: Any) -> str:
     """Required text, kept as typed apart from surrounding spaces (names keep their （）)."""
+    if type(value) is str:  # the common case, first (100,000s of cells at city scale)
+        text = value.strip()
+        if text:
+            return text
+        raise _fail("必填，不能为空")
     if is_blank(value):
         raise _fail("必填，不能为空")
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, datetime | date):
+    if isinstance(value, _DATES):
         raise _fail("应为文字，不应是日期")
     return str(value).strip()
 
 
+_DATES = (datetime, date)
+
+
 def to_optional_text(value: Any) -> str | None:
     """Optional text; blank becomes None."""
+    if type(value) is str:
+        return value.strip() or None
     return None if is_blank(value) else to_text(value)
 
 
@@ -65,6 +79,11 @@ def to_optional_id(value: Any) -> str | None:
 
 def to_int(value: Any) -> int:
     """Required whole number."""
+    kind = type(value)
+    if kind is int:
+        return int(value)
+    if kind is float and value.is_integer():
+        return int(value)
     if is_blank(value):
         raise _fail("必填，不能为空")
     try:
@@ -100,12 +119,24 @@ def to_optional_float(value: Any) -> float | None:
 
 def to_bool(value: Any) -> bool:
     """是/否; blank means 否 (optional yes/no columns)."""
+    if type(value) is str:
+        known = _BOOLS.get(value)
+        if known is not None:
+            return known
     if is_blank(value):
         return False
     try:
-        return parse_bool(value)
+        result = parse_bool(value)
     except PolicyValueError as exc:
         raise _fail(str(exc)) from None
+    if type(value) is str and len(_BOOLS) < _CACHE_SIZE:
+        _BOOLS[value] = result
+    return result
+
+
+#: Cells already understood (是, 否, Y…): a yes/no column repeats a handful of spellings.
+_BOOLS: dict[str, bool] = {}
+_CACHE_SIZE = 4096
 
 
 def to_required_bool(value: Any) -> bool:
@@ -153,7 +184,13 @@ def to_id_list(value: Any) -> tuple[str, ...]:
 def enum_parser(enum: type[StrEnum], required: bool = True) -> Any:
     """A before-validator turning a user's spelling into an enum member."""
 
+    known: dict[str, StrEnum] = {}  # spellings already understood (a column repeats a few)
+
     def parse(value: Any) -> Any:
+        if type(value) is str:
+            member = known.get(value)
+            if member is not None:
+                return member
         if is_blank(value):
             if required:
                 raise _fail(f"必填，可选：{enum_choices(enum)}")
@@ -163,6 +200,8 @@ def enum_parser(enum: type[StrEnum], required: bool = True) -> Any:
         member = parse_enum(enum, to_text(value))
         if member is None:
             raise _fail(f"「{value}」无效，可选：{enum_choices(enum)}")
+        if type(value) is str and len(known) < _CACHE_SIZE:
+            known[value] = member
         return member
 
     return BeforeValidator(parse)

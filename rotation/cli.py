@@ -18,6 +18,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from models import InputError
+from rotation.scenario_cli import scenario_app
 
 app = typer.Typer(
     name="rotation",
@@ -152,6 +153,12 @@ def plan(
             "--reference", help="参考方案（方案 JSON 或审批表）：数据变化后重新编制时尽量少改动"
         ),
     ] = None,
+    horizon: Annotated[
+        int,
+        typer.Option(
+            "--horizon", min=1, max=5, help="联合编制的学年数：本学年为正式方案，之后各年为预排"
+        ),
+    ] = 1,
     force: Force = False,
 ) -> None:
     """编制下一学年的交流方案，输出审批表和方案 JSON。规则无法同时满足时退出码为 2。"""
@@ -170,6 +177,7 @@ def plan(
         echo=echo,
         relax=relax,
         reference=reference,
+        horizon=horizon,
     )
     raise typer.Exit(code)
 
@@ -310,6 +318,9 @@ def demo(
         raise typer.Exit(EXIT_RULES)
 
 
+app.add_typer(scenario_app, name="scenario")  # help: scenario_app's own
+
+
 @app.command()
 @user_errors
 def bench(
@@ -321,27 +332,70 @@ def bench(
     workers: Annotated[
         int, typer.Option("--workers", min=0, help="并行进程数，0 表示按 CPU 核数")
     ] = 0,
+    peer: Annotated[
+        bool,
+        typer.Option(
+            "--peer/--no-peer", help="同时用 HiGHS 求解同一模型（逐集团、整体各一次）作对照"
+        ),
+    ] = True,
+    monolithic_max: Annotated[
+        int,
+        typer.Option("--monolithic-max", min=0, help="HiGHS 整体模型只在不超过此人数的规模上运行"),
+    ] = 100_000,
+    peer_time_limit: Annotated[
+        float, typer.Option("--peer-time-limit", min=1, help="HiGHS 整体模型的时间上限（秒）")
+    ] = 120.0,
+    isolate: Annotated[
+        bool,
+        typer.Option("--isolate/--no-isolate", help="每个规模在新进程中测量（峰值内存按规模计）"),
+    ] = True,
+    sat_param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sat-param", help="试验用的 CP-SAT 参数，如 cp_model_presolve=false（可重复）"
+        ),
+    ] = None,
 ) -> None:
-    """性能测试：在模拟区县上计时（读取、建模、求解、写审批表），并与手工式贪心方案比较。"""
+    """性能测试：在模拟区县上计时（读取、建模、求解、写审批表），与手工式贪心方案及 HiGHS 对照。"""
     from models.plan import SolveOptions
-    from rotation.bench import TABLE_HEADER, machine_line, run_bench
+    from rotation.bench import machine_line, parse_sat_param, run_bench
 
     try:
         numbers = [int(s) for s in sizes.replace("，", ",").split(",") if s.strip()]
     except ValueError:
         echo(f"--sizes 应为逗号分隔的整数：{sizes}", err=True)
         raise typer.Exit(EXIT_INPUT) from None
-    echo(machine_line())
-    echo(TABLE_HEADER)
+    try:
+        overrides = dict(parse_sat_param(p) for p in sat_param or [])
+    except ValueError as exc:
+        echo(f"--sat-param：{exc}", err=True)
+        raise typer.Exit(EXIT_INPUT) from None
+    if not numbers or min(numbers) < 1:
+        echo(f"--sizes 应为正整数：{sizes}", err=True)
+        raise typer.Exit(EXIT_INPUT)
+    echo(machine_line() + "".join(f"; {k}={v}" for k, v in overrides.items()))
     run_bench(
         numbers,
         seed=seed,
         structure=structure.value,
         options=SolveOptions(workers=workers),
+        peer=peer,
+        monolithic_max=monolithic_max,
+        peer_time_limit=peer_time_limit,
+        isolate=isolate,
+        sat_params=overrides,
         echo=echo,
     )
 
 
 def main() -> None:
-    """Console entry point."""
-    sys.exit(app())
+    """Console entry point: usage mistakes (a missing argument, an unknown option) exit 1 as
+    SPEC §6 says, not the 2 typer would use, which means "rules cannot all be met" here."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        sys.exit(EXIT_INPUT)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -56,6 +56,7 @@ __all__ = [
     "SUBJECT_MIX",
     "ganzhou_policy",
     "generate_district",
+    "generate_for_layout",
 ]
 
 STRUCTURES: tuple[str, ...] = ("ganzhou", "minhang")
@@ -1124,8 +1125,33 @@ def _no_gc() -> Iterator[None]:
 
 
 def _generate(teachers: int, rng: random.Random, structure: str, plan_year: int) -> District:
-    policy = PolicySet(district=Policy(plan_year=plan_year))
     layout = _ganzhou_layout() if structure == "ganzhou" else _minhang_layout(rng, teachers)
+    return _populate(layout, teachers, rng, plan_year)
+
+
+def generate_for_layout(
+    name: str,
+    prefix: str,
+    groups: Sequence[Group],
+    schools: Sequence[School],
+    weights: Sequence[float],
+    *,
+    teachers: int,
+    seed: int,
+    plan_year: int = 2025,
+) -> District:
+    """Teachers, ongoing rotations, demand and applications drawn as for the bundled structures,
+    for a caller's own groups and schools (each school sized by its weight; Shanghai surnames;
+    teacher ids `prefix` + number). Same arguments, same district."""
+    layout = _Layout(
+        name, prefix, list(groups), list(schools), list(weights), _surnames(_SURNAMES_SHANGHAI)
+    )
+    with _no_gc():
+        return _populate(layout, teachers, random.Random(seed), plan_year)
+
+
+def _populate(layout: _Layout, teachers: int, rng: random.Random, plan_year: int) -> District:
+    policy = PolicySet(district=Policy(plan_year=plan_year))
     builder = _Builder(layout, policy.district, rng, plan_year)
     builder.make_teachers(teachers)
     builder.make_ongoing()

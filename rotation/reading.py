@@ -9,13 +9,15 @@ located by sheet, row number as Excel shows it, and Chinese column header.
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import io
 import itertools
 import json
 import math
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -650,12 +652,31 @@ def _caused_by_failures(
     return any(failures.covers(target, i) for i in ids)
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector: reading builds ~10 objects per teacher and no cycles,
+    and the collector's repeated full passes over the growing heap cost about a fifth of the
+    reading time at 100,000 teachers. Reference counting still frees everything as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def read_district(path: Path, *, year: int | None = None) -> District:
     """The district in an .xlsx/.xls workbook, a folder of CSV files or a .json document.
 
     `year` (the --year option) overrides the 规则 sheet's plan_year. Raises InputError listing
     every problem found — cell by cell and across rows — and nothing else for bad input.
     """
+    with _no_cycle_collection():
+        return _read_district(path, year)
+
+
+def _read_district(path: Path, year: int | None) -> District:
     source = _load(Path(path))
     problems = list(source.problems)
     failures = _Failures()

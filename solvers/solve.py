@@ -8,11 +8,12 @@ LP relaxation (the relaxation of this problem is nearly tight), which keeps runs
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -139,10 +140,25 @@ def solve_component(
 _SHARED: dict[str, object] = {}
 
 
-def _solve_shared(index: int, group_ids: list[str], options: SolveOptions) -> ComponentOutcome:
-    district = _SHARED["district"]
-    assert isinstance(district, District)
+def _solve_shared(index: int, group_ids: list[str]) -> ComponentOutcome:
+    """In a forked worker: the district and options were inherited, not pickled per task."""
+    district, options = _SHARED["district"], _SHARED["options"]
+    assert isinstance(district, District) and isinstance(options, SolveOptions)
     return solve_component(district, index, group_ids, options)
+
+
+def largest_first(district: District, parts: list[list[str]]) -> list[int]:
+    """Component indices, biggest model first (eligible teachers × schools), so that no big
+    model starts last and leaves one core idle at the end; ties keep input order."""
+    eligible: dict[str, int] = {}
+    for t in district.eligible_teachers():
+        gid = district.status(t.teacher_id).group_id
+        eligible[gid] = eligible.get(gid, 0) + 1
+    size = [
+        sum(eligible.get(g, 0) for g in part) * sum(len(district.schools_of(g)) for g in part)
+        for part in parts
+    ]
+    return sorted(range(len(parts)), key=lambda i: -size[i])
 
 
 def worker_count(options: SolveOptions, jobs: int) -> int:
@@ -166,17 +182,23 @@ def solve(
     outcomes: list[ComponentOutcome] = []
     workers = worker_count(options, len(parts))
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-        _SHARED["district"] = district
+        _SHARED["district"], _SHARED["options"] = district, options
+        # Objects that exist now are inherited by the workers: keep the cycle collector off
+        # them, so that the workers' collections neither walk nor copy-on-write the district.
+        gc.freeze()
         try:
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                futures = [pool.submit(_solve_shared, i, g, options) for i, g in enumerate(parts)]
-                for future in futures:
+                futures = [
+                    pool.submit(_solve_shared, i, parts[i]) for i in largest_first(district, parts)
+                ]
+                for future in as_completed(futures):
                     outcome = future.result()
                     outcomes.append(outcome)
                     if progress:
                         progress(len(outcomes), len(parts), outcome)
         finally:
+            gc.unfreeze()
             _SHARED.clear()
     else:
         for i, group_ids in enumerate(parts):

@@ -114,3 +114,21 @@ def test_an_internal_error_is_reported_without_a_traceback(
     result = run("validate", tmp_path / "x.xlsx")
     assert result.exit_code == 1
     assert "程序内部错误（ZeroDivisionError）" in result.output and "Traceback" not in result.output
+
+
+def test_usage_mistakes_exit_1_through_the_console_entry(monkeypatch: Any, capsys: Any) -> None:
+    import sys
+
+    import pytest
+
+    from rotation.cli import main
+
+    for argv in (["rotation", "plan"], ["rotation", "plan", "x.xlsx", "--no-such-option"]):
+        monkeypatch.setattr(sys, "argv", argv)
+        with pytest.raises(SystemExit) as exit_info:
+            main()
+        assert exit_info.value.code == 1
+    monkeypatch.setattr(sys, "argv", ["rotation", "--help"])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 0
