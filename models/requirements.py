@@ -58,6 +58,10 @@ def group_requirement(district: District, group_id: str) -> GroupRequirement:
     With ratio_scope = school the minimum is the sum of each school's own minimum; the backbone
     minimum is the share of that total (the least the plan can be held to).
     """
+    return district.memo(f"group_requirement|{group_id}", lambda d: _requirement(d, group_id))
+
+
+def _requirement(district: District, group_id: str) -> GroupRequirement:
     policy = district.policy.for_group(group_id)
     schools = district.schools_of(group_id)
     by_school = {s.school_id: district.teachers_of_school(s.school_id) for s in schools}

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from models.district import District
+from models.entities import Demand as DemandRow
 from models.entities import School, Teacher
 from models.plan import NewRotation, Plan, RotationKind, RuleCheck, returns_of
 from models.policy import format_param
@@ -83,6 +84,7 @@ class PlanFacts:
     returns_leaving: Counter[tuple[str, str]] = field(default_factory=Counter)
     by_group: dict[str, list[NewRotation]] = field(default_factory=lambda: defaultdict(list))
     known: list[NewRotation] = field(default_factory=list)
+    by_host: dict[str, list[NewRotation]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
     def of(cls, district: District, plan: Plan) -> PlanFacts:
@@ -94,6 +96,7 @@ class PlanFacts:
             except KeyError:
                 continue
             facts.known.append(r)
+            facts.by_host[r.to_school_id].append(r)
             facts.by_group[district.status(t.teacher_id).group_id].append(r)
             facts.out[r.from_school_id] += 1
             facts.inflow[r.to_school_id] += 1
@@ -376,25 +379,28 @@ def check_weak_group_inflow(f: PlanFacts) -> list[RuleCheck]:
 
 def ongoing_junior_present(d: District, school_id: str) -> Counter[str]:
     """Junior-stage teachers on an ongoing rotation at a school in the plan year, by subject."""
+    present = d.memo("ongoing_junior_present", _ongoing_junior_present)
+    return Counter(present.get(school_id, ()))
+
+
+def _ongoing_junior_present(d: District) -> dict[str, Counter[str]]:
     year = d.plan_year
-    return Counter(
-        d.teacher(o.teacher_id).subject
-        for o in d.ongoing
-        if o.to_school_id == school_id
-        and o.start_year <= year <= o.end_year
-        and d.status(o.teacher_id).teaching_stage == TeachingStage.JUNIOR
-    )
+    present: dict[str, Counter[str]] = {}
+    for o in d.ongoing:
+        if (
+            o.start_year <= year <= o.end_year
+            and d.status(o.teacher_id).teaching_stage == TeachingStage.JUNIOR
+        ):
+            present.setdefault(o.to_school_id, Counter())[d.teacher(o.teacher_id).subject] += 1
+    return present
 
 
 def junior_presence(f: PlanFacts, school_id: str) -> Counter[str]:
     """Rotated junior-stage teachers present at a school in the plan year (new + ongoing)."""
     d = f.district
     present = ongoing_junior_present(d, school_id)
-    for r in f.known:
-        if (
-            r.to_school_id == school_id
-            and d.status(r.teacher_id).teaching_stage == TeachingStage.JUNIOR
-        ):
+    for r in f.by_host.get(school_id, []):
+        if d.status(r.teacher_id).teaching_stage == TeachingStage.JUNIOR:
             present[f.teacher(r).subject] += 1
     return present
 
@@ -403,6 +409,9 @@ def check_exam_subject_focus(f: PlanFacts) -> list[RuleCheck]:
     """Weak junior highs receive exam-subject teachers, and their exam-subject demand is covered."""
     d = f.district
     checks = []
+    demand: dict[str, list[DemandRow]] = defaultdict(list)
+    for row in d.demand:
+        demand[row.school_id].append(row)
     for s in d.schools:
         if not is_weak_junior(s):
             continue
@@ -411,9 +420,8 @@ def check_exam_subject_focus(f: PlanFacts) -> list[RuleCheck]:
         if policy.exam_inflow_only:
             off = [
                 f"{_label(f.teacher(r))}任教{f.teacher(r).subject}"
-                for r in f.known
-                if r.to_school_id == s.school_id
-                and d.status(r.teacher_id).teaching_stage == TeachingStage.JUNIOR
+                for r in f.by_host.get(s.school_id, [])
+                if d.status(r.teacher_id).teaching_stage == TeachingStage.JUNIOR
                 and f.teacher(r).subject not in policy.exam_subjects
             ]
             checks.append(
@@ -427,8 +435,8 @@ def check_exam_subject_focus(f: PlanFacts) -> list[RuleCheck]:
                 )
             )
         present = junior_presence(f, s.school_id)
-        for row in d.demand:
-            if row.school_id == s.school_id and row.subject in policy.exam_subjects:
+        for row in demand.get(s.school_id, []):
+            if row.subject in policy.exam_subjects:
                 have = present[row.subject]
                 checks.append(
                     RuleCheck(
@@ -520,10 +528,8 @@ def check_entrusted_residents(f: PlanFacts) -> list[RuleCheck]:
     for e in d.entrusted:
         residents: list[Teacher] = [
             f.teacher(r)
-            for r in f.known
-            if r.kind == RotationKind.ENTRUSTED
-            and r.from_school_id == e.supporting_school_id
-            and r.to_school_id == e.aided_school_id
+            for r in f.by_host.get(e.aided_school_id, [])
+            if r.kind == RotationKind.ENTRUSTED and r.from_school_id == e.supporting_school_id
         ]
         residents += [
             d.teacher(o.teacher_id)

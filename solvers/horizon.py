@@ -22,7 +22,7 @@ from models.district import District
 from models.objective import evaluate, fair_outflow, seniority_ranks
 from models.plan import NewRotation, Plan, PlanStatus, SolveOptions, returns_of
 from models.vocab import TeachingStage
-from solvers.sat import SatBuilder, sat_parameters
+from solvers.sat import LinearTerms, SatBuilder, SatModel, sat_parameters
 from solvers.solve import components
 
 STATUS: dict[cp_model.CpSolverStatus, PlanStatus] = {
@@ -70,7 +70,7 @@ def solve_horizon(
     statuses: set[PlanStatus] = set()
     total = 0
     for group_ids in components(district):
-        model = cp_model.CpModel()
+        model = SatModel()
         builders: list[SatBuilder] = []
         for k, world in enumerate(worlds):
             builder = SatBuilder(world, group_ids, sat_model=model)
@@ -85,11 +85,10 @@ def solve_horizon(
         for xs in arcs_of.values():
             if len(xs) > 1:
                 model.add_at_most_one(xs)
-        model.maximize(
-            cp_model.LinearExpr.sum(
-                [(len(builders) - k) * b.objective_expression() for k, b in enumerate(builders)]
-            )
-        )
+        objective = LinearTerms()
+        for k, builder in enumerate(builders):
+            objective.extend(builder.objective_terms(), len(builders) - k)
+        objective.maximize(model)
         solver = sat_parameters(options)
         code = solver.solve(model)
         statuses.add(STATUS[code])

@@ -78,7 +78,7 @@ def test_plan_writes_the_workbook_and_json(planned: tuple[Path, Path, Path]) -> 
         assert key in data
     assert data["schema_version"] == 1 and data["status"] == "optimal"
     assert len(data["rotations"]) == 3
-    assert set(data["timings"]) == {"read", "build", "solve", "write"}
+    assert set(data["timings"]) == {"read", "build", "solve", "solve_wall", "write"}
     assert all(c["ok"] for c in data["compliance"])
     assert data["rotations"][0].keys() == {
         "teacher_id",
