@@ -279,29 +279,30 @@ def ratio_scopes(
     return scopes
 
 
-def _ratio_text(count: int, ratio: Decimal) -> str:
-    return f"≥{ceil_share(count, ratio)}人（{count}×{format_param('r', ratio)}，向上取整）"
+def _share_check(rule: str, scope: str, base: int, ratio: Decimal, actual: int) -> RuleCheck:
+    """At least ⌈base × ratio⌉ people: the shape of every ratio rule."""
+    return RuleCheck(
+        rule=rule,
+        scope=scope,
+        required=f"≥{ceil_share(base, ratio)}人（{base}×{format_param('r', ratio)}，向上取整）",
+        actual=f"{actual}人",
+        ok=actual >= ceil_share(base, ratio),
+    )
 
 
 def check_min_rotation_ratio(f: PlanFacts) -> list[RuleCheck]:
     """Per group (or school), rotated teachers ≥ the ratio of the ratio base, rounded up."""
     d = f.district
-    checks = []
-    for gid, scope, teachers, schools in ratio_scopes(d):
-        policy = d.policy.for_group(gid)
-        base = base_count(d, teachers)
-        rotated = sum(f.out[s] for s in schools)
-        need = ceil_share(base, policy.min_rotation_ratio)
-        checks.append(
-            RuleCheck(
-                rule="min_rotation_ratio",
-                scope=scope,
-                required=_ratio_text(base, policy.min_rotation_ratio),
-                actual=f"{rotated}人",
-                ok=rotated >= need,
-            )
+    return [
+        _share_check(
+            "min_rotation_ratio",
+            scope,
+            base_count(d, teachers),
+            d.policy.for_group(gid).min_rotation_ratio,
+            sum(f.out[s] for s in schools),
         )
-    return checks
+        for gid, scope, teachers, schools in ratio_scopes(d)
+    ]
 
 
 def check_backbone_share(f: PlanFacts) -> list[RuleCheck]:
@@ -310,22 +311,16 @@ def check_backbone_share(f: PlanFacts) -> list[RuleCheck]:
     backbone_out: Counter[str] = Counter(
         r.from_school_id for r in f.known if f.teacher(r).is_backbone
     )
-    checks = []
-    for gid, scope, _teachers, schools in ratio_scopes(d):
-        policy = d.policy.for_group(gid)
-        rotated = sum(f.out[s] for s in schools)
-        backbone = sum(backbone_out[s] for s in schools)
-        need = ceil_share(rotated, policy.backbone_share)
-        checks.append(
-            RuleCheck(
-                rule="backbone_share",
-                scope=scope,
-                required=_ratio_text(rotated, policy.backbone_share),
-                actual=f"{backbone}人",
-                ok=backbone >= need,
-            )
+    return [
+        _share_check(
+            "backbone_share",
+            scope,
+            sum(f.out[s] for s in schools),
+            d.policy.for_group(gid).backbone_share,
+            sum(backbone_out[s] for s in schools),
         )
-    return checks
+        for gid, scope, _teachers, schools in ratio_scopes(d)
+    ]
 
 
 def check_lead_outflow_ratio(f: PlanFacts) -> list[RuleCheck]:
@@ -338,16 +333,8 @@ def check_lead_outflow_ratio(f: PlanFacts) -> list[RuleCheck]:
             continue
         lead = g.lead_school_id
         eligible = sum(1 for t in d.teachers_of_school(lead) if d.status(t.teacher_id).eligible)
-        need = ceil_share(eligible, ratio)
-        checks.append(
-            RuleCheck(
-                rule="lead_outflow_ratio",
-                scope=f"{g.name}/{d.school(lead).name}",
-                required=_ratio_text(eligible, ratio),
-                actual=f"{f.out[lead]}人",
-                ok=f.out[lead] >= need,
-            )
-        )
+        scope = f"{g.name}/{d.school(lead).name}"
+        checks.append(_share_check("lead_outflow_ratio", scope, eligible, ratio, f.out[lead]))
     return checks
 
 

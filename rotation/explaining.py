@@ -9,11 +9,9 @@ from pathlib import Path
 from models.explain import seniority_pairs
 from models.plan import Conflict, SolveOptions
 from models.rules import RULES
+from rotation.exit_codes import EXIT_OK, EXIT_RULES
 from rotation.reading import read_district
 from solvers.solve import solve
-
-EXIT_OK = 0
-EXIT_RULES = 2
 
 
 def conflict_lines(conflicts: Sequence[Conflict]) -> list[str]:

@@ -10,15 +10,13 @@ from models import District
 from models.objective import evaluate
 from models.plan import Plan, SolveOptions, SolveResult
 from models.rules import RULES, check_plan
+from rotation.exit_codes import EXIT_OK, EXIT_RULES
 from rotation.planio import plan_json, read_plan, write_json_text
 from rotation.reading import input_sha256, read_district
 from rotation.report import approval_tables, write_approval_workbook
 from rotation.writing import OutputExists, atomic_write
 from solvers.horizon import solve_horizon
 from solvers.solve import ComponentOutcome, solve
-
-EXIT_OK = 0
-EXIT_RULES = 2
 
 
 def plan_district(

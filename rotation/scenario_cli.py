@@ -8,46 +8,20 @@ failure: a sweep exits 0.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from rotation.cli_common import Force, echo, make_app, user_errors
+from rotation.exit_codes import EXIT_RULES
 
 if TYPE_CHECKING:
     from models.plan import SolveOptions
 
-scenario_app = typer.Typer(
-    name="scenario",
-    help="情景方案：按情景文件（.toml）改动规则参数或数据，编制并并排比较各方案。",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+scenario_app = make_app(
+    "scenario", "情景方案：按情景文件（.toml）改动规则参数或数据，编制并并排比较各方案。"
 )
-
-EXIT_OK = 0
-EXIT_INPUT = 1
-EXIT_RULES = 2
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _user_errors(func: F) -> F:
-    """rotation.cli's `user_errors`, looked up when called (rotation.cli imports this module)."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from rotation.cli import user_errors
-
-        return user_errors(func)(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def echo(text: str = "", *, err: bool = False) -> None:
-    """Print one line for the user."""
-    typer.echo(text, err=err)
 
 
 Files = Annotated[
@@ -64,7 +38,6 @@ Teachers = Annotated[
         "--teachers", min=10, help="只对示例数据（generate）有效：按此教师人数生成，用于快速试算"
     ),
 ]
-Force = Annotated[bool, typer.Option("--force", help="覆盖已存在的输出文件")]
 
 
 def _options(time_limit: float) -> SolveOptions:
@@ -74,7 +47,7 @@ def _options(time_limit: float) -> SolveOptions:
 
 
 @scenario_app.command("validate")
-@_user_errors
+@user_errors
 def validate(files: Files, teachers: Teachers = None) -> None:
     """只检查情景文件（不编制）：列出每个文件的全部错误，或每个情景的基础数据和改动。"""
     from rotation.scenario import load_scenarios
@@ -91,7 +64,7 @@ def validate(files: Files, teachers: Teachers = None) -> None:
 
 
 @scenario_app.command("run")
-@_user_errors
+@user_errors
 def run(
     files: Files,
     out_dir: Annotated[
@@ -132,7 +105,7 @@ def run(
 
 
 @scenario_app.command("compare")
-@_user_errors
+@user_errors
 def compare(
     files: Files,
     output: Annotated[Path, typer.Option("-o", "--output", help="方案对比工作簿（.xlsx）")] = Path(

@@ -64,3 +64,13 @@ def build_district(
 def make_district() -> DistrictFactory:
     """Build the tiny district with some tables replaced."""
     return build_district
+
+
+def junior_district(**kw: Any) -> District:
+    """G1: lead S1 junior high; S2 weak junior high with an exam-subject demand."""
+    schools = [
+        School(school_id="S1", name="城区初中", group_id="G1", stage="初中", weak=False),
+        School(school_id="S2", name="乡镇初中", group_id="G1", stage="初中", weak=True),
+        School(school_id="S3", name="另一初中", group_id="G1", stage="初中", weak=False),
+    ]
+    return build_district(schools=schools, **kw)

@@ -14,7 +14,11 @@ from models.rules import violations
 from solvers.explain import ConflictFinder
 from solvers.solve import solve
 
-from ..conftest import build_district, teacher  # type: ignore[import-not-found]
+from ..conftest import (  # type: ignore[import-not-found]
+    build_district,
+    junior_district,
+    teacher,
+)
 from .test_solve import districts  # type: ignore[import-not-found]
 
 
@@ -65,21 +69,14 @@ def test_weak_team_against_eligibility_names_the_numbers() -> None:
     assert "不符合条件10人（本校任教未满6年10人）" in text  # the ineligible pool, by reason
 
 
-def junior(**kw: Any) -> District:
-    schools = [
-        School(school_id="S1", name="城区初中", group_id="G1", stage="初中", weak=False),
-        School(school_id="S2", name="乡镇初中", group_id="G1", stage="初中", weak=True),
-        School(school_id="S3", name="另一初中", group_id="G1", stage="初中", weak=False),
-    ]
-    return build_district(schools=schools, **kw)
-
-
 def test_exam_subjects_against_demand_for_a_team() -> None:
     teachers = [teacher("P1", "S1", subject="物理")] + [
         teacher(f"A{i}", "S1", subject="美术") for i in range(10)
     ]
     teachers += [teacher(f"W{i}", "S2", subject="美术") for i in range(5)]
-    d = junior(teachers=teachers, demand=[Demand(school_id="S2", subject="物理")], policy=lenient())
+    d = junior_district(
+        teachers=teachers, demand=[Demand(school_id="S2", subject="物理")], policy=lenient()
+    )
     rules, messages = conflict(d)
     assert rules == {"weak_group_inflow", "exam_subject_focus"}
     assert any(

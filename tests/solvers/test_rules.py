@@ -13,7 +13,11 @@ from models.plan import NewRotation, Plan, SolveResult, returns_of
 from models.rules import check_plan, violations
 from solvers.solve import solve
 
-from ..conftest import build_district, teacher  # type: ignore[import-not-found]
+from ..conftest import (  # type: ignore[import-not-found]
+    build_district,
+    junior_district,
+    teacher,
+)
 
 
 def solved(district: District) -> SolveResult:
@@ -213,16 +217,6 @@ def test_eligibility_checker_catches_stage_and_status() -> None:
 
 
 # -- exam_subject_focus -------------------------------------------------------------------------
-
-
-def junior_district(**kw: Any) -> District:
-    """G1: lead S1 junior high; S2 weak junior high with an exam-subject demand."""
-    schools = [
-        School(school_id="S1", name="城区初中", group_id="G1", stage="初中", weak=False),
-        School(school_id="S2", name="乡镇初中", group_id="G1", stage="初中", weak=True),
-        School(school_id="S3", name="另一初中", group_id="G1", stage="初中", weak=False),
-    ]
-    return build_district(schools=schools, **kw)
 
 
 def test_weak_junior_gets_only_exam_subjects() -> None:
