@@ -49,8 +49,8 @@ class ConflictFinder:
     def feasible(self, keys: Iterable[str]) -> bool:
         """Whether these rule instances can all hold together (the rest switched off).
 
-        The guards are fixed as constraints rather than assumed, so presolve can simplify the
-        model fully: far faster than assumptions on the hard counting cases near the limit."""
+        The guards are fixed as constraints rather than assumed: measured far faster on the
+        hard counting cases near the limit (BENCHMARKS.md, issue 4)."""
         on = set(keys)
         model = self.built.sat_model.clone()
         model.clear_assumptions()
