@@ -96,6 +96,10 @@ class District(BaseModel):
         """Things a clerk should look at that do not stop planning."""
         return list(self.index.warnings)
 
+    def add_warnings(self, problems: list[Problem]) -> None:
+        """Warnings found on the way in (columns not read), shown before the district's own."""
+        self.index.warnings[:0] = problems
+
     def group(self, group_id: str) -> Group:
         """The group with this id."""
         return self.index.group[group_id]

@@ -113,6 +113,10 @@ def total_parts_worth_reporting(district: District) -> bool:
     return len(district.groups) > 3
 
 
+#: Warnings printed before planning; `validate` lists them all.
+SHOWN_WARNINGS = 10
+
+
 def run_plan(
     input: Path,
     output: Path,
@@ -134,6 +138,12 @@ def run_plan(
     start = time.perf_counter()
     district = read_district(input, year=year)
     read_seconds = time.perf_counter() - start
+    warnings = district.warnings
+    for warning in warnings[:SHOWN_WARNINGS]:
+        echo(f"提示：{warning}", err=True)
+    if len(warnings) > SHOWN_WARNINGS:
+        more = len(warnings) - SHOWN_WARNINGS
+        echo(f"提示：另有 {more} 条提示，可用 rotation validate {input} 查看全部", err=True)
     echo(
         f"已读取 {district.name}：{len(district.groups)} 个集团，{len(district.teachers)} 名教师，"
         f"符合交流条件 {len(district.eligible_teachers())} 名；正在编制 {district.plan_year} 学年方案…"

@@ -9,6 +9,7 @@ located by sheet, row number as Excel shows it, and Chinese column header.
 from __future__ import annotations
 
 import csv
+import difflib
 import gc
 import hashlib
 import io
@@ -349,15 +350,20 @@ def _map_header(
     headers: dict[str, str],
     required: Iterable[str],
     problems: list[Problem],
+    ignored: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, int], list[str]]:
-    """Field → column index; reports duplicate and missing required columns."""
+    """Field → column index; reports duplicate and missing required columns, and columns
+    that were not read (warnings: a mistyped optional header must not drop data silently)."""
     index: dict[str, int] = {}
+    unknown: list[tuple[int, str]] = []
     for i, cell in enumerate(raw.header):
         if is_blank(cell):
             continue
         name = lookup.get(normalise_name(cell))
         if name is None:
-            continue  # unknown columns are the bureau's own business
+            if normalise_name(cell) not in ignored:
+                unknown.append((i, str(cell).strip()))
+            continue
         if name in index:
             first = index[name]
             if raw.header_row is None:
@@ -374,6 +380,7 @@ def _map_header(
             )
             continue
         index[name] = i
+    _unread_columns(sheet, raw, unknown, headers, index, problems)
     missing = [n for n in required if n not in index]
     for name in missing:
         problems.append(
@@ -385,6 +392,36 @@ def _map_header(
             )
         )
     return index, missing
+
+
+def _unread_columns(
+    sheet: str,
+    raw: RawSheet,
+    unknown: list[tuple[int, str]],
+    headers: dict[str, str],
+    index: dict[str, int],
+    problems: list[Problem],
+) -> None:
+    """Warn about columns that are not read: one by one where the header looks like a
+    mistyped column of ours, the others together."""
+    absent = {normalise_name(h): h for n, h in headers.items() if n not in index}
+    absent.update({normalise_name(n): headers[n] for n in headers if n not in index})
+    others = []
+    for i, cell in unknown:
+        where = cell if raw.header_row is None else f"第{column_letter(i)}列「{cell}」"
+        close = difflib.get_close_matches(normalise_name(cell), list(absent), n=1, cutoff=0.6)
+        if close:
+            message = f"{where}不是模板中的列名，未读入；是否应为「{absent[close[0]]}」？"
+            problems.append(
+                Problem(sheet=sheet, row=raw.header_row, message=message, severity="warning")
+            )
+        else:
+            others.append(f"「{cell}」")
+    if others:
+        message = f"以下列不是模板中的列名，未读入：{'、'.join(others)}"
+        problems.append(
+            Problem(sheet=sheet, row=raw.header_row, message=message, severity="warning")
+        )
 
 
 def _date_message(value: Any) -> str:
@@ -479,6 +516,10 @@ class _PolicyResult:
     group_rows: dict[str, int]  # group id → first 规则 row naming it
 
 
+#: The template's own explanatory columns of the 规则 sheet: not read, and nothing to warn about.
+_POLICY_NOTES = frozenset(normalise_name(h) for h in ("中文名称", "说明", "label", "description"))
+
+
 def _policy_headers() -> tuple[dict[str, str], dict[str, str]]:
     lookup: dict[str, str] = {}
     headers: dict[str, str] = {}
@@ -506,7 +547,9 @@ def _parse_policy(
             failures.policy_keys.add(key)
 
     if raw is not None and not _no_header(POLICY_SHEET, raw, problems, failures):
-        index, missing = _map_header(POLICY_SHEET, raw, lookup, headers, ("key", "value"), problems)
+        index, missing = _map_header(
+            POLICY_SHEET, raw, lookup, headers, ("key", "value"), problems, _POLICY_NOTES
+        )
         if missing:
             failures.whole(POLICY_SHEET)
         seen: dict[tuple[str | None, str], int] = {}
@@ -703,7 +746,8 @@ def _read_district(path: Path, year: int | None) -> District:
     except ValidationError as exc:  # not expected: the rows are already models
         found = [Problem(sheet="", message=f"数据无法组装（{exc.error_count()} 处）")]
     else:
-        if not problems:
+        if not any(p.severity == "error" for p in problems):
+            district.add_warnings(problems)
             return district
         found = district.warnings
 

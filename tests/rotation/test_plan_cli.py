@@ -280,3 +280,20 @@ def test_replan_against_a_reference_writes_the_change_sheet(
     assert kinds.count("取消") == 1 and kinds.count("新增") == 1 and kinds.count("保留") == 2
     cancelled = next(r for r in rows if r[0] == "取消")
     assert cancelled[1] == chosen and "暂缓：病休" in cancelled[7]
+
+
+def test_plan_says_which_columns_it_did_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("rotation.planning.SHOWN_WARNINGS", 2)
+    source = tmp_path / "数据.xlsx"
+    write_district(tight_district(), source)
+    book = openpyxl.load_workbook(source)
+    sheet = book["教师"]
+    sheet.cell(row=1, column=sheet.max_column + 1, value="备注")
+    book.save(source)
+    result = run("plan", source, "-o", tmp_path / "审批表.xlsx", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert "提示：「教师」表第1行：以下列不是模板中的列名，未读入：「备注」" in result.output
+    assert "提示：「教师」表第2行「本校连续任教年限」列" in result.output
+    assert "提示：另有 2 条提示，可用 rotation validate" in result.output  # 4 in all

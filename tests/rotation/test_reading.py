@@ -118,6 +118,40 @@ def test_blank_rows_and_unknown_columns_are_ignored(tmp_path: Path) -> None:
     data["教师"].insert(3, ["  ", "", None, "　", None, None, None, None])
     district = read_district(write_xlsx(tmp_path / "d.xlsx", data))
     assert [t.row for t in district.teachers] == [2, 3, 6, 7]
+    (warning,) = district.warnings  # ignored, but said: nothing is dropped silently
+    assert (warning.sheet, warning.row, warning.severity) == ("教师", 1, "warning")
+    assert warning.message == "以下列不是模板中的列名，未读入：「备注」"
+
+
+def test_a_mistyped_optional_header_is_named_with_the_likely_column(tmp_path: Path) -> None:
+    data = sheets()
+    data["教师"][0].append("自愿交流否")  # meant: 自愿交流
+    for row in data["教师"][1:]:
+        row.append("是")
+    district = read_district(write_xlsx(tmp_path / "d.xlsx", data))
+    assert not any(t.volunteer for t in district.teachers)  # not read …
+    (warning,) = district.warnings  # … and said so, with the column it probably meant
+    assert "第I列「自愿交流否」不是模板中的列名，未读入；是否应为「自愿交流」？" in warning.message
+
+
+def test_a_mistyped_required_header_gets_a_hint_beside_the_error(tmp_path: Path) -> None:
+    data = sheets()
+    data["教师"][0][3] = "任教学科"  # meant: 学科
+    with pytest.raises(InputError) as excinfo:
+        read_district(write_xlsx(tmp_path / "d.xlsx", data))
+    messages = [(p.severity, p.message) for p in excinfo.value.problems]
+    assert ("error", "缺少必填列「学科」（英文列名 subject）") in messages
+    assert any(sev == "warning" and "是否应为「学科」" in m for sev, m in messages)
+
+
+def test_the_templates_own_columns_raise_no_warning(tmp_path: Path) -> None:
+    data = sheets(
+        规则=[
+            ["参数", "中文名称", "值", "集团编号", "说明"],
+            ["plan_year", "编制学年", 2025, None, "…"],
+        ]
+    )
+    assert read_district(write_xlsx(tmp_path / "d.xlsx", data)).warnings == []
 
 
 def test_ids_keep_leading_zeros_and_numbers_become_text(tmp_path: Path) -> None:
