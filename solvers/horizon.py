@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict
@@ -23,7 +24,7 @@ from models.objective import evaluate, fair_outflow, seniority_ranks
 from models.plan import NewRotation, Plan, PlanStatus, SolveOptions, returns_of
 from models.vocab import TeachingStage
 from solvers.sat import LinearTerms, SatBuilder, SatModel, sat_parameters
-from solvers.solve import components
+from solvers.solve import SHARED, components, largest_first, run_components, worker_count
 
 STATUS: dict[cp_model.CpSolverStatus, PlanStatus] = {
     cp_model.OPTIMAL: "optimal",
@@ -66,50 +67,21 @@ def solve_horizon(
     worlds = horizon_districts(district, years)
     for world in worlds:
         seniority_ranks(world), fair_outflow(world)
-    per_year: list[list[NewRotation]] = [[] for _ in worlds]
-    statuses: set[PlanStatus] = set()
-    total = 0
-    for group_ids in components(district):
-        model = SatModel()
-        builders: list[SatBuilder] = []
-        for k, world in enumerate(worlds):
-            builder = SatBuilder(world, group_ids, sat_model=model)
-            if k:
-                _link(builder, builders)
-            builder.constraints()
-            builders.append(builder)
-        arcs_of: dict[str, list[cp_model.IntVar]] = defaultdict(list)
-        for builder in builders:
-            for arc, x in zip(builder.arcs, builder.x, strict=True):
-                arcs_of[arc.teacher.teacher_id].append(x)
-        for xs in arcs_of.values():
-            if len(xs) > 1:
-                model.add_at_most_one(xs)
-        objective = LinearTerms()
-        for k, builder in enumerate(builders):
-            objective.extend(builder.objective_terms(), len(builders) - k)
-        objective.maximize(model)
-        solver = sat_parameters(options)
-        code = solver.solve(model)
-        statuses.add(STATUS[code])
-        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            continue
-        total += round(solver.objective_value)
-        for k, builder in enumerate(builders):
-            year = worlds[k].plan_year
-            for arc, x in zip(builder.arcs, builder.x, strict=True):
-                if solver.boolean_value(x):
-                    length = worlds[k].policy.for_group(arc.home.group_id).min_tenure_years
-                    per_year[k].append(
-                        NewRotation(
-                            teacher_id=arc.teacher.teacher_id,
-                            from_school_id=arc.home.school_id,
-                            to_school_id=arc.host.school_id,
-                            start_year=year,
-                            end_year=year + length - 1,
-                            kind=arc.kind,
-                        )
-                    )
+    parts = components(district)
+    outcomes: list[_Outcome] = []
+    run_components(
+        _solve_shared,
+        [(i, parts[i]) for i in largest_first(district, parts)],
+        worker_count(options, len(parts)),
+        {"worlds": worlds, "options": options},
+        outcomes.append,
+    )
+    outcomes.sort(key=lambda o: o.index)
+    statuses = {o.status for o in outcomes}
+    total = sum(o.objective for o in outcomes)
+    per_year = [
+        [r for o in outcomes if o.per_year for r in o.per_year[k]] for k in range(len(worlds))
+    ]
     status: PlanStatus = next(
         (s for s in ("infeasible", "unknown", "feasible") if s in statuses), "optimal"
     )
@@ -127,6 +99,72 @@ def solve_horizon(
         else (),
         wall_seconds=time.perf_counter() - start,
     )
+
+
+@dataclass
+class _Outcome:
+    """One component's joint plan: each year's new rotations."""
+
+    index: int
+    status: PlanStatus
+    objective: int = 0
+    per_year: list[list[NewRotation]] = field(default_factory=list)
+
+
+def _solve_shared(index: int, group_ids: list[str]) -> _Outcome:
+    """In a forked worker (or in this process): the inputs come from run_components."""
+    worlds, options = SHARED["worlds"], SHARED["options"]
+    assert isinstance(worlds, list) and isinstance(options, SolveOptions)
+    return _solve_component(worlds, index, group_ids, options)
+
+
+def _solve_component(
+    worlds: list[District], index: int, group_ids: list[str], options: SolveOptions
+) -> _Outcome:
+    """One CP-SAT model for these groups over every year of the horizon."""
+    model = SatModel()
+    builders: list[SatBuilder] = []
+    for k, world in enumerate(worlds):
+        builder = SatBuilder(world, group_ids, sat_model=model)
+        if k:
+            _link(builder, builders)
+        builder.constraints()
+        builders.append(builder)
+    arcs_of: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+    for builder in builders:
+        for arc, x in zip(builder.arcs, builder.x, strict=True):
+            arcs_of[arc.teacher.teacher_id].append(x)
+    for xs in arcs_of.values():
+        if len(xs) > 1:
+            model.add_at_most_one(xs)
+    objective = LinearTerms()
+    for k, builder in enumerate(builders):
+        objective.extend(builder.objective_terms(), len(builders) - k)
+    objective.maximize(model)
+    solver = sat_parameters(options)
+    code = solver.solve(model)
+    outcome = _Outcome(index, STATUS[code])
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return outcome
+    outcome.objective = round(solver.objective_value)
+    for k, builder in enumerate(builders):
+        year = worlds[k].plan_year
+        chosen = []
+        for arc, x in zip(builder.arcs, builder.x, strict=True):
+            if solver.boolean_value(x):
+                length = worlds[k].policy.for_group(arc.home.group_id).min_tenure_years
+                chosen.append(
+                    NewRotation(
+                        teacher_id=arc.teacher.teacher_id,
+                        from_school_id=arc.home.school_id,
+                        to_school_id=arc.host.school_id,
+                        start_year=year,
+                        end_year=year + length - 1,
+                        kind=arc.kind,
+                    )
+                )
+        outcome.per_year.append(chosen)
+    return outcome
 
 
 def _link(builder: SatBuilder, earlier: list[SatBuilder]) -> None:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from ortools.sat.python import cp_model
 
@@ -137,12 +138,47 @@ def solve_component(
     return outcome
 
 
-_SHARED: dict[str, object] = {}
+#: The large inputs of the running tasks (see run_components).
+SHARED: dict[str, object] = {}
+
+
+T = TypeVar("T")
+
+
+def run_components(
+    task: Callable[[int, list[str]], T],
+    jobs: list[tuple[int, list[str]]],
+    workers: int,
+    shared: dict[str, object],
+    done: Callable[[T], None],
+) -> None:
+    """Run `task(index, group_ids)` for every job, over a fork pool when workers > 1; `done`
+    gets each result as it finishes. Tasks find the large inputs in `SHARED`: forked workers
+    inherit them instead of having them pickled with every task."""
+    SHARED.update(shared)
+    try:
+        if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+            # Objects that exist now are inherited by the workers: keep the cycle collector
+            # off them, so that the workers' collections neither walk nor copy-on-write them.
+            gc.freeze()
+            try:
+                context = multiprocessing.get_context("fork")
+                with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                    futures = [pool.submit(task, i, group_ids) for i, group_ids in jobs]
+                    for future in as_completed(futures):
+                        done(future.result())
+            finally:
+                gc.unfreeze()
+        else:
+            for i, group_ids in sorted(jobs):
+                done(task(i, group_ids))
+    finally:
+        SHARED.clear()
 
 
 def _solve_shared(index: int, group_ids: list[str]) -> ComponentOutcome:
     """In a forked worker: the district and options were inherited, not pickled per task."""
-    district, options = _SHARED["district"], _SHARED["options"]
+    district, options = SHARED["district"], SHARED["options"]
     assert isinstance(district, District) and isinstance(options, SolveOptions)
     return solve_component(district, index, group_ids, options)
 
@@ -180,32 +216,19 @@ def solve(
     parts = components(district)
     seniority_ranks(district), fair_outflow(district)  # computed once, shared by every component
     outcomes: list[ComponentOutcome] = []
-    workers = worker_count(options, len(parts))
-    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-        _SHARED["district"], _SHARED["options"] = district, options
-        # Objects that exist now are inherited by the workers: keep the cycle collector off
-        # them, so that the workers' collections neither walk nor copy-on-write the district.
-        gc.freeze()
-        try:
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                futures = [
-                    pool.submit(_solve_shared, i, parts[i]) for i in largest_first(district, parts)
-                ]
-                for future in as_completed(futures):
-                    outcome = future.result()
-                    outcomes.append(outcome)
-                    if progress:
-                        progress(len(outcomes), len(parts), outcome)
-        finally:
-            gc.unfreeze()
-            _SHARED.clear()
-    else:
-        for i, group_ids in enumerate(parts):
-            outcome = solve_component(district, i, group_ids, options)
-            outcomes.append(outcome)
-            if progress:
-                progress(len(outcomes), len(parts), outcome)
+
+    def done(outcome: ComponentOutcome) -> None:
+        outcomes.append(outcome)
+        if progress:
+            progress(len(outcomes), len(parts), outcome)
+
+    run_components(
+        _solve_shared,
+        [(i, parts[i]) for i in largest_first(district, parts)],
+        worker_count(options, len(parts)),
+        {"district": district, "options": options},
+        done,
+    )
     return merge(district, outcomes, time.perf_counter() - start, options.reference)
 
 

@@ -89,3 +89,18 @@ def test_three_year_horizon_firm_year_passes_and_later_years_are_disjoint() -> N
         assert not movers & seen, "a teacher moves at most once in the horizon"
         seen |= movers
         assert plan.rotations
+
+
+def test_horizon_components_in_parallel_give_the_serial_plans() -> None:
+    from solvers.horizon import solve_horizon
+    from solvers.solve import components
+
+    d = generate_district(teachers=1000, seed=1, structure="minhang")
+    policy = d.policy.district.model_copy(update={"subject_balance_tolerance": 1})
+    d = d.replace(policy=d.policy.model_copy(update={"district": policy}))
+    assert len(components(d)) == 2
+    serial = solve_horizon(d, 3, SolveOptions(workers=1, time_limit=60))
+    parallel = solve_horizon(d, 3, SolveOptions(workers=2, time_limit=60))
+    assert serial.status == parallel.status == "optimal"
+    assert parallel.plans == serial.plans and parallel.objective == serial.objective
+    assert violations(d, parallel.plans[0]) == []
