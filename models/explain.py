@@ -76,6 +76,42 @@ def _stage_words(d: District, school: School) -> str:
     return "、".join(stages)
 
 
+def balance_counts(d: District, school: School, subject: str) -> tuple[int, int, int, int]:
+    """For subject_balance at a school: returning home, leaving (returns), eligible who could
+    leave, eligible group colleagues who could come."""
+    year = d.plan_year
+    home = leaving = 0
+    for o in d.ongoing:
+        if o.end_year < year and d.teacher(o.teacher_id).subject == subject:
+            home += o.from_school_id == school.school_id
+            leaving += o.to_school_id == school.school_id
+    can_leave = sum(
+        1
+        for t in d.teachers_of_school(school.school_id)
+        if t.subject == subject and d.status(t.teacher_id).eligible
+    )
+    can_come = sum(1 for t in candidates_for(d, school) if t.subject == subject)
+    return home, leaving, can_leave, can_come
+
+
+def describe_balance(d: District, school_id: str, subjects: list[str]) -> str:
+    """subject_balance for several subjects of one school, in one sentence: a conflict at a
+    high ratio can involve most subjects of a school, one line each is hard to read."""
+    school = d.school(school_id)
+    tolerance = d.policy.for_group(school.group_id).subject_balance_tolerance
+    pools, returns = [], []
+    for subject in subjects:
+        home, leaving, can_leave, can_come = balance_counts(d, school, subject)
+        pools.append(f"{subject}{can_leave}/{can_come}")
+        if home or leaving:
+            returns.append(f"{subject}{home}/{leaving}")
+    text = (
+        f"「{school.name}」{len(subjects)}个学科的流入与流出之差均须在±{tolerance}人以内；"
+        f"各学科本校可派出/集团内可派入的符合条件教师：{'、'.join(pools)}"
+    )
+    return text + (f"；期满返回本校/期满离开：{'、'.join(returns)}" if returns else "")
+
+
 def describe(d: District, inst: RuleInstance) -> str:
     """The instance as an HR clerk would state it, with the numbers behind it."""
     rule = inst.rule
@@ -169,29 +205,10 @@ def describe(d: District, inst: RuleInstance) -> str:
     if rule == "subject_balance":
         assert inst.school_id is not None and inst.subject is not None
         school = d.school(inst.school_id)
-        returning_home = sum(
-            1
-            for o in d.ongoing
-            if o.end_year < d.plan_year
-            and o.from_school_id == school.school_id
-            and d.teacher(o.teacher_id).subject == inst.subject
-        )
-        leaving = sum(
-            1
-            for o in d.ongoing
-            if o.end_year < d.plan_year
-            and o.to_school_id == school.school_id
-            and d.teacher(o.teacher_id).subject == inst.subject
-        )
-        can_leave = sum(
-            1
-            for t in d.teachers_of_school(school.school_id)
-            if t.subject == inst.subject and d.status(t.teacher_id).eligible
-        )
-        can_come = sum(1 for t in candidates_for(d, school) if t.subject == inst.subject)
+        home, leaving, can_leave, can_come = balance_counts(d, school, inst.subject)
         return (
             f"「{school.name}」{inst.subject}学科流入与流出之差须在±{policy.subject_balance_tolerance}人以内："
-            f"期满返回本校{returning_home}人、期满离开{leaving}人，本校可派出的符合条件{inst.subject}教师{can_leave}人，"
+            f"期满返回本校{home}人、期满离开{leaving}人，本校可派出的符合条件{inst.subject}教师{can_leave}人，"
             f"集团内可派入的{can_come}人"
         )
     if rule == "entrusted_residents":

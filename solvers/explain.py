@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from ortools.sat.python import cp_model
 
 from models.district import District
-from models.explain import RuleInstance, describe
+from models.explain import RuleInstance, describe, describe_balance
 from models.plan import Conflict, SolveOptions
 from models.rules import RULES
 from solvers.sat import Guard, SatBuilder, SatPlanModel, sat_parameters
@@ -93,12 +93,28 @@ def explain_component(
                 rule="eligibility", scope=names, message=f"{names}：规则无法同时满足", group=names
             )
         ]
-    return [
-        Conflict(
-            rule=i.rule,
-            scope=i.scope,
-            message=f"{RULES[i.rule].name}（{i.rule}）：{describe(district, i)}",
-            group=district.group(i.group_id).name,
+    balance: dict[str, list[RuleInstance]] = {}
+    for i in instances:
+        if i.rule == "subject_balance" and i.school_id is not None:
+            balance.setdefault(i.school_id, []).append(i)
+    conflicts = []
+    for i in instances:
+        same = balance.get(i.school_id or "", [])
+        if i.rule == "subject_balance" and len(same) > 1:
+            if i is not same[0]:
+                continue  # merged into the first one of its school
+            school = district.school(same[0].school_id or "")
+            scope = f"{district.group(school.group_id).name}/{school.name}"
+            subjects = [s.subject or "" for s in same]
+            message = describe_balance(district, school.school_id, subjects)
+        else:
+            scope, message = i.scope, describe(district, i)
+        conflicts.append(
+            Conflict(
+                rule=i.rule,
+                scope=scope,
+                message=f"{RULES[i.rule].name}（{i.rule}）：{message}",
+                group=district.group(i.group_id).name,
+            )
         )
-        for i in instances
-    ]
+    return conflicts

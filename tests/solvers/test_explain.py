@@ -11,7 +11,7 @@ from models import Demand, District, EntrustedPair, Group, Pin, School
 from models.explain import describe, not_chosen_reasons, selection_reasons, seniority_pairs
 from models.plan import SolveOptions
 from models.rules import violations
-from solvers.explain import ConflictFinder
+from solvers.explain import ConflictFinder, explain_component
 from solvers.solve import solve
 
 from ..conftest import (  # type: ignore[import-not-found]
@@ -50,6 +50,28 @@ def test_ratio_against_subject_balance() -> None:
         build_district(teachers=teachers, policy={"backbone_share": 0, "flow_direction": every_way})
     )
     assert rules == {"min_rotation_ratio", "subject_balance"}
+
+
+def test_balance_instances_of_one_school_read_as_one_conflict() -> None:
+    teachers = (
+        [teacher(f"L{i}", "S1") for i in range(10)]
+        + [teacher(f"E{i}", "S1", subject="英语") for i in range(10)]
+        + [teacher(f"W{i}", "S2", subject="语文") for i in range(10)]
+    )
+    every_way = "lead_to_member,member_to_lead,member_to_member"
+    d = build_district(teachers=teachers, policy={"backbone_share": 0, "flow_direction": every_way})
+    rules, _ = conflict(d)  # minimal: the ratio and balance of 数学, 英语 (S1) and 语文 (S2)
+    assert rules == {"min_rotation_ratio", "subject_balance"}
+    found = explain_component(d, ["G1"], SolveOptions())
+    assert [(c.rule, c.scope) for c in found] == [
+        ("min_rotation_ratio", "城关教育集团"),
+        ("subject_balance", "城关教育集团/城关小学"),  # 数学 and 英语 together
+        ("subject_balance", "城关教育集团/乡镇小学/语文"),
+    ]
+    assert found[1].message == (
+        "学科增减平衡（subject_balance）：「城关小学」2个学科的流入与流出之差均须在±0人以内；"
+        "各学科本校可派出/集团内可派入的符合条件教师：数学10/0、英语10/0"
+    )
 
 
 def test_weak_team_against_eligibility_names_the_numbers() -> None:
