@@ -23,7 +23,7 @@ from models.district import District
 from models.objective import evaluate, fair_outflow, seniority_ranks
 from models.plan import NewRotation, Plan, PlanStatus, SolveOptions, returns_of
 from models.vocab import TeachingStage
-from solvers.sat import LinearTerms, SatBuilder, SatModel, sat_parameters
+from solvers.sat import LinearTerms, SatBuilder, SatModel, chosen_rotations, sat_parameters
 from solvers.solve import SHARED, components, largest_first, run_components, worker_count
 
 STATUS: dict[cp_model.CpSolverStatus, PlanStatus] = {
@@ -147,23 +147,10 @@ def _solve_component(
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return outcome
     outcome.objective = round(solver.objective_value)
-    for k, builder in enumerate(builders):
-        year = worlds[k].plan_year
-        chosen = []
-        for arc, x in zip(builder.arcs, builder.x, strict=True):
-            if solver.boolean_value(x):
-                length = worlds[k].policy.for_group(arc.home.group_id).min_tenure_years
-                chosen.append(
-                    NewRotation(
-                        teacher_id=arc.teacher.teacher_id,
-                        from_school_id=arc.home.school_id,
-                        to_school_id=arc.host.school_id,
-                        start_year=year,
-                        end_year=year + length - 1,
-                        kind=arc.kind,
-                    )
-                )
-        outcome.per_year.append(chosen)
+    outcome.per_year = [
+        chosen_rotations(world, b.arcs, b.x, solver)
+        for world, b in zip(worlds, builders, strict=True)
+    ]
     return outcome
 
 

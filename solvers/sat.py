@@ -35,7 +35,7 @@ from models.objective import (
     seniority_ranks,
     teacher_score,
 )
-from models.plan import Plan, RotationKind, SolveOptions
+from models.plan import NewRotation, Plan, RotationKind, SolveOptions
 from models.policy import Policy
 from models.requirements import base_count, ceil_share, is_weak_junior
 from models.rules import max_outflow, move_type, ongoing_junior_present, ratio_scopes
@@ -119,6 +119,28 @@ class LinearTerms:
         objective.coeffs.extend([-c for c in self.coefficients])
         objective.offset = -self.offset
         objective.scaling_factor = -1.0
+
+
+def chosen_rotations(
+    district: District, arcs: list[Arc], x: list[cp_model.IntVar], solver: cp_model.CpSolver
+) -> list[NewRotation]:
+    """The new rotations a solved model chose, each for its group's full term."""
+    year = district.plan_year
+    result = []
+    for arc, variable in zip(arcs, x, strict=True):
+        if solver.boolean_value(variable):
+            years = district.policy.for_group(arc.home.group_id).min_tenure_years
+            result.append(
+                NewRotation(
+                    teacher_id=arc.teacher.teacher_id,
+                    from_school_id=arc.home.school_id,
+                    to_school_id=arc.host.school_id,
+                    start_year=year,
+                    end_year=year + years - 1,
+                    kind=arc.kind,
+                )
+            )
+    return result
 
 
 _BOOLEAN = Domain(0, 1)

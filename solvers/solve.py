@@ -34,7 +34,14 @@ from models.plan import (
     returns_of,
 )
 from solvers.explain import explain_component
-from solvers.sat import RELAX_PRIORITY, RELAX_UNIT, Mode, SatBuilder, sat_parameters
+from solvers.sat import (
+    RELAX_PRIORITY,
+    RELAX_UNIT,
+    Mode,
+    SatBuilder,
+    chosen_rotations,
+    sat_parameters,
+)
 
 
 @dataclass
@@ -119,20 +126,7 @@ def solve_component(
                 )
         outcome.objective = round(solver.objective_value) + penalty
         outcome.best_bound = round(solver.best_objective_bound) + penalty
-        year = district.plan_year
-        for i, arc in enumerate(built.arcs):
-            if solver.boolean_value(built.x[i]):
-                years = district.policy.for_group(arc.home.group_id).min_tenure_years
-                outcome.rotations.append(
-                    NewRotation(
-                        teacher_id=arc.teacher.teacher_id,
-                        from_school_id=arc.home.school_id,
-                        to_school_id=arc.host.school_id,
-                        start_year=year,
-                        end_year=year + years - 1,
-                        kind=arc.kind,
-                    )
-                )
+        outcome.rotations = chosen_rotations(district, built.arcs, built.x, solver)
     elif code == cp_model.INFEASIBLE and options.explain:
         outcome.conflicts = explain_component(district, group_ids, options)
     return outcome
