@@ -115,6 +115,13 @@ def total_parts_worth_reporting(district: District) -> bool:
 
 #: Warnings printed before planning; `validate` lists them all.
 SHOWN_WARNINGS = 10
+#: Conflicts or shortfalls printed; the 不可行说明 sheet lists them all.
+SHOWN_ITEMS = 30
+
+
+def _more(total: int, echo: Callable[..., None]) -> None:
+    if total > SHOWN_ITEMS:
+        echo(f"  ……其余 {total - SHOWN_ITEMS} 条见审批表「不可行说明」", err=True)
 
 
 def run_plan(
@@ -175,11 +182,19 @@ def report_result(
             "以下规则未能满足（已在规则核查中标为未通过）：",
             err=True,
         )
+        missing: dict[str, list[int]] = {}
         for s in result.shortfalls:
+            missing.setdefault(s.rule, []).append(s.missing)
+        summary = "；".join(
+            f"{RULES[rule].name}{len(gaps)}处、共缺{sum(gaps)}" for rule, gaps in missing.items()
+        )
+        echo(f"  合计：{summary}", err=True)
+        for s in result.shortfalls[:SHOWN_ITEMS]:
             echo(
                 f"  - {RULES[s.rule].name}（{s.rule}）{s.scope}：缺{s.missing}。{s.message}",
                 err=True,
             )
+        _more(len(result.shortfalls), echo)
         echo(written, err=True)
         return EXIT_RULES
     if result.status in ("optimal", "feasible"):
@@ -194,8 +209,9 @@ def report_result(
             "规则无法同时满足，未能生成方案。以下规则相互冲突（去掉其中任何一条，其余即可同时满足）：",
             err=True,
         )
-        for conflict in result.conflicts:
+        for conflict in result.conflicts[:SHOWN_ITEMS]:
             echo(f"  - {conflict.message}", err=True)
+        _more(len(result.conflicts), echo)
         rules = "、".join(
             dict.fromkeys(RULES[c.rule].name for c in result.conflicts if c.rule in RULES)
         )

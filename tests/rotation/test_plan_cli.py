@@ -233,6 +233,8 @@ def test_relax_writes_the_closest_plan_and_marks_each_shortfall(tmp_path: Path) 
     assert "--relax" in result.output and "缺" in result.output
     data = json.loads(js.read_text(encoding="utf-8"))
     assert data["rotations"] and data["shortfalls"]
+    gaps = [s["missing"] for s in data["shortfalls"]]
+    assert f"处、共缺{sum(gaps)}" in result.output  # the totals line, per rule
     failed = {c["rule"] for c in data["compliance"] if not c["ok"]}
     assert failed == {s["rule"] for s in data["shortfalls"]}
     assert "eligibility" not in failed and "min_tenure" not in failed
@@ -297,3 +299,20 @@ def test_plan_says_which_columns_it_did_not_read(
     assert "提示：「教师」表第1行：以下列不是模板中的列名，未读入：「备注」" in result.output
     assert "提示：「教师」表第2行「本校连续任教年限」列" in result.output
     assert "提示：另有 2 条提示，可用 rotation validate" in result.output  # 4 in all
+
+
+def test_long_lists_of_shortfalls_are_cut_and_point_to_the_sheet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("rotation.planning.SHOWN_ITEMS", 1)
+    source = tmp_path / "数据.xlsx"  # exact balance: every move leaves two schools off balance
+    policy = {"min_rotation_ratio": "90%", "subject_balance_tolerance": 0}
+    write_district(tight_district(policy=policy), source)
+    result = run(
+        "plan", source, "-o", tmp_path / "审批表.xlsx", "--json", tmp_path / "p.json", "--relax"
+    )
+    data = json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))
+    shown = [line for line in result.output.splitlines() if line.startswith("  - ")]
+    assert len(shown) == 1
+    assert len(data["shortfalls"]) > 1
+    assert f"……其余 {len(data['shortfalls']) - 1} 条见审批表「不可行说明」" in result.output
