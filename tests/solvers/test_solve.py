@@ -187,3 +187,30 @@ def test_entrusted_pairs_join_components() -> None:
         policy=PolicySet(district=Policy(plan_year=2025)),
     )
     assert components(d) == [["A", "C"], ["B"]]
+
+
+def test_linear_terms_set_the_objective_as_maximize_would() -> None:
+    from ortools.sat.python import cp_model
+
+    from solvers.sat import LinearTerms, SatModel
+
+    model = SatModel()
+    a, b, c = (model.new_bool_var(n) for n in "abc")
+    model.add(a + b + c <= 2)
+    year1, year2 = LinearTerms(), LinearTerms(offset=-4)
+    year1.add(a, 5)
+    year1.add_all([b], [3])
+    year2.add(c, 4)
+    joint = LinearTerms()
+    joint.extend(year1, 2)  # 10a + 6b
+    joint.extend(year2, 1)  # 4c − 4
+    joint.maximize(model)
+    solver = cp_model.CpSolver()
+    assert solver.solve(model) == cp_model.OPTIMAL
+    assert (solver.value(a), solver.value(b), solver.value(c)) == (1, 1, 0)
+    assert solver.objective_value == 12 == solver.best_objective_bound  # 10 + 6 − 4
+    reference = cp_model.CpModel()
+    x, y, z = (reference.new_bool_var(n) for n in "abc")
+    reference.add(x + y + z <= 2)
+    reference.maximize(10 * x + 6 * y + 4 * z - 4)
+    assert solver.solve(reference) == cp_model.OPTIMAL and solver.objective_value == 12
