@@ -22,13 +22,11 @@ Everything is drawn from one ``random.Random(seed)``: the same arguments give th
 from __future__ import annotations
 
 import csv
-import gc
 import math
 import random
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import accumulate, count
@@ -48,6 +46,7 @@ from models.vocab import (
     Stage,
     TeachingStage,
 )
+from rotation.memory import paused_cycle_collection
 
 __all__ = [
     "GANZHOU_CSV",
@@ -1108,20 +1107,8 @@ def generate_district(
         raise ValueError(f"unknown structure {structure!r}; choose one of {', '.join(STRUCTURES)}")
     if teachers < 1:
         raise ValueError("teachers must be at least 1")
-    with _no_gc():
+    with paused_cycle_collection():
         return _generate(teachers, random.Random(seed), structure, plan_year)
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building (millions of small acyclic objects)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _generate(teachers: int, rng: random.Random, structure: str, plan_year: int) -> District:
@@ -1146,7 +1133,7 @@ def generate_for_layout(
     layout = _Layout(
         name, prefix, list(groups), list(schools), list(weights), _surnames(_SURNAMES_SHANGHAI)
     )
-    with _no_gc():
+    with paused_cycle_collection():
         return _populate(layout, teachers, random.Random(seed), plan_year)
 
 

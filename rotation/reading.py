@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import csv
 import difflib
-import gc
 import hashlib
 import io
 import itertools
 import json
 import math
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -57,6 +55,7 @@ from models.policy import (
     parse_param,
     resolve_key,
 )
+from rotation.memory import paused_cycle_collection
 from rotation.writing import TABLES, is_formula_like
 from rotation.xlsxfast import column_letter
 
@@ -404,6 +403,8 @@ def _unread_columns(
 ) -> None:
     """Warn about columns that are not read: one by one where the header looks like a
     mistyped column of ours, the others together."""
+    if not unknown:
+        return
     absent = {normalise_name(h): h for n, h in headers.items() if n not in index}
     absent.update({normalise_name(n): headers[n] for n in headers if n not in index})
     others = []
@@ -695,27 +696,13 @@ def _caused_by_failures(
     return any(failures.covers(target, i) for i in ids)
 
 
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Pause Python's cycle collector: reading builds ~10 objects per teacher and no cycles,
-    and the collector's repeated full passes over the growing heap cost about a fifth of the
-    reading time at 100,000 teachers. Reference counting still frees everything as usual."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def read_district(path: Path, *, year: int | None = None) -> District:
     """The district in an .xlsx/.xls workbook, a folder of CSV files or a .json document.
 
     `year` (the --year option) overrides the 规则 sheet's plan_year. Raises InputError listing
     every problem found — cell by cell and across rows — and nothing else for bad input.
     """
-    with _no_cycle_collection():
+    with paused_cycle_collection():
         return _read_district(path, year)
 
 

@@ -93,20 +93,22 @@ def explain_component(
                 rule="eligibility", scope=names, message=f"{names}：规则无法同时满足", group=names
             )
         ]
-    balance: dict[str, list[RuleInstance]] = {}
+    # subject_balance instances of one school become one conflict, where the first one stood.
+    subjects: dict[str, list[str]] = {}
     for i in instances:
-        if i.rule == "subject_balance" and i.school_id is not None:
-            balance.setdefault(i.school_id, []).append(i)
+        if i.rule == "subject_balance" and i.school_id is not None and i.subject is not None:
+            subjects.setdefault(i.school_id, []).append(i.subject)
     conflicts = []
+    merged: set[str] = set()
     for i in instances:
-        same = balance.get(i.school_id or "", [])
-        if i.rule == "subject_balance" and len(same) > 1:
-            if i is not same[0]:
-                continue  # merged into the first one of its school
-            school = district.school(same[0].school_id or "")
+        school_id = i.school_id or ""
+        if i.rule == "subject_balance" and len(subjects.get(school_id, ())) > 1:
+            if school_id in merged:
+                continue
+            merged.add(school_id)
+            school = district.school(school_id)
             scope = f"{district.group(school.group_id).name}/{school.name}"
-            subjects = [s.subject or "" for s in same]
-            message = describe_balance(district, school.school_id, subjects)
+            message = describe_balance(district, school_id, subjects[school_id])
         else:
             scope, message = i.scope, describe(district, i)
         conflicts.append(

@@ -7,7 +7,16 @@ from typing import Any
 
 import pytest
 
-from models import District, Group, OngoingRotation, Policy, PolicySet, School, Teacher
+from models import (
+    District,
+    EntrustedPair,
+    Group,
+    OngoingRotation,
+    Policy,
+    PolicySet,
+    School,
+    Teacher,
+)
 from models.policy import parse_param
 
 DistrictFactory = Callable[..., District]
@@ -74,3 +83,23 @@ def junior_district(**kw: Any) -> District:
         School(school_id="S3", name="另一初中", group_id="G1", stage="初中", weak=False),
     ]
     return build_district(schools=schools, **kw)
+
+
+def entrusted_district(
+    teachers: list[Teacher], *, supporting_name: str = "城关小学", **kw: Any
+) -> District:
+    """Two groups; S1 of G1 must station ≥3 residents (≥1 干部) at A1 of G2 (托管)."""
+    schools = [
+        School(school_id="S1", name=supporting_name, group_id="G1", stage="小学", weak=False),
+        School(school_id="S2", name="城关二小", group_id="G1", stage="小学", weak=False),
+        School(school_id="A1", name="受援小学", group_id="G2", stage="小学", weak=False),
+        School(school_id="A2", name="受援二小", group_id="G2", stage="小学", weak=False),
+    ]
+    groups = [
+        Group(group_id="G1", name="城关集团", lead_school_id="S1"),
+        Group(group_id="G2", name="远郊集团", lead_school_id="A1"),
+    ]
+    pair = EntrustedPair(
+        supporting_school_id="S1", aided_school_id="A1", min_residents=3, min_managers=1
+    )
+    return build_district(schools=schools, groups=groups, teachers=teachers, entrusted=[pair], **kw)

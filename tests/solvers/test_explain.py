@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 
-from models import Demand, District, EntrustedPair, Group, Pin, School
+from models import Demand, District, Pin
 from models.explain import describe, not_chosen_reasons, selection_reasons, seniority_pairs
 from models.plan import SolveOptions
 from models.rules import violations
@@ -16,6 +16,7 @@ from solvers.solve import solve
 
 from ..conftest import (  # type: ignore[import-not-found]
     build_district,
+    entrusted_district,
     junior_district,
     teacher,
 )
@@ -107,27 +108,10 @@ def test_exam_subjects_against_demand_for_a_team() -> None:
 
 
 def test_entrusted_residents_against_eligibility() -> None:
-    schools = [
-        School(school_id="S1", name="支援小学", group_id="G1", stage="小学", weak=False),
-        School(school_id="S2", name="城关二小", group_id="G1", stage="小学", weak=False),
-        School(school_id="A1", name="受援小学", group_id="G2", stage="小学", weak=False),
-        School(school_id="A2", name="受援二小", group_id="G2", stage="小学", weak=False),
-    ]
-    groups = [
-        Group(group_id="G1", name="城关集团", lead_school_id="S1"),
-        Group(group_id="G2", name="远郊集团", lead_school_id="A1"),
-    ]
     teachers = [teacher("S01", "S1", management=True), teacher("S02", "S1")]
     teachers += [teacher(f"Y{i}", "S1", years_at_school=1) for i in range(6)]
-    pair = EntrustedPair(
-        supporting_school_id="S1", aided_school_id="A1", min_residents=3, min_managers=1
-    )
-    d = build_district(
-        schools=schools,
-        groups=groups,
-        teachers=teachers,
-        entrusted=[pair],
-        policy=lenient(min_rotation_ratio=0),
+    d = entrusted_district(
+        teachers, supporting_name="支援小学", policy=lenient(min_rotation_ratio=0)
     )
     rules, messages = conflict(d)
     assert rules == {"entrusted_residents", "eligibility"}

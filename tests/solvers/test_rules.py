@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models import Demand, District, EntrustedPair, Group, OngoingRotation, Pin, School
+from models import Demand, District, Group, OngoingRotation, Pin, School
 from models.objective import evaluate
 from models.plan import NewRotation, Plan, SolveResult, returns_of
 from models.rules import check_plan, violations
@@ -15,6 +15,7 @@ from solvers.solve import solve
 
 from ..conftest import (  # type: ignore[import-not-found]
     build_district,
+    entrusted_district,
     junior_district,
     teacher,
 )
@@ -293,28 +294,12 @@ def test_returns_are_refilled_and_new_terms_run_three_years() -> None:
 
 
 def test_entrusted_residents_cross_groups_with_a_manager() -> None:
-    schools = [
-        School(school_id="S1", name="城关小学", group_id="G1", stage="小学", weak=False),
-        School(school_id="S2", name="城关二小", group_id="G1", stage="小学", weak=False),
-        School(school_id="A1", name="受援小学", group_id="G2", stage="小学", weak=False),
-        School(school_id="A2", name="受援二小", group_id="G2", stage="小学", weak=False),
-    ]
-    groups = [
-        Group(group_id="G1", name="城关集团", lead_school_id="S1"),
-        Group(group_id="G2", name="远郊集团", lead_school_id="A1"),
-    ]
     teachers = [teacher(f"S{i}", "S1", management=i == 5) for i in range(10)]
     teachers += [teacher(f"T{i}", "S2") for i in range(3)] + [
         teacher(f"A{i}", "A2", years_at_school=1) for i in range(3)
     ]
-    pair = EntrustedPair(
-        supporting_school_id="S1", aided_school_id="A1", min_residents=3, min_managers=1
-    )
-    d = build_district(
-        schools=schools,
-        groups=groups,
-        teachers=teachers,
-        entrusted=[pair],
+    d = entrusted_district(
+        teachers,
         policy={"backbone_share": 0, "min_rotation_ratio": 0, "subject_balance_tolerance": 5},
     )
     result = solved(d)
