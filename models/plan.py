@@ -41,37 +41,44 @@ class Return(BaseModel):
     year: int
 
 
-class RuleCheck(BaseModel):
-    """One rule instance checked on a plan: rule id, scope, required vs actual, pass or fail."""
+class RuleScope(BaseModel):
+    """A rule instance named for people (`scope`) and for programs (the ids of its scope)."""
 
     model_config = ConfigDict(frozen=True)
 
     rule: str
     scope: str
+    group_id: str | None = None
+    school_id: str | None = None
+    subject: str | None = None
+    teacher_id: str | None = None
+    supporting_school_id: str | None = None
+    aided_school_id: str | None = None
+
+
+class RuleCheck(RuleScope):
+    """One rule instance checked on a plan: required vs actual, in words and, where the rule
+    counts people, in numbers (minimum ≤ count ≤ maximum)."""
+
     required: str
     actual: str
     ok: bool
+    minimum: int | None = None
+    maximum: int | None = None
+    count: int | None = None
     details: tuple[str, ...] = ()
 
 
-class Conflict(BaseModel):
+class Conflict(RuleScope):
     """A rule instance that cannot be met, in policy words (when infeasible)."""
 
-    model_config = ConfigDict(frozen=True)
-
-    rule: str
-    scope: str
     message: str
     group: str = ""
 
 
-class Shortfall(BaseModel):
+class Shortfall(RuleScope):
     """How far a relaxed plan (--relax) falls short of one rule instance."""
 
-    model_config = ConfigDict(frozen=True)
-
-    rule: str
-    scope: str
     missing: int
     message: str
 

@@ -6,14 +6,16 @@ Ratios are exact: "≥10% of N" means ≥ ceil(N × 10/100), computed on Decimal
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
 from models.district import District
-from models.entities import School, Teacher
-from models.vocab import RatioBase, RatioScope, Stage, TeachingStage
+from models.entities import EntrustedPair, School, Teacher
+from models.vocab import FlowDirection, OngoingKind, RatioBase, RatioScope, Stage, TeachingStage
 
 
 def ceil_share(count: int, ratio: Decimal) -> int:
@@ -137,3 +139,124 @@ def demand_warnings(district: District) -> list[str]:
                     f"「{school.name}」需要「{subject}」{count}人，集团内符合条件的仅{available}人"
                 )
     return messages
+
+
+# -- the scopes and shapes the rules are stated over (shared by checkers, solver, explanations) --
+
+
+@dataclass(frozen=True)
+class RatioUnit:
+    """Where the ratio rules count: a whole group, or one school when ratio_scope = school."""
+
+    group_id: str
+    school_id: str | None  # None: the whole group
+    teachers: list[Teacher]
+    school_ids: list[str]
+
+
+def ratio_scopes(district: District, group_ids: Iterable[str] | None = None) -> list[RatioUnit]:
+    """Each ratio scope of the given groups (default all), in input order."""
+    scopes = []
+    for g in district.groups if group_ids is None else [district.group(x) for x in group_ids]:
+        policy = district.policy.for_group(g.group_id)
+        schools = district.schools_of(g.group_id)
+        if policy.ratio_scope == RatioScope.SCHOOL:
+            for s in schools:
+                scopes.append(
+                    RatioUnit(
+                        g.group_id,
+                        s.school_id,
+                        district.teachers_of_school(s.school_id),
+                        [s.school_id],
+                    )
+                )
+        else:
+            members = [t for s in schools for t in district.teachers_of_school(s.school_id)]
+            scopes.append(RatioUnit(g.group_id, None, members, [s.school_id for s in schools]))
+    return scopes
+
+
+def move_type(district: District, home: School, host: School) -> FlowDirection:
+    """Lead → member, member → lead, or member → member within one group."""
+    lead = district.group(home.group_id).lead_school_id
+    if home.school_id == lead:
+        return FlowDirection.LEAD_TO_MEMBER
+    if host.school_id == lead:
+        return FlowDirection.MEMBER_TO_LEAD
+    return FlowDirection.MEMBER_TO_MEMBER
+
+
+FLOW_NAMES = {
+    FlowDirection.LEAD_TO_MEMBER: "牵头校→成员校",
+    FlowDirection.MEMBER_TO_LEAD: "成员校→牵头校",
+    FlowDirection.MEMBER_TO_MEMBER: "成员校→成员校",
+}
+
+
+def is_entrusted_pair(district: District, home: str, host: str) -> bool:
+    """Whether (home → host) follows a 托管 pair, the only way across groups."""
+    return any(
+        e.supporting_school_id == home and e.aided_school_id == host for e in district.entrusted
+    )
+
+
+def max_outflow(count: int, share: Decimal) -> int:
+    """The most a school of `count` teachers may send: floor(count × share), exactly."""
+    return math.floor(Decimal(count) * share)
+
+
+def lead_eligible(district: District, group_id: str) -> int:
+    """Eligible teachers of a group's lead school: the base of lead_outflow_ratio."""
+    lead = district.group(group_id).lead_school_id
+    return sum(
+        1 for t in district.teachers_of_school(lead) if district.status(t.teacher_id).eligible
+    )
+
+
+def ongoing_junior_present(district: District, school_id: str) -> Counter[str]:
+    """Junior-stage teachers on an ongoing rotation at a school in the plan year, by subject."""
+    present = district.memo("ongoing_junior_present", _ongoing_junior_present)
+    return Counter(present.get(school_id, ()))
+
+
+def _ongoing_junior_present(district: District) -> dict[str, Counter[str]]:
+    year = district.plan_year
+    present: dict[str, Counter[str]] = {}
+    for o in district.ongoing:
+        if (
+            o.start_year <= year <= o.end_year
+            and district.status(o.teacher_id).teaching_stage == TeachingStage.JUNIOR
+        ):
+            present.setdefault(o.to_school_id, Counter())[
+                district.teacher(o.teacher_id).subject
+            ] += 1
+    return present
+
+
+def ongoing_residents(district: District, pair: EntrustedPair) -> list[Teacher]:
+    """Teachers of a 托管 pair's supporting unit already resident at the aided school this year."""
+    year = district.plan_year
+    return [
+        district.teacher(o.teacher_id)
+        for o in district.ongoing
+        if o.kind == OngoingKind.ENTRUSTED
+        and o.from_school_id == pair.supporting_school_id
+        and o.to_school_id == pair.aided_school_id
+        and o.start_year <= year <= o.end_year
+    ]
+
+
+def returns_by_school(district: District) -> dict[str, list[tuple[str, int]]]:
+    """This year's returns as (subject, +1) at the home school and (subject, −1) at the host."""
+    return district.memo("returns_by_school", _returns_by_school)
+
+
+def _returns_by_school(district: District) -> dict[str, list[tuple[str, int]]]:
+    year = district.plan_year
+    result: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for o in district.ongoing:
+        if o.end_year < year:
+            subject = district.teacher(o.teacher_id).subject
+            result[o.from_school_id].append((subject, +1))
+            result[o.to_school_id].append((subject, -1))
+    return dict(result)

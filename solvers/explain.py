@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from ortools.sat.python import cp_model
 
 from models.district import District
-from models.explain import RuleInstance, describe, describe_balance
 from models.plan import Conflict, SolveOptions
-from models.rules import RULES
+from models.rules import RULES, RuleInstance, describe, label
+from models.rules.subject_balance import describe_many
 from solvers.sat import Guard, SatBuilder, SatPlanModel, sat_parameters
 
 
@@ -25,14 +25,15 @@ class ConflictFinder:
         self.district = district
         self.options = options
         self.built: SatPlanModel = SatBuilder(district, group_ids, mode="explain").build()
-        self.by_key: dict[str, Guard] = {g.instance.key: g for g in self.built.guards}
+        self.by_key: dict[RuleInstance, Guard] = {g.instance: g for g in self.built.guards}
+        self.position = {inst: n for n, inst in enumerate(self.by_key)}
 
     @property
     def instances(self) -> list[RuleInstance]:
         """Every rule instance of the component."""
         return [g.instance for g in self.built.guards]
 
-    def _solve(self, keys: Iterable[str]) -> tuple[bool, set[str]]:
+    def _solve(self, keys: Iterable[RuleInstance]) -> tuple[bool, set[RuleInstance]]:
         """Whether the instances `keys` can hold together (the rest switched off); when they
         cannot, a subset of them that already cannot."""
         model = self.built.sat_model
@@ -44,9 +45,9 @@ class ConflictFinder:
         if status != cp_model.INFEASIBLE:
             return True, set()
         core = set(solver.sufficient_assumptions_for_infeasibility())
-        return False, {g.instance.key for g in chosen if g.literal.index in core}
+        return False, {g.instance for g in chosen if g.literal.index in core}
 
-    def feasible(self, keys: Iterable[str]) -> bool:
+    def feasible(self, keys: Iterable[RuleInstance]) -> bool:
         """Whether these rule instances can all hold together (the rest switched off).
 
         The guards are fixed as constraints rather than assumed: measured far faster on the
@@ -58,12 +59,11 @@ class ConflictFinder:
             model.add(guard.literal == int(key in on))
         return sat_parameters(self.options).solve(model) != cp_model.INFEASIBLE
 
-    def _drop_order(self, key: str) -> tuple[int, int]:
+    def _drop_order(self, key: RuleInstance) -> tuple[int, int]:
         """Members tried for removal first; where several minimal sets exist this prefers one
-        stated in policy rules over one blaming who is eligible or the allowed directions."""
-        rule = self.by_key[key].instance.rule
-        structural = 0 if rule in ("eligibility", "flow_direction") else 1
-        return structural, list(self.by_key).index(key)
+        stated in policy rules over one blaming who is eligible or the allowed directions
+        (the rules marked `blame_last`)."""
+        return (0 if RULES[key.rule].blame_last else 1), self.position[key]
 
     def minimal(self) -> list[RuleInstance]:
         """A minimal conflicting set of rule instances (empty when everything can hold)."""
@@ -90,7 +90,11 @@ def explain_component(
         names = "、".join(district.group(g).name for g in group_ids)
         return [
             Conflict(
-                rule="eligibility", scope=names, message=f"{names}：规则无法同时满足", group=names
+                rule="eligibility",
+                scope=names,
+                message=f"{names}：规则无法同时满足",
+                group=names,
+                group_id=group_ids[0],
             )
         ]
     # subject_balance instances of one school become one conflict, where the first one stood.
@@ -106,17 +110,17 @@ def explain_component(
             if school_id in merged:
                 continue
             merged.add(school_id)
-            school = district.school(school_id)
-            scope = f"{district.group(school.group_id).name}/{school.name}"
-            message = describe_balance(district, school_id, subjects[school_id])
+            i = RuleInstance(i.rule, i.group_id, i.school_id)  # the school, all its subjects
+            message = describe_many(district, school_id, subjects[school_id])
         else:
-            scope, message = i.scope, describe(district, i)
+            message = describe(district, i)
         conflicts.append(
             Conflict(
                 rule=i.rule,
-                scope=scope,
+                scope=label(district, i),
                 message=f"{RULES[i.rule].name}（{i.rule}）：{message}",
-                group=district.group(i.group_id).name,
+                group=district.group(i.group_id).name if i.group_id is not None else "",
+                **i.ids(district),
             )
         )
     return conflicts

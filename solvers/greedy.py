@@ -15,8 +15,7 @@ from collections import Counter
 from models.district import District
 from models.entities import School, Teacher
 from models.plan import NewRotation, Plan, RotationKind, returns_of
-from models.requirements import ceil_share, group_requirement
-from models.rules import move_type
+from models.requirements import ceil_share, group_requirement, move_type
 
 
 def greedy_plan(district: District) -> Plan:

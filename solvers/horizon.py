@@ -22,6 +22,7 @@ from models.advance import advance
 from models.district import District
 from models.objective import evaluate, fair_outflow, seniority_ranks
 from models.plan import NewRotation, Plan, PlanStatus, SolveOptions, returns_of
+from models.rules.min_rotation_ratio import instance
 from models.vocab import TeachingStage
 from solvers.sat import LinearTerms, SatBuilder, SatModel, chosen_rotations, sat_parameters
 from solvers.solve import SHARED, components, largest_first, run_components, worker_count
@@ -164,13 +165,13 @@ def _link(builder: SatBuilder, earlier: list[SatBuilder]) -> None:
             chosen[arc.teacher.teacher_id].append(x)
             if b.d.status(arc.teacher.teacher_id).teaching_stage == TeachingStage.JUNIOR:
                 junior_in[arc.host.school_id, arc.teacher.subject].append(x)
-    for _gid, scope, teachers, _schools in builder._scopes():
+    for unit in builder.ratio_units():
         xs = [
             x
-            for t in teachers
+            for t in unit.teachers
             if d.status(t.teacher_id).eligible
             for x in chosen.get(t.teacher_id, [])
         ]
-        builder.base_discount[scope] = cp_model.LinearExpr.sum(xs)
+        builder.base_discount[instance("min_rotation_ratio", unit)] = cp_model.LinearExpr.sum(xs)
     for key, xs in junior_in.items():
         builder.extra_present[key] = cp_model.LinearExpr.sum(xs)

@@ -1,16 +1,17 @@
 """The CP-SAT model of one plan year for a set of groups (a component of the district).
 
 One decision per possible move: `x[a]` = teacher moves along arc a (home → host). Every hard
-rule of SPEC §4 is one method below, named after its rule id, and every constraint belongs to a
-named rule instance (`RuleInstance`: rule × group / school / subject / pin). Three modes:
+rule of SPEC §4 adds its constraints from its own module in `solvers.rules`, and every
+constraint belongs to a rule instance keyed by ids (`models.rules.RuleInstance`: rule × group /
+school / subject / 托管 pair / pin). This module is the plumbing they share. Three modes:
 
 * ``plan`` — candidate arcs already respect eligibility, stage, within_group (or a 托管 pair)
   and flow_direction; the other rules are plain constraints.
 * ``explain`` — each instance is enforced only under its own guard literal, and arcs that
   eligibility or flow_direction forbid are added too, forced to zero under their group's guard,
   so that an infeasibility core can name those rules as well. No objective.
-* ``relax`` — each instance gets shortfall variables instead, penalised by `RELAX_PRIORITY`
-  far above the soft goals; eligibility and tenure never relax (they shape the arcs).
+* ``relax`` — each instance gets shortfall variables instead, penalised by its rule's relax
+  priority far above the soft goals; eligibility and tenure never relax (they shape the arcs).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Literal, NamedTuple
 
 from ortools.sat.python import cp_model
@@ -26,7 +26,6 @@ from ortools.util.python.sorted_interval_list import Domain
 
 from models.district import District
 from models.entities import School, Teacher
-from models.explain import RuleInstance
 from models.objective import (
     distance_km,
     fair_outflow,
@@ -37,21 +36,13 @@ from models.objective import (
 )
 from models.plan import NewRotation, Plan, RotationKind, SolveOptions
 from models.policy import Policy
-from models.requirements import base_count, ceil_share, is_weak_junior
-from models.rules import max_outflow, move_type, ongoing_junior_present, ratio_scopes
-from models.vocab import OngoingKind, PinKind, RatioBase, TeachingStage
-
-
-def returns_by_school(d: District) -> dict[str, list[tuple[str, int]]]:
-    """This year's returns as (subject, +1) at the home school and (subject, −1) at the host."""
-    year = d.plan_year
-    result: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for o in d.ongoing:
-        if o.end_year < year:
-            subject = d.teacher(o.teacher_id).subject
-            result[o.from_school_id].append((subject, +1))
-            result[o.to_school_id].append((subject, -1))
-    return dict(result)
+from models.requirements import RatioUnit, ratio_scopes
+from models.rules import RULES, RuleInstance
+from models.rules.min_tenure import term
+from solvers.rules import BUILDERS
+from solvers.rules import eligibility as eligibility_rule
+from solvers.rules import flow_direction as flow_rule
+from solvers.rules import within_group as within_group_rule
 
 
 def sat_parameters(options: SolveOptions) -> cp_model.CpSolver:
@@ -125,18 +116,17 @@ def chosen_rotations(
     district: District, arcs: list[Arc], x: list[cp_model.IntVar], solver: cp_model.CpSolver
 ) -> list[NewRotation]:
     """The new rotations a solved model chose, each for its group's full term."""
-    year = district.plan_year
     result = []
     for arc, variable in zip(arcs, x, strict=True):
         if solver.boolean_value(variable):
-            years = district.policy.for_group(arc.home.group_id).min_tenure_years
+            start, end = term(district, arc.home.group_id)
             result.append(
                 NewRotation(
                     teacher_id=arc.teacher.teacher_id,
                     from_school_id=arc.home.school_id,
                     to_school_id=arc.host.school_id,
-                    start_year=year,
-                    end_year=year + years - 1,
+                    start_year=start,
+                    end_year=end,
                     kind=arc.kind,
                 )
             )
@@ -156,22 +146,16 @@ class SatModel(cp_model.CpModel):
 
 Mode = Literal["plan", "explain", "relax"]
 
-#: How much one missing unit of each rule costs in --relax mode, as a multiple of RELAX_UNIT.
-#: Higher relaxes last: HR's own decisions, then the exam-subject and team rules protecting
-#: weak schools, then the headline ratios; subject balance, a management convenience, first.
-RELAX_PRIORITY: dict[str, int] = {
-    "pins": 9,
-    "exam_subject_focus": 8,
-    "weak_group_inflow": 7,
-    "min_rotation_ratio": 6,
-    "backbone_share": 5,
-    "entrusted_residents": 4,
-    "lead_outflow_ratio": 3,
-    "max_outflow_share": 2,
-    "subject_balance": 1,
-}
 RELAX_UNIT = 10_000_000
 SLACK_BOUND = 1_000_000
+
+
+def relax_penalty(rule: str) -> int:
+    """What one missing unit of a rule costs in --relax mode: its relax priority (each rule
+    module's) × RELAX_UNIT, far above every soft goal."""
+    priority = RULES[rule].relax_priority
+    assert priority is not None, f"{rule} never relaxes"
+    return RELAX_UNIT * priority
 
 
 @dataclass(frozen=True)
@@ -203,7 +187,8 @@ class SatPlanModel:
 
 
 class SatBuilder:
-    """Builds the CP-SAT model for the groups of one component, one rule family per method."""
+    """Builds the CP-SAT model for the groups of one component: the candidate moves, then each
+    rule's constraints from its module in `solvers.rules`, then the objective."""
 
     def __init__(
         self,
@@ -216,10 +201,10 @@ class SatBuilder:
     ) -> None:
         self.d = district
         self.reference = reference
-        #: Multi-year planning hooks (solvers.horizon): per ratio scope, teachers of the base
-        #: already chosen in an earlier year; per (school, subject), junior teachers who arrived
-        #: in an earlier year and are still there.
-        self.base_discount: dict[str, cp_model.LinearExpr] = {}
+        #: Multi-year planning hooks (solvers.horizon): per ratio-scope instance, teachers of the
+        #: base already chosen in an earlier year; per (school, subject), junior teachers who
+        #: arrived in an earlier year and are still there.
+        self.base_discount: dict[RuleInstance, cp_model.LinearExpr] = {}
         self.extra_present: dict[tuple[str, str], cp_model.LinearExpr] = {}
         self.group_ids = list(group_ids)
         self.groups = set(group_ids)
@@ -230,14 +215,15 @@ class SatBuilder:
         self.year = district.plan_year
         self.arcs: list[Arc] = []
         self.x: list[cp_model.IntVar] = []
-        self.guards: dict[str, Guard] = {}
-        self.slacks: dict[str, list[cp_model.IntVar]] = {}
-        self.instances: dict[str, RuleInstance] = {}
-        self.blocked: dict[str, list[int]] = defaultdict(list)
+        self.guards: dict[RuleInstance, Guard] = {}
+        self.slacks: dict[RuleInstance, list[cp_model.IntVar]] = {}
+        #: Arcs that exist only when explaining, per rule and group: held at zero by its guard.
+        self.blocked: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         self.by_teacher: dict[str, list[int]] = defaultdict(list)
         self.by_host: dict[str, list[int]] = defaultdict(list)
         self.by_home: dict[str, list[int]] = defaultdict(list)
-        self._ratio_scopes: list[tuple[str, str, list[Teacher], list[str]]] | None = None
+        self._ratio_units: list[RatioUnit] | None = None
+        self._arcs_made = False
 
     # -- plumbing --------------------------------------------------------------------------
     def require(
@@ -255,16 +241,15 @@ class SatBuilder:
         if self.mode == "plan":
             self.m.add_linear_constraint(expr, low, high)
         elif self.mode == "explain":
-            guard = self.guards.get(inst.key)
+            guard = self.guards.get(inst)
             if guard is None:
-                guard = Guard(inst, self.m.new_bool_var(f"guard[{inst.key}]"))
-                self.guards[inst.key] = guard
+                guard = Guard(inst, self.m.new_bool_var(f"guard[{len(self.guards)}]"))
+                self.guards[inst] = guard
             self.m.add_linear_constraint(expr, low, high).only_enforce_if(guard.literal)
         elif not relaxable:
             self.m.add_linear_constraint(expr, low, high)
         else:
-            self.instances[inst.key] = inst
-            slack = self.slacks.setdefault(inst.key, [])
+            slack = self.slacks.setdefault(inst, [])
             adjusted = expr
             if lower is not None:
                 short = self.m.new_int_var(0, SLACK_BOUND, "")
@@ -280,14 +265,17 @@ class SatBuilder:
         """Number of chosen arcs among `indices`."""
         return cp_model.LinearExpr.sum([self.x[i] for i in indices])
 
-    def scope_name(self, school: School) -> str:
-        """Group/school, as reports name a scope."""
-        return f"{self.d.group(school.group_id).name}/{school.name}"
+    def ratio_units(self) -> list[RatioUnit]:
+        """The ratio scopes of this component's groups, computed once."""
+        if self._ratio_units is None:
+            self._ratio_units = ratio_scopes(self.d, self.group_ids)
+        return self._ratio_units
 
-    def at_school(self, rule: str, school: School, subject: str | None = None) -> RuleInstance:
-        """A rule instance scoped to one school (and subject)."""
-        scope = self.scope_name(school) + (f"/{subject}" if subject else "")
-        return RuleInstance(rule, scope, school.group_id, school.school_id, subject)
+    def hold_blocked(self, rule: str) -> None:
+        """Explain mode: the arcs `rule` forbids, per group, at zero under the group's guard."""
+        groups = self.blocked.get(rule, {})
+        for gid in sorted(groups, key=lambda g: self.d.group(g).name):
+            self.require(RuleInstance(rule, gid), self.total(groups[gid]), 0, 0)
 
     # -- building --------------------------------------------------------------------------
     def build(self) -> SatPlanModel:
@@ -305,66 +293,45 @@ class SatBuilder:
             self.arcs,
             self.x,
             list(self.guards.values()),
-            [Slack(self.instances[k], tuple(v)) for k, v in self.slacks.items()],
+            [Slack(inst, tuple(v)) for inst, v in self.slacks.items()],
             seconds,
         )
 
     def constraints(self) -> None:
-        """Every hard rule family, in SPEC §4 order."""
-        self.eligibility()
-        self.min_rotation_ratio()
-        self.backbone_share()
-        self.lead_outflow_ratio()
-        self.weak_group_inflow()
-        self.exam_subject_focus()
-        self.subject_balance()
-        self.entrusted_residents()
-        self.max_outflow_share()
-        self.pins()
+        """The candidate moves, then every hard rule's constraints, in SPEC §4 order."""
+        self.make_arcs()
+        for build in BUILDERS.values():
+            build(self)
 
-    def eligibility(self) -> None:
-        """Only eligible teachers move, once at most, to a stage-compatible school of their group
-        in an allowed direction (within_group, flow_direction), or along a 托管 pair; new
-        rotations all run min_tenure_years, so min_tenure needs no decision. When explaining,
-        the arcs eligibility or flow_direction forbid exist too, held at zero by their guard."""
+    def make_arcs(self) -> None:
+        """One 0-1 variable per candidate move: hosts from within_group, directions from
+        flow_direction, teachers from eligibility. When explaining, moves that only eligibility
+        or only flow_direction forbids exist too, recorded in `blocked` for their rule."""
+        if self._arcs_made:
+            return
+        self._arcs_made = True
         d = self.d
         explain = self.mode == "explain"
-        aided_by: dict[str, list[str]] = defaultdict(list)
-        for e in d.entrusted:
-            aided_by[e.supporting_school_id].append(e.aided_school_id)
         for home in self.schools:
-            group = d.group(home.group_id)
-            policy = d.policy.for_group(home.group_id)
-            hosts: list[tuple[School, RotationKind, bool]] = []
-            entrusted_hosts = set(aided_by.get(home.school_id, []))
-            for host in d.schools_of(home.group_id):
-                if host.school_id == home.school_id or host.school_id in entrusted_hosts:
-                    continue
-                allowed = move_type(d, home, host) in policy.flow_direction
-                if allowed or explain:
-                    hosts.append((host, RotationKind.ROTATION, allowed))
-            hosts += [(d.school(h), RotationKind.ENTRUSTED, True) for h in sorted(entrusted_hosts)]
+            hosts = [
+                (host, kind, flow_rule.allows(self, home, host, kind))
+                for host, kind in within_group_rule.hosts(self, home)
+            ]
+            if not explain:
+                hosts = [h for h in hosts if h[2]]
             for teacher in d.teachers_of_school(home.school_id):
                 status = d.status(teacher.teacher_id)
                 if not status.eligible and not explain:
                     continue
                 for host, kind, allowed in hosts:
-                    if not d.hosts_stage(host.school_id, status.teaching_stage):
-                        continue
-                    if not status.eligible and not allowed:
+                    may = eligibility_rule.may_move(self, status, host)
+                    if may is False or (may is None and not allowed):
                         continue
                     index = self._add_arc(Arc(teacher, home, host, kind))
-                    if not status.eligible:
-                        self.blocked[f"eligibility|{group.name}"].append(index)
+                    if may is None:
+                        self.blocked[eligibility_rule.ID][home.group_id].append(index)
                     elif not allowed:
-                        self.blocked[f"flow_direction|{group.name}"].append(index)
-        for indices in self.by_teacher.values():
-            if len(indices) > 1:
-                self.m.add_at_most_one(self.x[i] for i in indices)
-        for key, indices in sorted(self.blocked.items()):
-            rule, scope = key.split("|", 1)
-            gid = self.arcs[indices[0]].home.group_id
-            self.require(RuleInstance(rule, scope, gid), self.total(indices), 0, 0)
+                        self.blocked[flow_rule.ID][home.group_id].append(index)
 
     def _add_arc(self, arc: Arc) -> int:
         index = len(self.arcs)
@@ -375,195 +342,6 @@ class SatBuilder:
         self.by_host[arc.host.school_id].append(index)
         self.by_home[arc.home.school_id].append(index)
         return index
-
-    def _scopes(self) -> list[tuple[str, str, list[Teacher], list[str]]]:
-        if self._ratio_scopes is None:
-            self._ratio_scopes = ratio_scopes(self.d, self.group_ids)
-        return self._ratio_scopes
-
-    def min_rotation_ratio(self) -> None:
-        """Per group (or school), rotated ≥ ceil(ratio × base)."""
-        for gid, scope, teachers, schools in self._scopes():
-            need = ceil_share(
-                base_count(self.d, teachers), self.d.policy.for_group(gid).min_rotation_ratio
-            )
-            outs = [i for s in schools for i in self.by_home[s]]
-            inst = RuleInstance("min_rotation_ratio", scope, gid)
-            earlier = self.base_discount.get(scope)
-            policy = self.d.policy.for_group(gid)
-            if earlier is not None and policy.ratio_base == RatioBase.ELIGIBLE:
-                # rotated ≥ ratio × (base − chosen earlier), exactly: q·rotated + p·earlier ≥ p·base
-                ratio = Fraction(policy.min_rotation_ratio)
-                base = base_count(self.d, teachers)
-                expr = ratio.denominator * self.total(outs) + ratio.numerator * earlier
-                self.require(inst, expr, ratio.numerator * base)
-            elif need > 0:
-                self.require(inst, self.total(outs), need)
-
-    def backbone_share(self) -> None:
-        """In the same scope, backbone ≥ share × rotated: q·backbone ≥ p·rotated, exactly."""
-        for gid, scope, _teachers, schools in self._scopes():
-            share = Fraction(self.d.policy.for_group(gid).backbone_share)
-            if share == 0:
-                continue
-            outs = [i for s in schools for i in self.by_home[s]]
-            backbone = [i for i in outs if self.arcs[i].teacher.is_backbone]
-            balance = share.denominator * self.total(backbone) - share.numerator * self.total(outs)
-            self.require(RuleInstance("backbone_share", scope, gid), balance, 0)
-
-    def lead_outflow_ratio(self) -> None:
-        """The lead school sends ≥ ceil(ratio × its eligible teachers), where set."""
-        for gid in self.group_ids:
-            ratio = self.d.policy.for_group(gid).lead_outflow_ratio
-            if ratio is None:
-                continue
-            lead = self.d.group(gid).lead_school_id
-            eligible = sum(
-                1 for t in self.d.teachers_of_school(lead) if self.d.status(t.teacher_id).eligible
-            )
-            need = ceil_share(eligible, ratio)
-            if need > 0:
-                inst = self.at_school("lead_outflow_ratio", self.d.school(lead))
-                self.require(inst, self.total(self.by_home[lead]), need)
-
-    def weak_group_inflow(self) -> None:
-        """A weak school's new inflow is 0 or ≥ k; with demand rows, ≥ k."""
-        with_demand = {row.school_id for row in self.d.demand}
-        for s in self.schools:
-            if not s.weak:
-                continue
-            k = self.d.policy.for_group(s.group_id).weak_inflow_min
-            arriving = self.by_host[s.school_id]
-            inflow = self.total(arriving)
-            inst = self.at_school("weak_group_inflow", s)
-            if s.school_id in with_demand:
-                self.require(inst, inflow, k)
-            elif arriving:
-                receives = self.m.new_bool_var("")
-                self.require(inst, inflow - k * receives, 0)
-                self.require(inst, inflow - len(arriving) * receives, None, 0, relaxable=False)
-
-    def exam_subject_focus(self) -> None:
-        """At weak junior highs: junior inflow teaches exam subjects; exam demand is covered."""
-        for s in self.schools:
-            if not is_weak_junior(s):
-                continue
-            policy = self.d.policy.for_group(s.group_id)
-            exam = set(policy.exam_subjects)
-            junior = [
-                i
-                for i in self.by_host[s.school_id]
-                if self.d.status(self.arcs[i].teacher.teacher_id).teaching_stage
-                == TeachingStage.JUNIOR
-            ]
-            if policy.exam_inflow_only:
-                off = [i for i in junior if self.arcs[i].teacher.subject not in exam]
-                if off:
-                    self.require(self.at_school("exam_subject_focus", s), self.total(off), 0, 0)
-            ongoing = ongoing_junior_present(self.d, s.school_id)
-            for row in self.d.demand:
-                if row.school_id != s.school_id or row.subject not in exam:
-                    continue
-                same = [i for i in junior if self.arcs[i].teacher.subject == row.subject]
-                need = row.count - ongoing[row.subject]
-                earlier = self.extra_present.get((s.school_id, row.subject))
-                inst = self.at_school("exam_subject_focus", s, row.subject)
-                if earlier is not None:
-                    self.require(inst, self.total(same) + earlier, need)
-                elif need > 0:
-                    self.require(inst, self.total(same), need)
-
-    def subject_balance(self) -> None:
-        """Per school and subject: |in + returns home − out − returns leaving| ≤ tolerance."""
-        returns = self.d.memo("returns_by_school", returns_by_school)
-        fixed: dict[tuple[str, str], int] = defaultdict(int)
-        for school_id in self.school_ids:
-            for subject, change in returns.get(school_id, ()):
-                fixed[school_id, subject] += change
-        inflow: dict[tuple[str, str], list[int]] = defaultdict(list)
-        outflow: dict[tuple[str, str], list[int]] = defaultdict(list)
-        for i, arc in enumerate(self.arcs):
-            inflow[arc.host.school_id, arc.teacher.subject].append(i)
-            outflow[arc.home.school_id, arc.teacher.subject].append(i)
-        tolerance = {
-            g: self.d.policy.for_group(g).subject_balance_tolerance for g in self.group_ids
-        }
-        for key in sorted(set(inflow) | set(outflow) | set(fixed)):
-            school_id, subject = key
-            school = self.d.school(school_id)
-            tol = tolerance[school.group_id]
-            net = (
-                self.total(inflow.get(key, []))
-                - self.total(outflow.get(key, []))
-                + fixed.get(key, 0)
-            )
-            self.require(self.at_school("subject_balance", school, subject), net, -tol, tol)
-
-    def entrusted_residents(self) -> None:
-        """Each 托管 pair: residents (new + ongoing) ≥ min, of whom 干部 ≥ min managers."""
-        year = self.year
-        for n, e in enumerate(self.d.entrusted):
-            if e.supporting_school_id not in self.school_ids:
-                continue
-            arcs = [
-                i
-                for i in self.by_home[e.supporting_school_id]
-                if self.arcs[i].host.school_id == e.aided_school_id
-                and self.arcs[i].kind == RotationKind.ENTRUSTED
-            ]
-            ongoing = [
-                o
-                for o in self.d.ongoing
-                if o.kind == OngoingKind.ENTRUSTED
-                and o.from_school_id == e.supporting_school_id
-                and o.to_school_id == e.aided_school_id
-                and o.start_year <= year <= o.end_year
-            ]
-            managers_now = sum(1 for o in ongoing if self.d.teacher(o.teacher_id).management)
-            managers = [i for i in arcs if self.arcs[i].teacher.management]
-            unit, aided = self.d.school(e.supporting_school_id), self.d.school(e.aided_school_id)
-            inst = RuleInstance(
-                "entrusted_residents",
-                f"{unit.name}→{aided.name}",
-                unit.group_id,
-                aided.school_id,
-                index=n,
-            )
-            self.require(inst, self.total(arcs), e.min_residents - len(ongoing))
-            self.require(inst, self.total(managers), e.min_managers - managers_now)
-
-    def max_outflow_share(self) -> None:
-        """No school sends more than floor(share × its full-time teachers), where set."""
-        for s in self.schools:
-            share = self.d.policy.for_group(s.group_id).max_outflow_share
-            if share is None or not self.by_home[s.school_id]:
-                continue
-            cap = max_outflow(len(self.d.teachers_of_school(s.school_id)), share)
-            inst = self.at_school("max_outflow_share", s)
-            self.require(inst, self.total(self.by_home[s.school_id]), None, cap)
-
-    def pins(self) -> None:
-        """HR's decisions: must go to X, must stay, must not go to X."""
-        for n, p in enumerate(self.d.pins):
-            teacher = self.d.teacher(p.teacher_id)
-            if teacher.school_id not in self.school_ids:
-                continue
-            home = self.d.school(teacher.school_id)
-            scope = f"{teacher.name}（{teacher.teacher_id}）{p.kind.value}" + (
-                self.d.school(p.school_id).name if p.school_id else ""
-            )
-            inst = RuleInstance("pins", scope, home.group_id, p.school_id, index=n)
-            mine = self.by_teacher.get(p.teacher_id, [])
-            if p.kind == PinKind.MUST_GO_TO:
-                target = [i for i in mine if self.arcs[i].host.school_id == p.school_id]
-                self.require(inst, self.total(target), 1, 1)
-            elif p.kind == PinKind.MUST_STAY:
-                if mine:
-                    self.require(inst, self.total(mine), 0, 0)
-            else:
-                target = [i for i in mine if self.arcs[i].host.school_id == p.school_id]
-                if target:
-                    self.require(inst, self.total(target), 0, 0)
 
     # -- objective -------------------------------------------------------------------------
     def plan_change(self, coefficients: list[int], policies: dict[str, Policy]) -> int:
@@ -637,7 +415,7 @@ class SatBuilder:
             over = self.m.new_int_var(0, len(outs), f"over[{s.school_id}]")
             self.m.add(over >= self.total(outs) - fair[s.school_id])
             terms.add(over, -weight)
-        for key, variables in self.slacks.items():
-            penalty = RELAX_UNIT * RELAX_PRIORITY[self.instances[key].rule]
+        for inst, variables in self.slacks.items():
+            penalty = relax_penalty(inst.rule)
             terms.add_all(variables, [-penalty] * len(variables))
         return terms

@@ -20,7 +20,6 @@ from typing import TypeVar
 from ortools.sat.python import cp_model
 
 from models.district import District
-from models.explain import describe
 from models.objective import evaluate, fair_outflow, seniority_ranks
 from models.plan import (
     Conflict,
@@ -33,15 +32,9 @@ from models.plan import (
     SolveResult,
     returns_of,
 )
+from models.rules import describe, label
 from solvers.explain import explain_component
-from solvers.sat import (
-    RELAX_PRIORITY,
-    RELAX_UNIT,
-    Mode,
-    SatBuilder,
-    chosen_rotations,
-    sat_parameters,
-)
+from solvers.sat import Mode, SatBuilder, chosen_rotations, relax_penalty, sat_parameters
 
 
 @dataclass
@@ -115,13 +108,14 @@ def solve_component(
             missing = sum(solver.value(v) for v in slack.variables)
             if missing:
                 inst = slack.instance
-                penalty += RELAX_UNIT * RELAX_PRIORITY[inst.rule] * missing
+                penalty += relax_penalty(inst.rule) * missing
                 outcome.shortfalls.append(
                     Shortfall(
                         rule=inst.rule,
-                        scope=inst.scope,
+                        scope=label(district, inst),
                         missing=missing,
                         message=describe(district, inst),
+                        **inst.ids(district),
                     )
                 )
         outcome.objective = round(solver.objective_value) + penalty

@@ -8,7 +8,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 
 from models import Demand, District, Pin
-from models.explain import describe, not_chosen_reasons, selection_reasons, seniority_pairs
+from models.explain import not_chosen_reasons, selection_reasons, seniority_pairs
+from models.rules import describe
 from models.plan import SolveOptions
 from models.rules import violations
 from solvers.explain import ConflictFinder, explain_component
@@ -28,7 +29,7 @@ def conflict(d: District) -> tuple[set[str], list[str]]:
     that leaves one member out."""
     finder = ConflictFinder(d, [g.group_id for g in d.groups], SolveOptions())
     found = finder.minimal()
-    keys = [i.key for i in found]
+    keys = list(found)
     assert keys, "the district should be infeasible"
     assert not finder.feasible(keys)
     for k in keys:

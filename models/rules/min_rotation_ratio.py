@@ -1,0 +1,67 @@
+"""min_rotation_ratio: per group (or school), rotated ≥ the ratio of the ratio base, rounded up."""
+
+from __future__ import annotations
+
+from models.district import District
+from models.plan import RuleCheck
+from models.policy import format_param
+from models.requirements import RatioUnit, base_count, ceil_share, ratio_scopes
+from models.rules.base import Rule, RuleInstance
+from models.rules.common import share_check
+from models.rules.facts import PlanFacts
+from models.vocab import RatioBase
+
+ID = "min_rotation_ratio"
+
+
+def instance(rule: str, unit: RatioUnit) -> RuleInstance:
+    """The instance of a ratio rule over one ratio scope."""
+    return RuleInstance(rule, unit.group_id, unit.school_id)
+
+
+def unit_of(d: District, inst: RuleInstance) -> RatioUnit:
+    """The ratio scope an instance of a ratio rule counts over."""
+    assert inst.group_id is not None
+    return next(u for u in ratio_scopes(d, [inst.group_id]) if u.school_id == inst.school_id)
+
+
+def check(f: PlanFacts) -> list[RuleCheck]:
+    """Each ratio scope sends out at least its share."""
+    d = f.district
+    return [
+        share_check(
+            d,
+            instance(ID, unit),
+            base_count(d, unit.teachers),
+            d.policy.for_group(unit.group_id).min_rotation_ratio,
+            sum(f.out[s] for s in unit.school_ids),
+        )
+        for unit in ratio_scopes(d)
+    ]
+
+
+def describe(d: District, inst: RuleInstance) -> str:
+    """The minimum, the base it comes from, and how many could go at all."""
+    from models.rules.registry import label
+
+    unit = unit_of(d, inst)
+    policy = d.policy.for_group(unit.group_id)
+    base = base_count(d, unit.teachers)
+    need = ceil_share(base, policy.min_rotation_ratio)
+    word = "全部专任教师" if policy.ratio_base == RatioBase.FULL_TIME else "符合条件教师"
+    eligible = [t for t in unit.teachers if d.status(t.teacher_id).eligible]
+    return (
+        f"「{label(d, inst)}」至少须交流{need}人（{word}{base}人×"
+        f"{format_param('r', policy.min_rotation_ratio)}，向上取整），符合条件的教师{len(eligible)}人"
+    )
+
+
+RULE = Rule(
+    id=ID,
+    name="最低交流比例",
+    sentence="交流人数不少于计算基数的规定比例（向上取整）",
+    parameters=("min_rotation_ratio", "ratio_scope", "ratio_base"),
+    check=check,
+    describe=describe,
+    relax_priority=6,
+)

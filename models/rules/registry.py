@@ -1,0 +1,63 @@
+"""Every hard rule of SPEC §4, by id, in SPEC order: the one list the rest of the product reads."""
+
+from __future__ import annotations
+
+from models.district import District
+from models.plan import Plan, RuleCheck
+from models.rules import (
+    backbone_share,
+    eligibility,
+    entrusted_residents,
+    exam_subject_focus,
+    flow_direction,
+    lead_outflow_ratio,
+    max_outflow_share,
+    min_rotation_ratio,
+    min_tenure,
+    pins,
+    subject_balance,
+    weak_group_inflow,
+    within_group,
+)
+from models.rules.base import Rule, RuleInstance
+from models.rules.facts import PlanFacts
+
+RULES: dict[str, Rule] = {
+    module.RULE.id: module.RULE
+    for module in (
+        eligibility,
+        within_group,
+        flow_direction,
+        min_rotation_ratio,
+        backbone_share,
+        lead_outflow_ratio,
+        weak_group_inflow,
+        exam_subject_focus,
+        min_tenure,
+        subject_balance,
+        entrusted_residents,
+        max_outflow_share,
+        pins,
+    )
+}
+
+
+def label(d: District, inst: RuleInstance) -> str:
+    """The scope of an instance as people read it (the one place labels are made)."""
+    return RULES[inst.rule].label(d, inst)
+
+
+def describe(d: District, inst: RuleInstance) -> str:
+    """The instance as an HR clerk would state it, with the numbers behind it."""
+    return RULES[inst.rule].describe(d, inst)
+
+
+def check_plan(district: District, plan: Plan, facts: PlanFacts | None = None) -> list[RuleCheck]:
+    """Every rule instance of the plan, in SPEC §4 order."""
+    facts = facts or PlanFacts.of(district, plan)
+    return [c for rule in RULES.values() for c in rule.check(facts)]
+
+
+def violations(district: District, plan: Plan) -> list[RuleCheck]:
+    """Only the failing rule instances."""
+    return [c for c in check_plan(district, plan) if not c.ok]

@@ -1,0 +1,35 @@
+"""subject_balance in CP-SAT: per school and subject,
+|inflow + returns home − outflow − returns leaving| ≤ tolerance."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from models.requirements import returns_by_school
+from models.rules import RuleInstance
+from models.rules.subject_balance import ID
+
+if TYPE_CHECKING:
+    from solvers.sat import SatBuilder
+
+
+def build(b: SatBuilder) -> None:
+    """One two-sided constraint per (school, subject) that any move or return touches."""
+    returns = returns_by_school(b.d)
+    fixed: dict[tuple[str, str], int] = defaultdict(int)
+    for school_id in b.school_ids:
+        for subject, change in returns.get(school_id, ()):
+            fixed[school_id, subject] += change
+    inflow: dict[tuple[str, str], list[int]] = defaultdict(list)
+    outflow: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, arc in enumerate(b.arcs):
+        inflow[arc.host.school_id, arc.teacher.subject].append(i)
+        outflow[arc.home.school_id, arc.teacher.subject].append(i)
+    tolerance = {g: b.d.policy.for_group(g).subject_balance_tolerance for g in b.group_ids}
+    for key in sorted(set(inflow) | set(outflow) | set(fixed)):
+        school_id, subject = key
+        group_id = b.d.school(school_id).group_id
+        tol = tolerance[group_id]
+        net = b.total(inflow.get(key, [])) - b.total(outflow.get(key, [])) + fixed.get(key, 0)
+        b.require(RuleInstance(ID, group_id, school_id, subject), net, -tol, tol)
