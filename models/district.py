@@ -198,9 +198,17 @@ def find_problems(d: District) -> list[Problem]:
     if not d.teachers:
         add(Problem(sheet=Teacher.SHEET, message="没有任何教师"))
 
+    named: dict[tuple[str, str], School] = {}
     for s in d.schools:
         if s.group_id not in group_ids:
             add(_locate(s, "集团编号", f"集团「{s.group_id}」不在「集团」表中"))
+        first = named.setdefault((s.group_id, s.name), s)
+        if first is not s:
+            where = f"第{first.row}行（{first.school_id}）" if first.row else first.school_id
+            message = (
+                f"学校名称「{s.name}」与{where}在同一集团内重复：两校按编号区分，审批表中请核对学校编号"
+            )
+            add(_locate(s, "学校名称", message, "warning"))
         if (s.lon is None) != (s.lat is None):
             add(_locate(s, "经度" if s.lon is None else "纬度", "经度和纬度应同时填写或同时留空"))
     members: dict[str, int] = Counter(s.group_id for s in d.schools)

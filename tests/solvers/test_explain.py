@@ -7,11 +7,10 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 
-from models import Demand, District, Pin
+from models import Demand, District, Pin, School
 from models.explain import not_chosen_reasons, selection_reasons, seniority_pairs
-from models.rules import describe
 from models.plan import SolveOptions
-from models.rules import violations
+from models.rules import describe, violations
 from solvers.explain import ConflictFinder, explain_component
 from solvers.solve import solve
 
@@ -210,3 +209,43 @@ def test_no_senior_is_passed_over_without_a_reason(district: District) -> None:
     assert set(reasons) == {t.teacher_id for t in district.eligible_teachers()} - {
         r.teacher_id for r in result.plan.rotations
     }
+
+
+def twin_schools_district(**kw: Any) -> District:
+    """G1: lead S1; S2 and S3 both named 中心小学, both weak and both asking for a team."""
+    schools = [
+        School(school_id="S1", name="城关小学", group_id="G1", stage="小学", weak=False),
+        School(school_id="S2", name="中心小学", group_id="G1", stage="小学", weak=True),
+        School(school_id="S3", name="中心小学", group_id="G1", stage="小学", weak=True),
+    ]
+    demand = [Demand(school_id="S2", subject="数学"), Demand(school_id="S3", subject="数学")]
+    return build_district(schools=schools, demand=demand, **kw)
+
+
+def test_same_named_schools_are_two_instances_when_explaining() -> None:
+    """Only 2 eligible teachers for two weak schools that each need a team of 3."""
+    d = twin_schools_district(teachers=[teacher("T1", "S1"), teacher("T2", "S1")])
+    assert any("中心小学" in p.message and "重复" in p.message for p in d.warnings)
+    finder = ConflictFinder(d, ["G1"], SolveOptions())
+    weak = [i for i in finder.instances if i.rule == "weak_group_inflow"]
+    assert {i.school_id for i in weak} == {"S2", "S3"}
+    conflicts = explain_component(d, ["G1"], SolveOptions())
+    assert [(c.rule, c.school_id) for c in conflicts] in (
+        [("weak_group_inflow", "S2")],
+        [("weak_group_inflow", "S3")],
+    )
+    assert conflicts[0].group_id == "G1" and conflicts[0].scope == "城关教育集团/中心小学"
+
+
+def test_same_named_schools_fall_short_separately_under_relax() -> None:
+    d = twin_schools_district(
+        teachers=[teacher("T1", "S1"), teacher("T2", "S1")],
+        policy={"backbone_share": 0, "subject_balance_tolerance": 10},
+    )
+    result = solve(d, SolveOptions(relax=True, workers=1))
+    short = {(s.rule, s.school_id): s.missing for s in result.shortfalls}
+    assert set(short) == {("weak_group_inflow", "S2"), ("weak_group_inflow", "S3")}
+    assert sum(short.values()) == 4  # two teachers for two teams of three
+    checks = [c for c in violations(d, result.plan) if c.rule == "weak_group_inflow"]
+    assert {c.school_id for c in checks} == {"S2", "S3"}
+    assert {s.scope for s in result.shortfalls} == {"城关教育集团/中心小学"}
