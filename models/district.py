@@ -191,6 +191,38 @@ def find_problems(d: District) -> list[Problem]:
     schools = {s.school_id: s for s in d.schools}
     teachers = {t.teacher_id: t for t in d.teachers}
 
+    problems += _table_problems(d, group_ids, schools, teachers)
+    problems += _teacher_problems(d, group_ids, schools, teachers)
+    problems += _ongoing_problems(d, group_ids, schools, teachers)
+    problems += _demand_problems(d, group_ids, schools, teachers)
+    problems += _entrusted_problems(d, group_ids, schools, teachers)
+    problems += _pin_problems(d, teachers, schools)
+
+    year = d.policy.district.plan_year
+    if year is None:
+        add(
+            Problem(
+                sheet=POLICY_SHEET,
+                column="参数",
+                message="未指定编制学年：请在规则表填写 plan_year，或在命令行使用 --year",
+            )
+        )
+    for gid in d.policy.group_overrides:
+        if gid not in group_ids:
+            add(
+                Problem(
+                    sheet=POLICY_SHEET, column="集团编号", message=f"集团「{gid}」不在「集团」表中"
+                )
+            )
+    return problems
+
+
+def _table_problems(
+    d: District, group_ids: set[str], schools: dict[str, School], teachers: dict[str, Teacher]
+) -> list[Problem]:
+    """Empty tables, schools and their groups, lead schools."""
+    problems: list[Problem] = []
+    add = problems.append
     if not d.groups:
         add(Problem(sheet=Group.SHEET, message="没有任何集团"))
     if not d.schools:
@@ -205,9 +237,7 @@ def find_problems(d: District) -> list[Problem]:
         first = named.setdefault((s.group_id, s.name), s)
         if first is not s:
             where = f"第{first.row}行（{first.school_id}）" if first.row else first.school_id
-            message = (
-                f"学校名称「{s.name}」与{where}在同一集团内重复：两校按编号区分，审批表中请核对学校编号"
-            )
+            message = f"学校名称「{s.name}」与{where}在同一集团内重复：两校按编号区分，审批表中请核对学校编号"
             add(_locate(s, "学校名称", message, "warning"))
         if (s.lon is None) != (s.lat is None):
             add(_locate(s, "经度" if s.lon is None else "纬度", "经度和纬度应同时填写或同时留空"))
@@ -226,7 +256,15 @@ def find_problems(d: District) -> list[Problem]:
             )
         if members.get(g.group_id, 0) < 2:
             add(_locate(g, "集团编号", "集团内学校少于2所，无法在集团内交流", "warning"))
+    return problems
 
+
+def _teacher_problems(
+    d: District, group_ids: set[str], schools: dict[str, School], teachers: dict[str, Teacher]
+) -> list[Problem]:
+    """Each teacher row against the schools and the plan year."""
+    problems: list[Problem] = []
+    add = problems.append
     for t in d.teachers:
         school = schools.get(t.school_id)
         if school is None:
@@ -261,7 +299,15 @@ def find_problems(d: District) -> list[Problem]:
                     t, "本校连续任教年限", "任教年限超过（编制学年−出生年份−18），请核对", "warning"
                 )
             )
+    return problems
 
+
+def _ongoing_problems(
+    d: District, group_ids: set[str], schools: dict[str, School], teachers: dict[str, Teacher]
+) -> list[Problem]:
+    """Each 在岗交流 row: its teacher, schools and years."""
+    problems: list[Problem] = []
+    add = problems.append
     seen_ongoing: dict[str, list[OngoingRotation]] = defaultdict(list)
     for o in d.ongoing:
         teacher = teachers.get(o.teacher_id)
@@ -289,7 +335,15 @@ def find_problems(d: District) -> list[Problem]:
         year = d.policy.district.plan_year
         if year is not None and o.start_year > year:
             add(_locate(o, "开始学年", f"开始学年{o.start_year}晚于编制学年{year}"))
+    return problems
 
+
+def _demand_problems(
+    d: District, group_ids: set[str], schools: dict[str, School], teachers: dict[str, Teacher]
+) -> list[Problem]:
+    """Each 需求 row: a known school, one row per school and subject."""
+    problems: list[Problem] = []
+    add = problems.append
     demand_seen: dict[tuple[str, str], Demand] = {}
     for dm in d.demand:
         if dm.school_id not in schools:
@@ -305,7 +359,15 @@ def find_problems(d: District) -> list[Problem]:
             )
         else:
             demand_seen[key] = dm
+    return problems
 
+
+def _entrusted_problems(
+    d: District, group_ids: set[str], schools: dict[str, School], teachers: dict[str, Teacher]
+) -> list[Problem]:
+    """Each 托管 row: known schools, no duplicates, consistent minimums."""
+    problems: list[Problem] = []
+    add = problems.append
     pair_seen: set[tuple[str, str]] = set()
     for e in d.entrusted:
         for header, sid in (
@@ -321,25 +383,6 @@ def find_problems(d: District) -> list[Problem]:
         pair_seen.add((e.supporting_school_id, e.aided_school_id))
         if e.min_managers > e.min_residents:
             add(_locate(e, "管理人员下限", "管理人员下限大于常驻人数下限"))
-
-    problems += _pin_problems(d, teachers, schools)
-
-    year = d.policy.district.plan_year
-    if year is None:
-        add(
-            Problem(
-                sheet=POLICY_SHEET,
-                column="参数",
-                message="未指定编制学年：请在规则表填写 plan_year，或在命令行使用 --year",
-            )
-        )
-    for gid in d.policy.group_overrides:
-        if gid not in group_ids:
-            add(
-                Problem(
-                    sheet=POLICY_SHEET, column="集团编号", message=f"集团「{gid}」不在「集团」表中"
-                )
-            )
     return problems
 
 

@@ -18,29 +18,26 @@ from models.entities import Pin, Teacher
 from models.objective import TERM_BY_KEY, arc_terms, seniority_ranks
 from models.plan import NewRotation, Plan, RotationKind
 from models.requirements import ceil_share, move_type, ratio_scopes
-from models.rules import RuleInstance, label
+from models.rules import PlanFacts, RuleInstance, label
 from models.vocab import PinKind, TeachingStage
 
 # -- why each chosen teacher moves ------------------------------------------------------------
 
 
-def selection_reasons(d: District, plan: Plan) -> dict[str, str]:
+def selection_reasons(d: District, plan: Plan, facts: PlanFacts | None = None) -> dict[str, str]:
     """For every new rotation: seniority, backbone, and which rule or demand the move serves."""
-    inflow: Counter[str] = Counter(r.to_school_id for r in plan.rotations)
+    facts = facts or PlanFacts.of(d, plan)
+    inflow = facts.inflow
     demand: dict[tuple[str, str], int] = defaultdict(int)
     for row in d.demand:
         demand[row.school_id, row.subject] += row.count
     reverse = {
-        (r.from_school_id, r.to_school_id, d.teacher(r.teacher_id).subject) for r in plan.rotations
+        (r.from_school_id, r.to_school_id, d.teacher(r.teacher_id).subject) for r in facts.known
     }
-    refill = Counter(
-        (o.to_school_id, d.teacher(o.teacher_id).subject)
-        for o in d.ongoing
-        if o.end_year < d.plan_year
-    )
+    refill = facts.returns_leaving
     pins = {p.teacher_id: p for p in d.pins if p.kind == PinKind.MUST_GO_TO}
     result: dict[str, str] = {}
-    for r in plan.rotations:
+    for r in facts.known:
         t = d.teacher(r.teacher_id)
         host = d.school(r.to_school_id)
         policy = d.policy.for_group(host.group_id)

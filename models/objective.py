@@ -15,6 +15,7 @@ from models.entities import School, Teacher
 from models.plan import Plan
 from models.policy import Policy
 from models.requirements import base_count, ceil_share
+from models.rules.facts import PlanFacts
 
 
 @dataclass(frozen=True)
@@ -153,34 +154,37 @@ def reference_hosts(district: District, reference: Plan | None) -> dict[str, str
     }
 
 
-def evaluate(district: District, plan: Plan, reference: Plan | None = None) -> dict[str, int]:
+def evaluate(
+    district: District,
+    plan: Plan,
+    reference: Plan | None = None,
+    facts: PlanFacts | None = None,
+) -> dict[str, int]:
     """Each term's signed, weighted contribution to the objective of a plan (higher is better).
 
     With a reference plan, plan_change costs each teacher whose assignment differs from it
-    (kept elsewhere, dropped or added) one weight_plan_change."""
+    (kept elsewhere, dropped or added) one weight_plan_change. Moves the district does not know
+    (a hand-edited plan) count for nothing here: the checkers report them."""
+    facts = facts or PlanFacts.of(district, plan)
     ranks = seniority_ranks(district)
     totals: Counter[str] = Counter({t.key: 0 for t in TERMS})
-    inflow_subject: Counter[tuple[str, str]] = Counter()
-    out: Counter[str] = Counter()
-    for r in plan.rotations:
+    for r in facts.known:
         teacher = district.teacher(r.teacher_id)
-        home, host = district.school(r.from_school_id), district.school(r.to_school_id)
+        home, host = district.school(teacher.school_id), district.school(r.to_school_id)
         policy = district.policy.for_group(home.group_id)
         for key, amount in arc_terms(teacher, home, host, ranks.get(teacher.teacher_id, 0)).items():
             term = TERM_BY_KEY[key]
             totals[key] += term.sign * getattr(policy, term.weight) * amount
-        inflow_subject[host.school_id, teacher.subject] += 1
-        out[home.school_id] += 1
     for row in district.demand:
         policy = district.policy.for_group(district.school(row.school_id).group_id)
         totals["demand"] += policy.weight_demand * min(
-            row.count, inflow_subject[row.school_id, row.subject]
+            row.count, facts.in_subject[row.school_id, row.subject]
         )
     fair = fair_outflow(district)
     for s in district.schools:
         policy = district.policy.for_group(s.group_id)
         totals["outflow_spread"] -= policy.weight_outflow_spread * max(
-            0, out[s.school_id] - fair[s.school_id]
+            0, facts.out[s.school_id] - fair[s.school_id]
         )
     if reference is None:
         return dict(totals)
