@@ -50,7 +50,7 @@ def user_errors(func: F) -> F:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from rotation.formats.writing import OutputExists
+        from rotation.formats.safe_write import OutputExists
 
         try:
             return func(*args, **kwargs)

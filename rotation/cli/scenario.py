@@ -131,7 +131,7 @@ def compare(
     """编制各情景的方案并写出方案对比工作簿：每个情景一列的指标、各集团交流人数柱状图、与第一个情景的逐人差异。"""
     from models import InputError, Problem
     from models.policy import PolicyValueError
-    from rotation.formats.writing import OutputExists
+    from rotation.formats.safe_write import OutputExists
     from rotation.reports.comparison import write_comparison
     from rotation.scenarios.model import load_scenarios, parse_sweep, sweep_family
     from rotation.service.scenarios import boundaries, run_scenarios, sweep_summaries

@@ -55,12 +55,11 @@ from models.policy import (
     parse_param,
     resolve_key,
 )
-from rotation.formats.writing import TABLES, is_formula_like
+from rotation.formats.tables import REQUIRED_SHEETS, TABLES, is_formula_like
 from rotation.formats.xlsxfast import column_letter
 from rotation.memory import paused_cycle_collection
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
-REQUIRED_SHEETS = (Group.SHEET, School.SHEET, Teacher.SHEET)
 #: Sheets whose rows other sheets refer to, and the field holding each row's id.
 _ID_FIELDS: dict[str, str] = {
     Group.SHEET: "group_id",

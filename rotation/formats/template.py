@@ -29,12 +29,12 @@ from models.policy import (
     description_of,
     label_of,
 )
-from rotation.formats.reading import REQUIRED_SHEETS
+from rotation.formats.safe_write import atomic_write
+from rotation.formats.tables import REQUIRED_SHEETS
 from rotation.formats.writing import (
     MARKED_PATTERN,
     POLICY_DESCRIPTION_HEADER,
     POLICY_LABEL_HEADER,
-    atomic_write,
     column_widths,
     policy_cell,
     style_sheet,

@@ -1,6 +1,6 @@
-"""Writing files safely: atomic replacement, formula-proof cells, and the district export.
+"""Writing xlsx cells safely, styling sheets, and the district export.
 
-Every file the product writes goes through `atomic_write` (SPEC §5: never overwrite without
+Every file is written through `safe_write.atomic_write` (SPEC §5: never overwrite without
 --force, never leave half a file after a crash). Every xlsx cell written with openpyxl goes
 through `safe_cell` / `set_cell`, so that a name such as "=1+2" stays text and is never run
 by Excel as a formula.
@@ -11,11 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import secrets
-import shutil
 import unicodedata
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -24,18 +21,7 @@ from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from models import (
-    ROW_MODELS,
-    Demand,
-    District,
-    EntrustedPair,
-    Group,
-    OngoingRotation,
-    Pin,
-    Row,
-    School,
-    Teacher,
-)
+from models import ROW_MODELS, District
 from models.policy import (
     PARAMETER_KEYS,
     POLICY_COLUMNS,
@@ -43,71 +29,11 @@ from models.policy import (
     format_param,
     label_of,
 )
+from rotation.formats.safe_write import atomic_write
+from rotation.formats.tables import TABLES, is_formula_like
 from rotation.formats.xlsxfast import HEADER_FILL, MARKED_FILL, Table, write_tables
 
-# -- atomic output --------------------------------------------------------------------------
-
-
-class OutputExists(Exception):
-    """The output is already there and --force was not given."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        super().__init__(f"文件已存在：{path}（如需覆盖，请加 --force）")
-
-
-def atomic_write(path: Path, write: Callable[[Path], None], *, force: bool) -> None:
-    """Let `write` fill a temporary file or folder beside `path`, then rename it into place.
-
-    A crash or an exception leaves the old output (or nothing) — never half a workbook. An
-    existing file or folder is replaced only with `force`.
-    """
-    path = Path(path)
-    if path.exists() and not force:
-        raise OutputExists(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_hex(4)
-    temp = path.with_name(f".{path.stem}.tmp-{token}{path.suffix}")
-    try:
-        write(temp)
-        if temp.is_file():
-            with open(temp, "rb") as handle:
-                os.fsync(handle.fileno())
-        if path.exists() and not force:  # appeared while we were writing
-            raise OutputExists(path)
-        if path.is_dir() or (temp.is_dir() and path.exists()):
-            old = path.with_name(f".{path.name}.old-{token}")
-            os.replace(path, old)
-            try:
-                os.replace(temp, path)
-            except BaseException:
-                os.replace(old, path)
-                raise
-            _remove(old)
-        else:
-            os.replace(temp, path)
-    except BaseException:
-        _remove(temp)
-        raise
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    elif path.exists() or path.is_symlink():
-        path.unlink(missing_ok=True)
-
-
 # -- cells ----------------------------------------------------------------------------------
-
-_RISKY_START = ("=", "+", "-", "@")
-
-
-def is_formula_like(text: str) -> bool:
-    """Text a spreadsheet could take for a formula: = + - @ first (after spaces), or tab/CR."""
-    if text[:1] in ("\t", "\r"):
-        return True
-    return text.lstrip()[:1] in _RISKY_START
 
 
 def plain(value: Any) -> Any:
@@ -248,17 +174,6 @@ def write_rows(
 
 
 # -- the district export ----------------------------------------------------------------------
-
-#: The District field holding each input sheet's rows.
-TABLES: dict[type[Row], str] = {
-    Group: "groups",
-    School: "schools",
-    Teacher: "teachers",
-    OngoingRotation: "ongoing",
-    Demand: "demand",
-    EntrustedPair: "entrusted",
-    Pin: "pins",
-}
 
 #: Columns of the 规则 sheet beyond POLICY_COLUMNS, for people only (the reader ignores them).
 POLICY_LABEL_HEADER = "中文名称"

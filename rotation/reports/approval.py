@@ -21,7 +21,8 @@ from models.requirements import ceil_share, group_requirement
 from models.rules import RULES
 from rotation import __version__
 from rotation.formats.planio import KIND_NAMES, ONGOING_SHEET, PLAN_SHEET
-from rotation.formats.writing import atomic_write, column_widths
+from rotation.formats.safe_write import atomic_write
+from rotation.formats.writing import column_widths
 from rotation.formats.xlsxfast import Table, write_tables
 
 STATUS_NAMES = {

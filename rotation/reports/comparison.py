@@ -27,10 +27,10 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font
 
 from models.objective import TERMS
+from rotation.formats.safe_write import atomic_write
 from rotation.formats.writing import (
     HEADER_FONT,
     HEADER_PATTERN,
-    atomic_write,
     set_cell,
     style_sheet,
 )

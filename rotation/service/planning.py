@@ -13,7 +13,7 @@ from models.rules import RULES, check_plan
 from rotation.exit_codes import EXIT_OK, EXIT_RULES
 from rotation.formats.planio import plan_json, read_plan, write_json_text
 from rotation.formats.reading import input_sha256, read_district
-from rotation.formats.writing import OutputExists, atomic_write
+from rotation.formats.safe_write import OutputExists, atomic_write
 from rotation.reports.approval import approval_tables, write_approval_workbook
 from solvers.horizon import solve_horizon
 from solvers.solve import ComponentOutcome, solve

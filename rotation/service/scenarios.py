@@ -262,7 +262,7 @@ def run_scenarios(
     all, as `options.explain` says)."""
     say = echo or (lambda *_a, **_k: None)
     if out_dir is not None and not force:
-        from rotation.formats.writing import OutputExists
+        from rotation.formats.safe_write import OutputExists
 
         for s in scenarios:
             for path in output_paths(out_dir, s.key):

@@ -20,8 +20,9 @@ from models import (
 )
 from models.policy import PARAMETER_KEYS, description_of, label_of
 from rotation.formats.reading import read_district
+from rotation.formats.safe_write import OutputExists
 from rotation.formats.template import INSTRUCTIONS_SHEET, write_template
-from rotation.formats.writing import MARKED_PATTERN, OutputExists
+from rotation.formats.writing import MARKED_PATTERN
 
 
 @pytest.fixture(scope="module")

@@ -12,12 +12,11 @@ from python_calamine import CalamineWorkbook
 from models import Demand, District, EntrustedPair, Group, OngoingRotation, Pin, PolicySet, School
 from models.policy import Policy
 from rotation.formats.reading import read_district
+from rotation.formats.safe_write import OutputExists, atomic_write
+from rotation.formats.tables import is_formula_like
 from rotation.formats.writing import (
-    OutputExists,
-    atomic_write,
     column_widths,
     display_width,
-    is_formula_like,
     safe_cell,
     style_sheet,
     write_district,
