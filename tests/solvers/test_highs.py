@@ -8,7 +8,7 @@ import pytest
 from ortools.sat.python import cp_model
 
 from models.plan import SolveOptions
-from rotation.generate import generate_district
+from rotation.samples.generate import generate_district
 from solvers.highs import (
     UnsupportedModel,
     monolithic,

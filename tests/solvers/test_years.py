@@ -6,7 +6,7 @@ from models.advance import advance
 from models.plan import SolveOptions
 from models.policy import parse_param
 from models.rules import violations
-from rotation.generate import generate_district
+from rotation.samples.generate import generate_district
 from solvers.solve import solve
 
 

@@ -1,0 +1,1 @@
+"""The benchmark behind `rotation bench` (off the main path)."""

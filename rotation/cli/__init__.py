@@ -1,0 +1,1 @@
+"""The `rotation` command line (typer): commands parse arguments, call rotation.service, print."""

@@ -1,0 +1,334 @@
+"""The `rotation` command: a thin typer layer over reading, planning and writing.
+
+Exit codes (SPEC §6): 0 = done, 1 = bad input or usage, 2 = rules cannot all be met.
+No traceback ever reaches the user: every known failure is turned into a Chinese message.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rotation.cli.common import Force, echo, make_app, user_errors
+from rotation.cli.scenario import scenario_app
+from rotation.exit_codes import EXIT_INPUT, EXIT_OK, EXIT_RULES
+
+app = make_app(
+    "rotation", "教师交流轮岗方案编制工具：读取教育局的数据工作簿，校验、编制并输出审批表。"
+)
+
+
+Year = Annotated[
+    int | None,
+    typer.Option("--year", help="编制学年（起始年份，如 2025），覆盖规则表中的 plan_year"),
+]
+
+
+@app.command()
+@user_errors
+def template(
+    out: Annotated[Path, typer.Argument(help="要生成的空白数据工作簿（.xlsx）")],
+    force: Force = False,
+) -> None:
+    """生成空白数据工作簿模板（含填写说明、下拉选项和默认规则）。"""
+    from rotation.formats.template import write_template
+
+    write_template(out, force=force)
+    echo(f"已生成模板：{out}")
+
+
+@app.command()
+@user_errors
+def validate(
+    input: Annotated[Path, typer.Argument(help="数据工作簿（.xlsx）、CSV 文件夹或 .json")],
+    year: Year = None,
+) -> None:
+    """校验数据工作簿：全部错误一次列出；通过时按集团给出汇总和需要注意的提示。"""
+    from rotation.formats.reading import read_district
+    from rotation.reports.summary import summary_lines
+
+    district = read_district(input, year=year)
+    for line in summary_lines(district):
+        echo(line)
+
+
+@app.command()
+@user_errors
+def plan(
+    input: Annotated[Path, typer.Argument(help="数据工作簿（.xlsx）、CSV 文件夹或 .json")],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="审批表（.xlsx），默认与输入同目录的「<输入名>-审批表.xlsx」"
+        ),
+    ] = None,
+    json_out: Annotated[
+        Path | None,
+        typer.Option("--json", help="方案 JSON，默认与输入同目录的「<输入名>-方案.json」"),
+    ] = None,
+    year: Year = None,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help="每个求解单元的时间上限（秒），仅作保险")
+    ] = 60.0,
+    workers: Annotated[
+        int, typer.Option("--workers", min=0, help="并行进程数，0 表示按 CPU 核数")
+    ] = 0,
+    relax: Annotated[
+        bool, typer.Option("--relax", help="规则无法同时满足时，仍编制最接近的方案，并标明每处缺口")
+    ] = False,
+    reference: Annotated[
+        Path | None,
+        typer.Option(
+            "--reference", help="参考方案（方案 JSON 或审批表）：数据变化后重新编制时尽量少改动"
+        ),
+    ] = None,
+    horizon: Annotated[
+        int,
+        typer.Option(
+            "--horizon", min=1, max=5, help="联合编制的学年数：本学年为正式方案，之后各年为预排"
+        ),
+    ] = 1,
+    force: Force = False,
+) -> None:
+    """编制下一学年的交流方案，输出审批表和方案 JSON。规则无法同时满足时退出码为 2。"""
+    from rotation.service.planning import run_plan
+
+    output = output or input.with_name(f"{input.stem}-审批表.xlsx")
+    json_out = json_out or input.with_name(f"{input.stem}-方案.json")
+    code = run_plan(
+        input,
+        output,
+        json_out,
+        year=year,
+        time_limit=time_limit,
+        workers=workers,
+        force=force,
+        echo=echo,
+        relax=relax,
+        reference=reference,
+        horizon=horizon,
+    )
+    raise typer.Exit(code)
+
+
+@app.command()
+@user_errors
+def check(
+    input: Annotated[Path, typer.Argument(help="数据工作簿（.xlsx）、CSV 文件夹或 .json")],
+    plan_file: Annotated[Path, typer.Argument(metavar="PLAN", help="方案 JSON 或审批表（.xlsx）")],
+    year: Year = None,
+) -> None:
+    """只用文件（不调用求解器）重新核查方案是否符合全部规则：符合退出码 0，否则 2。"""
+    from models.rules import RULES, check_plan
+    from rotation.formats.planio import read_plan
+    from rotation.formats.reading import read_district
+
+    district = read_district(input, year=year)
+    the_plan = read_plan(plan_file)
+    if the_plan.rotations and the_plan.plan_year != district.plan_year:
+        echo(
+            f"方案的学年（{the_plan.plan_year}）与数据的编制学年（{district.plan_year}）不一致",
+            err=True,
+        )
+        raise typer.Exit(EXIT_RULES)
+    checks = check_plan(district, the_plan)
+    failed = [c for c in checks if not c.ok]
+    echo(
+        f"核查 {len(the_plan.rotations)} 名新交流教师、{len(checks)} 项规则实例：{len(failed)} 项未通过"
+    )
+    for c in failed:
+        echo(
+            f"  [未通过] {RULES[c.rule].name}（{c.rule}）{c.scope}：要求{c.required}，实际{c.actual}"
+        )
+        for detail in c.details[:10]:
+            echo(f"      {detail}")
+    raise typer.Exit(EXIT_RULES if failed else EXIT_OK)
+
+
+@app.command()
+@user_errors
+def explain(
+    input: Annotated[Path, typer.Argument(help="数据工作簿（.xlsx）、CSV 文件夹或 .json")],
+    year: Year = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=0, help="并行进程数，0 表示按 CPU 核数")
+    ] = 0,
+) -> None:
+    """说明规则能否同时满足：不能时列出相互冲突的最少规则（含具体人数）；能时说明资历优先的例外。"""
+    from rotation.service.explaining import run_explain
+
+    raise typer.Exit(run_explain(input, year=year, workers=workers, echo=echo))
+
+
+@app.command()
+@user_errors
+def advance(
+    input: Annotated[Path, typer.Argument(help="本学年的数据工作簿（.xlsx）、CSV 文件夹或 .json")],
+    plan_file: Annotated[
+        Path, typer.Argument(metavar="PLAN", help="本学年已批准的方案 JSON 或审批表")
+    ],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="下一学年的数据工作簿（.xlsx、.json 或文件夹）")
+    ],
+    year: Year = None,
+    force: Force = False,
+) -> None:
+    """由本学年数据和已批准方案生成下一学年的数据：新交流转为在岗交流，期满者返回原校，年限加一年。"""
+    from models.advance import advance as advance_district
+    from models.rules import violations
+    from rotation.formats.planio import read_plan
+    from rotation.formats.reading import read_district
+    from rotation.formats.writing import write_district
+
+    district = read_district(input, year=year)
+    the_plan = read_plan(plan_file)
+    broken = violations(district, the_plan)
+    if broken:
+        echo(
+            f"提示：该方案有 {len(broken)} 项规则核查未通过（可用 rotation check 查看），仍按已批准方案结转。",
+            err=True,
+        )
+    following = advance_district(district, the_plan)
+    write_district(following, output, force=force)
+    returning = sum(1 for o in following.ongoing if o.end_year < following.plan_year)
+    echo(
+        f"已生成 {following.plan_year} 学年数据：{output}。在岗交流 {len(following.ongoing)} 人"
+        f"（其中本学年期满返回 {returning} 人），需求 {len(following.demand)} 条；"
+        "锁定已清空，请核对暂缓交流、需求和人员变动后再编制。"
+    )
+
+
+class Structure(StrEnum):
+    """Bundled group structures for synthetic districts."""
+
+    GANZHOU = "ganzhou"
+    MINHANG = "minhang"
+
+
+@app.command()
+@user_errors
+def generate(
+    out: Annotated[Path, typer.Argument(help="输出：.xlsx、.json，或一个文件夹（写 CSV）")],
+    teachers: Annotated[int, typer.Option("--teachers", min=10, help="教师人数")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="随机种子：相同种子生成相同数据")] = 1,
+    structure: Annotated[
+        Structure, typer.Option("--structure", help="集团结构：ganzhou（甘州区真实结构）或 minhang")
+    ] = Structure.MINHANG,
+    year: Annotated[int, typer.Option("--year", help="编制学年")] = 2025,
+    force: Force = False,
+) -> None:
+    """生成模拟区县数据（用于演示和测试，真实教师数据不公开）。"""
+    from rotation.formats.writing import write_district
+    from rotation.samples.generate import generate_district
+
+    district = generate_district(
+        teachers=teachers, seed=seed, structure=structure.value, plan_year=year
+    )
+    write_district(district, out, force=force)
+    eligible = len(district.eligible_teachers())
+    echo(
+        f"已生成 {out}：{len(district.groups)} 个集团，{len(district.schools)} 所学校，"
+        f"{len(district.teachers)} 名教师（符合交流条件 {eligible} 名）"
+    )
+
+
+@app.command()
+@user_errors
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="输出文件夹")] = Path("output"),
+) -> None:
+    """演示：生成两个内置示例区县（甘州区真实集团结构、闵行区式），编制方案并输出审批表。"""
+    from rotation.service.demo import run_demo
+
+    lines, clean = run_demo(out_dir)
+    for line in lines:
+        echo(line)
+    if not clean:
+        raise typer.Exit(EXIT_RULES)
+
+
+app.add_typer(scenario_app, name="scenario")  # help: scenario_app's own
+
+
+@app.command()
+@user_errors
+def bench(
+    sizes: Annotated[str, typer.Option("--sizes", help="教师人数，逗号分隔")] = "10000,50000",
+    seed: Annotated[int, typer.Option("--seed", help="随机种子")] = 1,
+    structure: Annotated[
+        Structure, typer.Option("--structure", help="集团结构")
+    ] = Structure.MINHANG,
+    workers: Annotated[
+        int, typer.Option("--workers", min=0, help="并行进程数，0 表示按 CPU 核数")
+    ] = 0,
+    peer: Annotated[
+        bool,
+        typer.Option(
+            "--peer/--no-peer", help="同时用 HiGHS 求解同一模型（逐集团、整体各一次）作对照"
+        ),
+    ] = True,
+    monolithic_max: Annotated[
+        int,
+        typer.Option("--monolithic-max", min=0, help="HiGHS 整体模型只在不超过此人数的规模上运行"),
+    ] = 100_000,
+    peer_time_limit: Annotated[
+        float, typer.Option("--peer-time-limit", min=1, help="HiGHS 整体模型的时间上限（秒）")
+    ] = 120.0,
+    isolate: Annotated[
+        bool,
+        typer.Option("--isolate/--no-isolate", help="每个规模在新进程中测量（峰值内存按规模计）"),
+    ] = True,
+    sat_param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sat-param", help="试验用的 CP-SAT 参数，如 cp_model_presolve=false（可重复）"
+        ),
+    ] = None,
+) -> None:
+    """性能测试：在模拟区县上计时（读取、建模、求解、写审批表），与手工式贪心方案及 HiGHS 对照。"""
+    from models.plan import SolveOptions
+    from rotation.bench.run import machine_line, parse_sat_param, run_bench
+
+    try:
+        numbers = [int(s) for s in sizes.replace("，", ",").split(",") if s.strip()]
+    except ValueError:
+        echo(f"--sizes 应为逗号分隔的整数：{sizes}", err=True)
+        raise typer.Exit(EXIT_INPUT) from None
+    try:
+        overrides = dict(parse_sat_param(p) for p in sat_param or [])
+    except ValueError as exc:
+        echo(f"--sat-param：{exc}", err=True)
+        raise typer.Exit(EXIT_INPUT) from None
+    if not numbers or min(numbers) < 1:
+        echo(f"--sizes 应为正整数：{sizes}", err=True)
+        raise typer.Exit(EXIT_INPUT)
+    echo(machine_line() + "".join(f"; {k}={v}" for k, v in overrides.items()))
+    run_bench(
+        numbers,
+        seed=seed,
+        structure=structure.value,
+        options=SolveOptions(workers=workers),
+        peer=peer,
+        monolithic_max=monolithic_max,
+        peer_time_limit=peer_time_limit,
+        isolate=isolate,
+        sat_params=overrides,
+        echo=echo,
+    )
+
+
+def main() -> None:
+    """Console entry point: usage mistakes (a missing argument, an unknown option) exit 1 as
+    SPEC §6 says, not the 2 typer would use, which means "rules cannot all be met" here."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        sys.exit(EXIT_INPUT)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

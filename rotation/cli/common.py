@@ -1,0 +1,87 @@
+"""What every `rotation` command shares: its Typer setup, plain Chinese output, and the
+guard that turns known failures into messages and exit codes (SPEC §6), never a traceback."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from models import InputError
+from rotation.exit_codes import EXIT_INPUT, EXIT_OK
+
+
+def make_app(name: str, help: str) -> typer.Typer:
+    """A Typer app as every command group has it: no completion, no pretty tracebacks."""
+    return typer.Typer(
+        name=name,
+        help=help,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def echo(text: str = "", *, err: bool = False) -> None:
+    """Print one line for the user."""
+    typer.echo(text, err=err)
+
+
+def report_input_error(error: InputError) -> None:
+    """Every problem of a rejected input, errors first, then the warnings."""
+    errors = error.errors
+    echo(f"输入数据有 {len(errors)} 处错误，未生成任何文件：", err=True)
+    for problem in error.problems:
+        mark = "错误" if problem.severity == "error" else "提示"
+        echo(f"  [{mark}] {problem}", err=True)
+
+
+def user_errors(func: F) -> F:
+    """Turn known failures into Chinese messages and exit code 1, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from rotation.formats.safe_write import OutputExists
+
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            report_input_error(exc)
+            raise typer.Exit(EXIT_INPUT) from None
+        except OutputExists as exc:
+            echo(f"文件已存在：{exc.path}。如需覆盖，请加 --force。", err=True)
+            raise typer.Exit(EXIT_INPUT) from None
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
+            echo(f"找不到文件或目录：{exc.filename or exc}", err=True)
+            raise typer.Exit(EXIT_INPUT) from None
+        except BrokenPipeError:  # output piped into `head` and cut short: nothing to report
+            sys.stderr.close()
+            raise typer.Exit(EXIT_OK) from None
+        except PermissionError as exc:
+            echo(f"没有权限读写：{exc.filename or exc}（文件是否正在 Excel 中打开？）", err=True)
+            raise typer.Exit(EXIT_INPUT) from None
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except KeyboardInterrupt:
+            echo("已中断，未写入未完成的文件。", err=True)
+            raise typer.Exit(EXIT_INPUT) from None
+        except Exception as exc:  # a bug: say so plainly, keep the details for the developers
+            log = Path(tempfile.gettempdir()) / "rotation-error.log"
+            log.write_text(traceback.format_exc(), encoding="utf-8")
+            echo(f"程序内部错误（{type(exc).__name__}）：{exc}", err=True)
+            echo(f"输入文件未被修改。请把数据文件和错误记录 {log} 发给技术支持。", err=True)
+            raise typer.Exit(EXIT_INPUT) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+Force = Annotated[bool, typer.Option("--force", help="覆盖已存在的输出文件")]

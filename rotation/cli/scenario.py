@@ -1,0 +1,181 @@
+"""`rotation scenario …`: run what-if scenario files and compare their plans side by side.
+
+Exit codes as everywhere (SPEC §6): 0 = done, 1 = a bad scenario file or usage (nothing is run),
+2 = a scenario's rules cannot all be met (everything else is still written). The values of a
+``--sweep`` beyond the point where the rules stop being satisfiable are its result, not a
+failure: a sweep exits 0.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from rotation.cli.common import Force, echo, make_app, user_errors
+from rotation.exit_codes import EXIT_RULES
+
+if TYPE_CHECKING:
+    from models.plan import SolveOptions
+
+scenario_app = make_app(
+    "scenario", "情景方案：按情景文件（.toml）改动规则参数或数据，编制并并排比较各方案。"
+)
+
+
+Files = Annotated[
+    list[Path],
+    typer.Argument(help="情景文件（.toml），可给多个，如 scenarios/*.toml", show_default=False),
+]
+Workers = Annotated[int, typer.Option("--workers", min=0, help="并行进程数，0 表示按 CPU 核数")]
+TimeLimit = Annotated[
+    float, typer.Option("--time-limit", min=0.1, help="每个求解单元的时间上限（秒），仅作保险")
+]
+Teachers = Annotated[
+    int | None,
+    typer.Option(
+        "--teachers", min=10, help="只对示例数据（generate）有效：按此教师人数生成，用于快速试算"
+    ),
+]
+
+
+def _options(time_limit: float) -> SolveOptions:
+    from models.plan import SolveOptions
+
+    return SolveOptions(time_limit=time_limit)
+
+
+@scenario_app.command("validate")
+@user_errors
+def validate(files: Files, teachers: Teachers = None) -> None:
+    """只检查情景文件（不编制）：列出每个文件的全部错误，或每个情景的基础数据和改动。"""
+    from rotation.scenarios.model import load_scenarios
+
+    for s in load_scenarios(files, teachers=teachers):
+        d = s.district
+        echo(f"{s.path}：{s.name}")
+        echo(
+            f"  {s.base_label}；{len(d.groups)} 个集团、{len(d.schools)} 所学校、"
+            f"{len(d.teachers)} 名教师，符合交流条件 {len(d.eligible_teachers())} 名"
+        )
+        for change in s.changes or ("（无改动：按基础数据及其规则编制）",):
+            echo(f"  - {change}")
+
+
+@scenario_app.command("run")
+@user_errors
+def run(
+    files: Files,
+    out_dir: Annotated[
+        Path, typer.Option("-o", "--out-dir", help="输出文件夹：每个情景的数据、审批表和方案 JSON")
+    ] = Path("output/scenarios"),
+    workers: Workers = 0,
+    time_limit: TimeLimit = 60.0,
+    teachers: Teachers = None,
+    force: Force = False,
+) -> None:
+    """编制每个情景的方案：写出其数据工作簿、审批表和方案 JSON（可用 rotation check 复核）。"""
+    from rotation.scenarios.model import load_scenarios
+    from rotation.service.scenarios import run_scenarios
+
+    scenarios = load_scenarios(files, teachers=teachers)
+    outcomes = run_scenarios(
+        scenarios,
+        out_dir=out_dir,
+        options=_options(time_limit),
+        processes=workers,
+        force=force,
+        echo=echo,
+    )
+    for o in outcomes:
+        echo(f"{o.name}：{o.status_text}" + (f"，新交流 {o.rotations} 人" if o.feasible else ""))
+        for path in o.files:
+            echo(f"  {path}")
+        for message in o.conflicts[:5]:
+            echo(f"  冲突：{message}", err=True)
+    failed = [o for o in outcomes if not o.feasible]
+    if failed:
+        names = "、".join(o.name for o in failed)
+        echo(
+            f"{len(failed)} 个情景的规则无法同时满足：{names}（说明见其审批表的不可行说明）",
+            err=True,
+        )
+        raise typer.Exit(EXIT_RULES)
+
+
+@scenario_app.command("compare")
+@user_errors
+def compare(
+    files: Files,
+    output: Annotated[Path, typer.Option("-o", "--output", help="方案对比工作簿（.xlsx）")] = Path(
+        "方案对比.xlsx"
+    ),
+    sweep: Annotated[
+        str | None,
+        typer.Option(
+            "--sweep",
+            help="参数扫描：参数=起:止:步长（含止值），如 min_rotation_ratio=0.10:0.20:0.02，"
+            "对每个情景生成一组方案，找出规则从哪个取值起无法同时满足",
+        ),
+    ] = None,
+    plans: Annotated[
+        Path | None,
+        typer.Option("--plans", help="同时把每个方案的数据、审批表和方案 JSON 写到此文件夹"),
+    ] = None,
+    workers: Workers = 0,
+    time_limit: TimeLimit = 60.0,
+    teachers: Teachers = None,
+    force: Force = False,
+) -> None:
+    """编制各情景的方案并写出方案对比工作簿：每个情景一列的指标、各集团交流人数柱状图、与第一个情景的逐人差异。"""
+    from models import InputError, Problem
+    from models.policy import PolicyValueError
+    from rotation.formats.safe_write import OutputExists
+    from rotation.reports.comparison import write_comparison
+    from rotation.scenarios.model import load_scenarios, parse_sweep, sweep_family
+    from rotation.service.scenarios import boundaries, run_scenarios, sweep_summaries
+
+    if output.exists() and not force:
+        raise OutputExists(output)
+    family = None
+    if sweep is not None:
+        try:
+            family = parse_sweep(sweep)
+        except PolicyValueError as exc:
+            raise InputError([Problem(sheet="", message=f"--sweep：{exc}")]) from None
+    scenarios = load_scenarios(files, teachers=teachers)
+    if family is not None:
+        scenarios = [member for s in scenarios for member in sweep_family(s, family)]
+    outcomes = run_scenarios(
+        scenarios,
+        out_dir=plans,
+        options=_options(time_limit),
+        processes=workers,
+        force=force,
+        echo=echo,
+        explain=lambda s: s.sweep is None,  # sweeps: only their boundary, below
+    )
+    edge = boundaries(outcomes)
+    if edge:
+        echo("说明参数扫描中首个无法满足的取值…", err=True)
+        explained = run_scenarios(
+            [scenarios[i] for i in edge],
+            out_dir=plans,
+            options=_options(time_limit),
+            processes=workers,
+            force=True,  # replaces the files just written for these values
+            echo=echo,
+        )
+        for i, o in zip(edge, explained, strict=True):
+            outcomes[i] = o
+    summaries = sweep_summaries(outcomes)
+    write_comparison(output, outcomes, summaries, force=force)
+    echo(f"已写出方案对比：{output}（{len(outcomes)} 个方案）")
+    for s in summaries:
+        echo(f"  {s.name}：{s.conclusion}")
+    failed = [o for o in outcomes if not o.feasible and o.sweep is None]
+    if failed:
+        names = "、".join(o.name for o in failed)
+        echo(f"{len(failed)} 个情景的规则无法同时满足：{names}", err=True)
+        raise typer.Exit(EXIT_RULES)

@@ -1,0 +1,1 @@
+"""File formats: reading and writing the bureau's workbooks, CSV and JSON, the plan JSON."""

@@ -1,0 +1,783 @@
+"""Reading the bureau's input (SPEC §3): an Excel workbook, a folder of CSV files, or JSON.
+
+All three become the same raw tables (a header and numbered rows), which the row models of
+`models.entities` parse cell by cell. Every problem — a missing sheet or column, a bad value,
+a duplicate id, an unknown reference — is collected and raised at once as `InputError`, each
+located by sheet, row number as Excel shows it, and Chinese column header.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import io
+import itertools
+import json
+import math
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, NoReturn
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+from python_calamine import CalamineWorkbook, PasswordError
+
+from models import (
+    ROW_MODELS,
+    Demand,
+    District,
+    EntrustedPair,
+    Group,
+    InputError,
+    OngoingRotation,
+    Pin,
+    PolicySet,
+    Problem,
+    Row,
+    School,
+    Teacher,
+)
+from models.fields import is_blank, to_text, zh_message
+from models.policy import (
+    DISTRICT_ONLY,
+    POLICY_ALIAS,
+    POLICY_COLUMNS,
+    POLICY_SHEET,
+    Policy,
+    PolicyValueError,
+    check_policy_values,
+    format_param,
+    label_of,
+    parse_param,
+    resolve_key,
+)
+from rotation.formats.tables import REQUIRED_SHEETS, TABLES, is_formula_like
+from rotation.formats.xlsxfast import column_letter
+from rotation.memory import paused_cycle_collection
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+#: Sheets whose rows other sheets refer to, and the field holding each row's id.
+_ID_FIELDS: dict[str, str] = {
+    Group.SHEET: "group_id",
+    School.SHEET: "school_id",
+    Teacher.SHEET: "teacher_id",
+}
+
+
+def normalise_name(text: Any) -> str:
+    """A sheet name or header as compared: full-width folded (NFKC), no spaces, lower case."""
+    return "".join(unicodedata.normalize("NFKC", str(text)).split()).lower()
+
+
+_SHEETS: dict[str, str] = {}
+for _model in ROW_MODELS:
+    _SHEETS[normalise_name(_model.SHEET)] = _model.SHEET
+    _SHEETS[normalise_name(_model.ALIAS)] = _model.SHEET
+_SHEETS[normalise_name(POLICY_SHEET)] = POLICY_SHEET
+_SHEETS[normalise_name(POLICY_ALIAS)] = POLICY_SHEET
+_ALIASES: dict[str, str] = {m.SHEET: m.ALIAS for m in ROW_MODELS} | {POLICY_SHEET: POLICY_ALIAS}
+
+
+def sheet_of(name: str) -> str | None:
+    """The input sheet a sheet, file or JSON key name means (Chinese or English), if any."""
+    return _SHEETS.get(normalise_name(name))
+
+
+# -- raw tables -------------------------------------------------------------------------------
+
+
+@dataclass
+class RawSheet:
+    """One table as found in the input, before parsing.
+
+    `rows` yields (row number as the user sees it, cells aligned with `header`); `header_row`
+    is None for JSON, which has no header row; `broken` says some rows could not be read.
+    """
+
+    header: Sequence[Any]
+    rows: Iterable[tuple[int, Sequence[Any]]]
+    header_row: int | None = 1
+    broken: bool = False
+
+
+@dataclass
+class Source:
+    """What a loader found: tables by canonical sheet name, problems, the district's name."""
+
+    kind: str  # "xlsx", "csv" or "json": chooses how a missing sheet is described
+    name: str
+    sheets: dict[str, RawSheet] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, sheet: str, found_as: str, raw: RawSheet) -> None:
+        """Keep one table, or report that two tables mean the same sheet."""
+        if sheet in self.sheets:
+            self.problems.append(
+                Problem(
+                    sheet=sheet,
+                    message=f"「{found_as}」与另一个「{sheet}」重复（中文名和英文名只能用其一）",
+                )
+            )
+        else:
+            self.sheets[sheet] = raw
+
+    def missing_message(self, sheet: str) -> str:
+        """How to tell the user a required sheet is absent, in the words of this source."""
+        alias = _ALIASES[sheet]
+        if self.kind == "csv":
+            return f"文件夹中缺少「{sheet}.csv」（也可命名为 {alias}.csv）"
+        if self.kind == "json":
+            return f"JSON 中缺少「{sheet}」（也可用 {alias}）"
+        return f"缺少「{sheet}」工作表（也可命名为 {alias}）"
+
+
+def _fail(message: str) -> NoReturn:
+    raise InputError([Problem(sheet="", message=message)])
+
+
+def _load(path: Path) -> Source:
+    if not path.exists():
+        _fail(f"找不到输入文件或文件夹：{path}")
+    suffix = path.suffix.lower()
+    try:
+        if path.is_dir():
+            return _load_csv_folder(path)
+        if suffix == ".json":
+            return _load_json(path)
+    except OSError as exc:
+        _fail(f"无法读取「{exc.filename or path}」（{exc.strerror or exc}）")
+    if suffix in EXCEL_SUFFIXES:
+        return _load_workbook(path)
+    if suffix == ".csv":
+        _fail(
+            f"「{path.name}」是单个 CSV 文件：请把各表的 CSV（集团.csv、学校.csv、教师.csv…）"
+            "放在同一个文件夹中，并指定该文件夹"
+        )
+    _fail(
+        f"不支持的文件类型「{path.suffix or '无扩展名'}」（{path.name}）："
+        "请提供 .xlsx 工作簿、CSV 文件夹或 .json 文件"
+    )
+
+
+def _load_workbook(path: Path) -> Source:
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except PasswordError:
+        _fail(f"「{path.name}」设置了打开密码：请在 Excel 中取消密码后另存，再重试")
+    except OSError as exc:
+        _fail(f"无法打开「{path.name}」（{exc}）：是否没有读取权限，或正被其他程序占用？")
+    except Exception as exc:  # calamine raises several kinds for a damaged file
+        _fail(f"无法读取「{path.name}」：文件已损坏，或不是 Excel 工作簿（{exc}）")
+    source = Source("xlsx", path.stem)
+    try:
+        for found in workbook.sheet_names:
+            sheet = sheet_of(found)
+            if sheet is None:
+                continue
+            try:
+                data = workbook.get_sheet_by_name(found).to_python(skip_empty_area=False)
+            except Exception as exc:
+                source.problems.append(
+                    Problem(sheet=sheet, message=f"无法读取工作表「{found}」（{exc}）")
+                )
+                continue
+            header = data[0] if data else []
+            rows = zip(itertools.count(2), itertools.islice(data, 1, None), strict=False)
+            source.add(sheet, found, RawSheet(header, rows))
+    finally:
+        workbook.close()
+    return source
+
+
+def decode_csv(raw: bytes) -> str:
+    """CSV text in UTF-8 (with or without BOM), else GB18030/GBK as Chinese Excel and WPS save."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("gb18030")
+
+
+def _sheet_files(folder: Path) -> list[tuple[str, Path]]:
+    """The CSV files of a folder that are input sheets, in name order."""
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv" and p.is_file())
+    return [(sheet, p) for p in files if (sheet := sheet_of(p.stem)) is not None]
+
+
+def _unquote(cells: list[str]) -> list[str]:
+    """Undo the apostrophe our CSV writer puts before formula-like text."""
+    return [c[1:] if c[:1] == "'" and is_formula_like(c[1:]) else c for c in cells]
+
+
+def _load_csv_folder(folder: Path) -> Source:
+    source = Source("csv", folder.resolve().name)
+    for sheet, file in _sheet_files(folder):
+        raw = file.read_bytes()
+        if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            source.problems.append(
+                Problem(
+                    sheet=sheet,
+                    message=f"「{file.name}」是 UTF-16 编码（Excel 的“Unicode 文本”）："
+                    "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”",
+                )
+            )
+            continue
+        try:
+            text = decode_csv(raw)
+        except UnicodeDecodeError:
+            source.problems.append(
+                Problem(
+                    sheet=sheet,
+                    message=f"无法识别「{file.name}」的文字编码（既不是 UTF-8 也不是 GBK）："
+                    "请在 Excel 或 WPS 中另存为“CSV UTF-8（逗号分隔）”",
+                )
+            )
+            continue
+        try:
+            records = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error as exc:
+            source.problems.append(
+                Problem(sheet=sheet, message=f"「{file.name}」不是有效的 CSV 文件（{exc}）")
+            )
+            continue
+        header = records[0] if records else []
+        rows = ((n, _unquote(r)) for n, r in enumerate(itertools.islice(records, 1, None), 2))
+        source.add(sheet, file.name, RawSheet(header, rows))
+    return source
+
+
+def _load_json(path: Path) -> Source:
+    try:
+        document = json.loads(decode_csv(path.read_bytes()))
+    except json.JSONDecodeError as exc:
+        _fail(f"「{path.name}」不是有效的 JSON：第{exc.lineno}行第{exc.colno}列（{exc.msg}）")
+    except (UnicodeDecodeError, ValueError) as exc:
+        _fail(f"「{path.name}」不是有效的 JSON（{exc}）")
+    if not isinstance(document, dict):
+        _fail(f'「{path.name}」的顶层应为对象，如 {{"集团": [...], "学校": [...], "教师": [...]}}')
+    name = path.stem
+    for key in ("name", "区县"):
+        value = document.get(key)
+        if isinstance(value, str) and value.strip():
+            name = value.strip()
+            break
+    source = Source("json", name)
+    for key, value in document.items():
+        sheet = sheet_of(key)
+        if sheet is None:
+            continue
+        if sheet == POLICY_SHEET and isinstance(value, dict):
+            header_key, header_value = POLICY_COLUMNS["key"][0], POLICY_COLUMNS["value"][0]
+            value = [{header_key: k, header_value: v} for k, v in value.items()]
+        if not isinstance(value, list):
+            source.problems.append(Problem(sheet=sheet, message=f"「{key}」应为列表，每项一行"))
+            continue
+        source.add(sheet, key, _json_table(sheet, value, source.problems))
+    return source
+
+
+def _json_table(sheet: str, items: list[Any], problems: list[Problem]) -> RawSheet:
+    columns: dict[str, None] = {}
+    objects: list[tuple[int, dict[str, Any]]] = []
+    broken = False
+    for number, item in enumerate(items, 1):
+        if isinstance(item, dict):
+            columns.update(dict.fromkeys(item))
+            objects.append((number, item))
+        else:
+            problems.append(
+                Problem(sheet=sheet, row=number, message='应为对象，如 {"列名": 值, ...}')
+            )
+            broken = True
+    header = list(columns)
+    rows = [(n, [item.get(h) for h in header]) for n, item in objects]
+    return RawSheet(header, rows, header_row=None, broken=broken)
+
+
+# -- parsing ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Failures:
+    """Rows that could not be parsed, so that their absence is not reported a second time."""
+
+    sheets: set[str] = field(default_factory=set)
+    unknown: set[str] = field(default_factory=set)  # sheets with a failed row of unknown id
+    ids: dict[str, set[str]] = field(default_factory=dict)
+    policy_keys: set[str] = field(default_factory=set)
+
+    def add(self, sheet: str, raw_id: Any = None) -> None:
+        self.sheets.add(sheet)
+        if sheet not in _ID_FIELDS:
+            return
+        try:
+            ident = to_text(raw_id)
+        except (ValueError, TypeError):
+            self.unknown.add(sheet)
+            return
+        self.ids.setdefault(sheet, set()).add(ident)
+
+    def whole(self, sheet: str) -> None:
+        self.sheets.add(sheet)
+        self.unknown.add(sheet)
+
+    def covers(self, sheet: str, ident: str) -> bool:
+        """Whether a row with this id may have been among the failed ones."""
+        return sheet in self.unknown or ident in self.ids.get(sheet, set())
+
+
+def _lookup(model: type[Row]) -> dict[str, str]:
+    """Normalised Chinese header and English field name → field name."""
+    result: dict[str, str] = {}
+    for name, header in model.columns().items():
+        result[normalise_name(header)] = name
+        result[normalise_name(name)] = name
+    return result
+
+
+_LOOKUPS = {m: _lookup(m) for m in ROW_MODELS}
+
+
+def _map_header(
+    sheet: str,
+    raw: RawSheet,
+    lookup: dict[str, str],
+    headers: dict[str, str],
+    required: Iterable[str],
+    problems: list[Problem],
+    ignored: frozenset[str] = frozenset(),
+) -> tuple[dict[str, int], list[str]]:
+    """Field → column index; reports duplicate and missing required columns, and columns
+    that were not read (warnings: a mistyped optional header must not drop data silently)."""
+    index: dict[str, int] = {}
+    unknown: list[tuple[int, str]] = []
+    for i, cell in enumerate(raw.header):
+        if is_blank(cell):
+            continue
+        name = lookup.get(normalise_name(cell))
+        if name is None:
+            if normalise_name(cell) not in ignored:
+                unknown.append((i, str(cell).strip()))
+            continue
+        if name in index:
+            first = index[name]
+            if raw.header_row is None:
+                where = f"「{raw.header[first]}」和「{cell}」"
+            else:
+                where = f"第{column_letter(first)}列和第{column_letter(i)}列"
+            problems.append(
+                Problem(
+                    sheet=sheet,
+                    row=raw.header_row,
+                    column=headers[name],
+                    message=f"「{headers[name]}」列出现了两次（{where}），请删除多余的一列",
+                )
+            )
+            continue
+        index[name] = i
+    _unread_columns(sheet, raw, unknown, headers, index, problems)
+    missing = [n for n in required if n not in index]
+    for name in missing:
+        problems.append(
+            Problem(
+                sheet=sheet,
+                row=raw.header_row,
+                column=headers[name],
+                message=f"缺少必填列「{headers[name]}」（英文列名 {name}）",
+            )
+        )
+    return index, missing
+
+
+def _unread_columns(
+    sheet: str,
+    raw: RawSheet,
+    unknown: list[tuple[int, str]],
+    headers: dict[str, str],
+    index: dict[str, int],
+    problems: list[Problem],
+) -> None:
+    """Warn about columns that are not read: one by one where the header looks like a
+    mistyped column of ours, the others together."""
+    if not unknown:
+        return
+    absent = {normalise_name(h): h for n, h in headers.items() if n not in index}
+    absent.update({normalise_name(n): headers[n] for n in headers if n not in index})
+    others = []
+    for i, cell in unknown:
+        where = cell if raw.header_row is None else f"第{column_letter(i)}列「{cell}」"
+        close = difflib.get_close_matches(normalise_name(cell), list(absent), n=1, cutoff=0.6)
+        if close:
+            message = f"{where}不是模板中的列名，未读入；是否应为「{absent[close[0]]}」？"
+            problems.append(
+                Problem(sheet=sheet, row=raw.header_row, message=message, severity="warning")
+            )
+        else:
+            others.append(f"「{cell}」")
+    if others:
+        message = f"以下列不是模板中的列名，未读入：{'、'.join(others)}"
+        problems.append(
+            Problem(sheet=sheet, row=raw.header_row, message=message, severity="warning")
+        )
+
+
+def _date_message(value: Any) -> str:
+    shown = value.isoformat() if isinstance(value, date | time) else str(value)
+    if isinstance(value, datetime) and value.time() == time(0):
+        shown = value.date().isoformat()
+    return f"「{shown}」是日期或时间，此处不应填日期：请把单元格格式改为“常规”后重新输入"
+
+
+def _cell_problem(sheet: str, row: int, headers: dict[str, str], error: ErrorDetails) -> Problem:
+    loc = error["loc"]
+    column = headers.get(str(loc[0])) if loc else None
+    value = error.get("input")
+    if isinstance(value, date | time | timedelta):
+        message = _date_message(value)
+    else:
+        message = zh_message(error)
+    return Problem(sheet=sheet, row=row, column=column, message=message)
+
+
+def _no_header(sheet: str, raw: RawSheet, problems: list[Problem], failures: _Failures) -> bool:
+    """Whether the header row is blank; reported when rows follow or a required sheet is empty."""
+    if not all(is_blank(h) for h in raw.header):
+        return False
+    if raw.header_row is None:  # an empty JSON list
+        return True
+    if any(not is_blank(c) for _n, cells in raw.rows for c in cells):
+        message = "第1行是空的：第1行应为列名，数据从第2行开始"
+    elif sheet in REQUIRED_SHEETS:
+        message = "工作表是空的：第1行应为列名，数据从第2行开始"
+    else:
+        return True  # an optional sheet left empty
+    problems.append(Problem(sheet=sheet, row=raw.header_row, message=message))
+    failures.whole(sheet)
+    return True
+
+
+def _parse_rows(
+    model: type[Row], raw: RawSheet, problems: list[Problem], failures: _Failures
+) -> list[Row]:
+    """The rows of one sheet that parse; every bad cell becomes a Problem."""
+    sheet = model.SHEET
+    headers = model.columns()
+    if _no_header(sheet, raw, problems, failures):
+        return []
+    required = [n for n in headers if n in model.required_columns()]
+    index, missing = _map_header(sheet, raw, _LOOKUPS[model], headers, required, problems)
+    # Required fields get None when blank so that their own validator words the message.
+    needed = [n for n in required if n in index]
+    plan = list(index.items())
+    id_field = _ID_FIELDS.get(sheet)
+    items: list[Row] = []
+    validate = model.model_validate
+    for number, cells in raw.rows:
+        data: dict[str, Any] = {}
+        width = len(cells)
+        for name, i in plan:
+            if i >= width:
+                continue
+            value = cells[i]
+            if value is None or value == "":
+                continue
+            kind = type(value)
+            if kind is str:
+                if not value.strip():
+                    continue
+            elif kind is float and math.isnan(value):
+                continue
+            data[name] = value
+        if not data:
+            continue  # a blank row (or only unknown columns filled in)
+        for name in needed:
+            if name not in data:
+                data[name] = None
+        data["row"] = number
+        try:
+            items.append(validate(data))
+        except ValidationError as exc:
+            for error in exc.errors(include_url=False):
+                if error["loc"] and error["loc"][0] in missing:
+                    continue  # already reported once as a missing column
+                problems.append(_cell_problem(sheet, number, headers, error))
+            failures.add(sheet, data.get(id_field) if id_field else None)
+    if missing or raw.broken:
+        failures.whole(sheet)
+    return items
+
+
+@dataclass
+class _PolicyResult:
+    policy: PolicySet
+    group_rows: dict[str, int]  # group id → first 规则 row naming it
+
+
+#: The template's own explanatory columns of the 规则 sheet: not read, and nothing to warn about.
+_POLICY_NOTES = frozenset(normalise_name(h) for h in ("中文名称", "说明", "label", "description"))
+
+
+def _policy_headers() -> tuple[dict[str, str], dict[str, str]]:
+    lookup: dict[str, str] = {}
+    headers: dict[str, str] = {}
+    for name, (header, alias) in POLICY_COLUMNS.items():
+        lookup[normalise_name(header)] = name
+        lookup[normalise_name(alias)] = name
+        headers[name] = header
+    return lookup, headers
+
+
+def _parse_policy(
+    raw: RawSheet | None, year: int | None, problems: list[Problem], failures: _Failures
+) -> _PolicyResult:
+    """The 规则 sheet: district values and group overrides, each row checked on its own."""
+    district: dict[str, Any] = {}
+    overrides: dict[str, dict[str, Any]] = {}
+    group_rows: dict[str, int] = {}
+    lookup, headers = _policy_headers()
+    key_h, value_h, group_h = headers["key"], headers["value"], headers["group_id"]
+
+    def problem(row: int, column: str, message: str, key: str | None) -> None:
+        problems.append(Problem(sheet=POLICY_SHEET, row=row, column=column, message=message))
+        failures.sheets.add(POLICY_SHEET)
+        if key is not None:
+            failures.policy_keys.add(key)
+
+    if raw is not None and not _no_header(POLICY_SHEET, raw, problems, failures):
+        index, missing = _map_header(
+            POLICY_SHEET, raw, lookup, headers, ("key", "value"), problems, _POLICY_NOTES
+        )
+        if missing:
+            failures.whole(POLICY_SHEET)
+        seen: dict[tuple[str | None, str], int] = {}
+        for number, cells in () if missing else raw.rows:
+            key_cell, value_cell, group_cell = (
+                cells[i] if (i := index.get(name)) is not None and i < len(cells) else None
+                for name in ("key", "value", "group_id")
+            )
+            if is_blank(key_cell) and is_blank(value_cell) and is_blank(group_cell):
+                continue
+            if is_blank(key_cell):
+                problem(number, key_h, "参数名为空", None)
+                continue
+            try:
+                key = resolve_key(str(key_cell))
+            except PolicyValueError as exc:
+                problem(number, key_h, str(exc), None)
+                continue
+            group: str | None = None
+            if not is_blank(group_cell):
+                try:
+                    group = to_text(group_cell)
+                except ValueError as exc:
+                    problem(number, group_h, str(exc), key)
+                    continue
+            if group is not None and key in DISTRICT_ONLY:
+                problem(
+                    number,
+                    group_h,
+                    f"{key}（{label_of(key)}）只能对全区设置，不能按集团设置：请清空集团编号",
+                    key,
+                )
+                continue
+            value = _policy_value(key, value_cell, number, value_h, problem)
+            if value is _BAD:
+                continue
+            earlier = seen.get((group, key))
+            if earlier is not None:
+                problem(number, key_h, f"参数 {key} 重复（与第{earlier}行相同）", key)
+                continue
+            seen[(group, key)] = number
+            if group is None:
+                district[key] = value
+            else:
+                overrides.setdefault(group, {})[key] = value
+                group_rows.setdefault(group, number)
+    if year is not None:
+        try:
+            check_policy_values({"plan_year": year})
+            district["plan_year"] = year
+        except PolicyValueError as exc:
+            problems.append(Problem(sheet="", message=f"命令行 --year {year}：{exc}"))
+    try:
+        policy = PolicySet(district=check_policy_values(district), group_overrides=overrides)
+    except PolicyValueError as exc:  # not expected: every value was checked on its own
+        problems.append(Problem(sheet=POLICY_SHEET, message=str(exc)))
+        policy = PolicySet()
+    return _PolicyResult(policy, group_rows)
+
+
+_BAD = object()
+
+
+_Report = Callable[[int, str, str, str | None], None]
+
+
+def _policy_value(key: str, cell: Any, row: int, column: str, problem: _Report) -> Any:
+    """One parameter's typed value, or _BAD after reporting why it cannot be used."""
+    label = label_of(key)
+    if isinstance(cell, date | time | timedelta):
+        problem(row, column, f"{key}（{label}）：{_date_message(cell)}", key)
+        return _BAD
+    try:
+        value = parse_param(key, cell)
+    except (ValueError, TypeError, ArithmeticError) as exc:
+        message = str(exc)
+        if message == "值为空":
+            default = format_param(key, Policy.model_fields[key].default)
+            message = f"值为空：如用默认值，请填 {default}，或删除这一行"
+        problem(row, column, f"{key}（{label}）：{message}", key)
+        return _BAD
+    try:
+        check_policy_values({key: value})
+    except PolicyValueError as exc:
+        problem(row, column, str(exc), key)
+        return _BAD
+    return value
+
+
+# -- putting the district together ------------------------------------------------------------
+
+
+def _references() -> dict[tuple[str, str], tuple[str, str | None]]:
+    """(sheet, column) of a District problem → (sheet it refers to, field holding the ids)."""
+    pairs: list[tuple[type[Row], str, type[Row]]] = [
+        (School, "group_id", Group),
+        (Group, "lead_school_id", School),
+        (Teacher, "school_id", School),
+        (Teacher, "preferred_schools", School),
+        (OngoingRotation, "teacher_id", Teacher),
+        (OngoingRotation, "from_school_id", School),
+        (OngoingRotation, "to_school_id", School),
+        (Demand, "school_id", School),
+        (EntrustedPair, "supporting_school_id", School),
+        (EntrustedPair, "aided_school_id", School),
+        (Pin, "teacher_id", Teacher),
+        (Pin, "school_id", School),
+    ]
+    refs: dict[tuple[str, str], tuple[str, str | None]] = {
+        (m.SHEET, m.columns()[f]): (t.SHEET, f) for m, f, t in pairs
+    }
+    # "a group with fewer than 2 schools" depends on every school row
+    refs[(Group.SHEET, Group.columns()["group_id"])] = (School.SHEET, None)
+    return refs
+
+
+_REFERENCES = _references()
+
+
+def _caused_by_failures(
+    problem: Problem, failures: _Failures, rows: dict[tuple[str, int], Row]
+) -> bool:
+    """Whether a District problem may only come from rows that failed to parse."""
+    if not failures.sheets:
+        return False
+    if problem.row is None and problem.column is None:
+        return problem.sheet in failures.sheets  # "没有任何教师" and the like
+    if problem.sheet == POLICY_SHEET and problem.row is None:
+        return "plan_year" in failures.policy_keys or POLICY_SHEET in failures.unknown
+    ref = _REFERENCES.get((problem.sheet, problem.column or ""))
+    if ref is None:
+        return False
+    target, id_field = ref
+    if target not in failures.sheets:
+        return False
+    if id_field is None or target in failures.unknown or problem.row is None:
+        return True
+    item = rows.get((problem.sheet, problem.row))
+    if item is None:
+        return False
+    value = getattr(item, id_field)
+    ids = (value,) if isinstance(value, str) else tuple(value or ())
+    return any(failures.covers(target, i) for i in ids)
+
+
+def read_district(path: Path, *, year: int | None = None) -> District:
+    """The district in an .xlsx/.xls workbook, a folder of CSV files or a .json document.
+
+    `year` (the --year option) overrides the 规则 sheet's plan_year. Raises InputError listing
+    every problem found — cell by cell and across rows — and nothing else for bad input.
+    """
+    with paused_cycle_collection():
+        return _read_district(path, year)
+
+
+def _read_district(path: Path, year: int | None) -> District:
+    source = _load(Path(path))
+    problems = list(source.problems)
+    failures = _Failures()
+    for p in source.problems:  # a sheet that could not be read counts as wholly failed
+        if p.sheet:
+            failures.whole(p.sheet)
+    tables: dict[str, list[Row]] = {}
+    for model in ROW_MODELS:
+        raw = source.sheets.get(model.SHEET)
+        if raw is None:
+            if model.SHEET in REQUIRED_SHEETS and model.SHEET not in failures.sheets:
+                message = source.missing_message(model.SHEET)
+                problems.append(Problem(sheet=model.SHEET, message=message))
+                failures.whole(model.SHEET)
+            tables[TABLES[model]] = []
+            continue
+        tables[TABLES[model]] = _parse_rows(model, raw, problems, failures)
+    result = _parse_policy(source.sheets.get(POLICY_SHEET), year, problems, failures)
+
+    try:
+        district = District.model_validate({"name": source.name, "policy": result.policy, **tables})
+    except InputError as exc:
+        found = exc.problems
+    except ValidationError as exc:  # not expected: the rows are already models
+        found = [Problem(sheet="", message=f"数据无法组装（{exc.error_count()} 处）")]
+    else:
+        if not any(p.severity == "error" for p in problems):
+            district.add_warnings(problems)
+            return district
+        found = district.warnings
+
+    rows = {(item.SHEET, item.row): item for items in tables.values() for item in items if item.row}
+    kept = [
+        p
+        for p in found
+        if not (
+            p.sheet == POLICY_SHEET and p.column == POLICY_COLUMNS["group_id"][0] and p.row is None
+        )
+        and not _caused_by_failures(p, failures, rows)
+    ]
+    # Unknown groups in the 规则 sheet, located at their row (District knows no rows there).
+    group_ids = {g.group_id for g in tables["groups"] if isinstance(g, Group)}
+    for group_id, number in result.group_rows.items():
+        if group_id not in group_ids and not failures.covers(Group.SHEET, group_id):
+            kept.append(
+                Problem(
+                    sheet=POLICY_SHEET,
+                    row=number,
+                    column=POLICY_COLUMNS["group_id"][0],
+                    message=f"集团「{group_id}」不在「集团」表中",
+                )
+            )
+    raise InputError(problems + kept)
+
+
+def input_sha256(path: Path) -> str:
+    """SHA-256 of the input file; for a CSV folder, of its sheet files in name order.
+
+    For a folder each sheet file contributes its name, a NUL byte and its bytes, so that the
+    hash changes when a file is renamed as well as when it is edited.
+    """
+    path = Path(path)
+    digest = hashlib.sha256()
+    try:
+        if path.is_dir():
+            for _sheet, file in _sheet_files(path):
+                digest.update(file.name.encode("utf-8") + b"\0")
+                digest.update(file.read_bytes())
+        else:
+            with open(path, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+    except OSError as exc:
+        _fail(f"无法读取输入：{path}（{exc.strerror or exc}）")
+    return digest.hexdigest()

@@ -1,0 +1,549 @@
+"""The approval workbook (审批表, SPEC §5): what the bureau signs, posts and files.
+
+Every sheet is a plain styled table (frozen header, fitted widths, landscape, fit to page
+width, header repeated on each printed page), written by the streaming writer so that a city's
+plan is written in seconds. Text is always stored as text, never as a formula.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from models import District
+from models.explain import PassedOver, not_chosen_reasons, selection_reasons, seniority_pairs
+from models.objective import TERMS, distance_km
+from models.plan import NewRotation, Plan, RuleCheck, SolveResult
+from models.policy import PARAMETER_KEYS, format_param, label_of
+from models.requirements import ceil_share, group_requirement
+from models.rules import RULES
+from rotation import __version__
+from rotation.formats.planio import KIND_NAMES, ONGOING_SHEET, PLAN_SHEET
+from rotation.formats.safe_write import atomic_write
+from rotation.formats.writing import column_widths
+from rotation.formats.xlsxfast import Table, write_tables
+
+STATUS_NAMES = {
+    "optimal": "最优（已证明）",
+    "feasible": "可行（未证明最优）",
+    "infeasible": "规则无法同时满足",
+    "unknown": "未求得方案",
+}
+
+
+def term_text(r: NewRotation) -> str:
+    """交流期限 as posted: 2025-2026学年至2027-2028学年."""
+    return f"{r.start_year}-{r.start_year + 1}学年至{r.end_year}-{r.end_year + 1}学年"
+
+
+def plan_rows(d: District, result: SolveResult) -> list[list[Any]]:
+    """交流名单: one row per new rotation."""
+    reasons = selection_reasons(d, result.plan)
+    rows = []
+    for n, r in enumerate(result.plan.rotations, 1):
+        t = d.teacher(r.teacher_id)
+        home, host = d.school(r.from_school_id), d.school(r.to_school_id)
+        km = distance_km(home, host) if home.lon is not None and host.lon is not None else None
+        rows.append(
+            [
+                n,
+                t.teacher_id,
+                t.name,
+                t.subject,
+                t.title,
+                t.backbone or "否",
+                home.school_id,
+                home.name,
+                host.school_id,
+                host.name,
+                d.group(home.group_id).name,
+                r.start_year,
+                r.end_year,
+                KIND_NAMES[r.kind],
+                host.name,
+                km,
+                reasons[r.teacher_id],
+            ]
+        )
+    return rows
+
+
+PLAN_HEADER = [
+    "序号",
+    "教师编号",
+    "姓名",
+    "学科",
+    "职称",
+    "骨干",
+    "流出学校编号",
+    "流出学校",
+    "流入学校编号",
+    "流入学校",
+    "集团",
+    "开始学年",
+    "结束学年",
+    "交流类型",
+    "考核单位",
+    "通勤距离(km)",
+    "入选理由",
+]
+
+
+def ongoing_rows(d: District) -> list[list[Any]]:
+    """在岗交流: rotations still running, and those ending with a return home this year."""
+    year = d.plan_year
+    rows = []
+    for o in d.ongoing:
+        if o.start_year > year:
+            continue
+        t = d.teacher(o.teacher_id)
+        returning = o.end_year < year
+        rows.append(
+            [
+                t.teacher_id,
+                t.name,
+                t.subject,
+                o.from_school_id,
+                d.school(o.from_school_id).name,
+                o.to_school_id,
+                d.school(o.to_school_id).name,
+                o.start_year,
+                o.end_year,
+                o.kind.value,
+                "本学年返回" if returning else "在岗",
+                year if returning else None,
+            ]
+        )
+    return rows
+
+
+ONGOING_HEADER = [
+    "教师编号",
+    "姓名",
+    "学科",
+    "流出学校编号",
+    "流出学校",
+    "流入学校编号",
+    "流入学校",
+    "开始学年",
+    "结束学年",
+    "类型",
+    "状态",
+    "返回学年",
+]
+
+
+def school_rows(d: District, result: SolveResult) -> list[list[Any]]:
+    """学校汇总: per school and subject, staff and this year's movements."""
+    staff: Counter[tuple[str, str]] = Counter((t.school_id, t.subject) for t in d.teachers)
+    out: Counter[tuple[str, str]] = Counter()
+    inflow: Counter[tuple[str, str]] = Counter()
+    back: Counter[tuple[str, str]] = Counter()
+    leaving: Counter[tuple[str, str]] = Counter()
+    for r in result.plan.rotations:
+        subject = d.teacher(r.teacher_id).subject
+        out[r.from_school_id, subject] += 1
+        inflow[r.to_school_id, subject] += 1
+    for ret in result.plan.returns:
+        subject = d.teacher(ret.teacher_id).subject
+        back[ret.to_school_id, subject] += 1
+        leaving[ret.from_school_id, subject] += 1
+    subjects_at: dict[str, set[str]] = {}
+    for sid, subj in [*staff, *inflow]:
+        subjects_at.setdefault(sid, set()).add(subj)
+    rows = []
+    for s in d.schools:
+        for subject in sorted(subjects_at.get(s.school_id, ())):
+            key = (s.school_id, subject)
+            net = inflow[key] + back[key] - out[key] - leaving[key]
+            rows.append(
+                [
+                    d.group(s.group_id).name,
+                    s.school_id,
+                    s.name,
+                    "是" if s.weak else "否",
+                    subject,
+                    staff[key],
+                    out[key],
+                    inflow[key],
+                    back[key],
+                    leaving[key],
+                    net,
+                ]
+            )
+    return rows
+
+
+SCHOOL_HEADER = [
+    "集团",
+    "学校编号",
+    "学校",
+    "薄弱学校",
+    "学科",
+    "专任教师",
+    "流出",
+    "流入",
+    "期满返回本校",
+    "期满离开",
+    "净变化",
+]
+
+
+def compliance_rows(checks: Sequence[RuleCheck]) -> list[list[Any]]:
+    """规则核查: every rule instance with required vs actual."""
+    return [
+        [
+            c.rule,
+            RULES[c.rule].name,
+            c.scope,
+            c.required,
+            c.actual,
+            "通过" if c.ok else "未通过",
+            "；".join(c.details[:20]) + ("…" if len(c.details) > 20 else ""),
+        ]
+        for c in checks
+    ]
+
+
+COMPLIANCE_HEADER = ["规则编号", "规则", "范围", "要求", "实际", "结果", "说明"]
+
+
+def not_chosen_rows(d: District, result: SolveResult, pairs: list[PassedOver]) -> list[list[Any]]:
+    """未入选名单: eligible teachers not chosen, with the reason in plain words."""
+    if result.status not in ("optimal", "feasible"):
+        reasons = {
+            t.teacher_id: "方案未生成（规则无法同时满足，见不可行说明）"
+            for t in d.eligible_teachers()
+        }
+    else:
+        reasons = not_chosen_reasons(d, result.plan, pairs)
+    rows = []
+    for t in d.eligible_teachers():
+        if t.teacher_id not in reasons:
+            continue
+        home = d.school(t.school_id)
+        rows.append(
+            [
+                t.teacher_id,
+                t.name,
+                home.name,
+                d.group(home.group_id).name,
+                t.subject,
+                t.years_at_school,
+                t.backbone or "否",
+                "是" if t.volunteer else "否",
+                reasons[t.teacher_id],
+            ]
+        )
+    return rows
+
+
+def seniority_rows(d: District, pairs: list[PassedOver]) -> list[list[Any]]:
+    """资历说明: each less senior teacher chosen over a more senior colleague, and why."""
+    rows = []
+    for n, p in enumerate(pairs, 1):
+        chosen, senior = d.teacher(p.chosen), d.teacher(p.passed_over)
+        rule = RULES[p.rule].name if p.rule in RULES else "综合目标"
+        rows.append(
+            [
+                n,
+                d.school(chosen.school_id).name,
+                chosen.subject,
+                f"{chosen.name}（{chosen.teacher_id}）",
+                chosen.years_at_school,
+                f"{senior.name}（{senior.teacher_id}）",
+                senior.years_at_school,
+                rule,
+                p.reason,
+            ]
+        )
+    return rows
+
+
+SENIORITY_HEADER = [
+    "序号",
+    "学校",
+    "学科",
+    "入选教师",
+    "本校年限",
+    "年限更长未入选",
+    "本校年限",
+    "依据",
+    "说明",
+]
+
+
+NOT_CHOSEN_HEADER = [
+    "教师编号",
+    "姓名",
+    "学校",
+    "集团",
+    "学科",
+    "本校任教年限",
+    "骨干",
+    "自愿交流",
+    "未入选原因",
+]
+
+
+TIMING_NAMES = {
+    "read": "读取",
+    "build": "建模（各模型合计）",
+    "solve": "求解（各模型合计）",
+    "solve_wall": "建模与求解（实耗）",
+    "write": "核查与写出",
+}
+
+
+def elapsed(timings: dict[str, float]) -> float:
+    """End-to-end seconds: build and solve overlap across processes, so count their wall time."""
+    if "solve_wall" in timings:
+        return timings.get("read", 0.0) + timings["solve_wall"] + timings.get("write", 0.0)
+    return sum(timings.values())
+
+
+def summary_rows(
+    d: District, result: SolveResult, *, input_sha256: str, scenario: str, timings: dict[str, float]
+) -> list[list[Any]]:
+    """汇总: run facts, objective terms, KPIs per group and the effective parameters."""
+    rows: list[list[Any]] = [
+        ["区县", d.name, ""],
+        ["编制学年", f"{d.plan_year}-{d.plan_year + 1}学年", ""],
+        ["方案", scenario, ""],
+        ["求解状态", STATUS_NAMES[result.status], "已达时间上限" if result.time_limit_hit else ""],
+        ["目标值", result.objective, "越大越好"],
+        ["目标上界", result.best_bound, "目标值等于上界即已证明最优"],
+        [
+            "运行时间(秒)",
+            round(elapsed(timings), 2),
+            "；".join(
+                f"{TIMING_NAMES.get(k, k)} {v:.2f}" for k, v in timings.items() if k in TIMING_NAMES
+            ),
+        ],
+        ["输入文件SHA-256", input_sha256, ""],
+        ["软件版本", __version__, ""],
+        ["新交流人数", len(result.plan.rotations), ""],
+        ["期满返回人数", len(result.plan.returns), ""],
+        ["", "", ""],
+        ["目标分项", "得分", "权重"],
+    ]
+    for term in TERMS:
+        rows.append(
+            [term.name, result.terms.get(term.key, 0), getattr(d.policy.district, term.weight)]
+        )
+    rows += [["", "", ""], ["集团指标", "", ""]]
+    rows.append(["集团", "符合条件/交流/比例", "骨干占比/薄弱学校流入"])
+    rotated: Counter[str] = Counter()
+    backbone: Counter[str] = Counter()
+    weak_in: Counter[str] = Counter()
+    for r in result.plan.rotations:
+        gid = d.status(r.teacher_id).group_id
+        rotated[gid] += 1
+        backbone[gid] += int(d.teacher(r.teacher_id).is_backbone)
+        weak_in[gid] += int(d.school(r.to_school_id).weak)
+    for g in d.groups:
+        req = group_requirement(d, g.group_id)
+        n = rotated[g.group_id]
+        ratio = f"{n / req.ratio_base:.1%}" if req.ratio_base else "—"
+        share = f"{backbone[g.group_id] / n:.1%}" if n else "—"
+        rows.append(
+            [
+                g.name,
+                f"符合条件{req.eligible}人，交流{n}人（至少{req.min_rotations}人），比例{ratio}",
+                f"骨干{backbone[g.group_id]}人（占{share}，至少{ceil_share(n, d.policy.for_group(g.group_id).backbone_share)}人），流入薄弱学校{weak_in[g.group_id]}人",
+            ]
+        )
+    rows += [["", "", ""], ["生效参数", "值", "参数名"]]
+    for key in PARAMETER_KEYS:
+        rows.append([label_of(key), format_param(key, getattr(d.policy.district, key)), key])
+    for gid, overrides in d.policy.group_overrides.items():
+        for key, value in overrides.items():
+            rows.append([f"{label_of(key)}（{d.group(gid).name}）", format_param(key, value), key])
+    return rows
+
+
+def conflict_rows(d: District, result: SolveResult) -> list[list[Any]]:
+    """不可行说明: which rules collide, where, and by how much; or, for a relaxed plan, each
+    rule instance it falls short of."""
+    if result.shortfalls:
+        return [
+            [n, s.rule, RULES[s.rule].name, s.scope, f"缺{s.missing}", s.message]
+            for n, s in enumerate(result.shortfalls, 1)
+        ]
+    return [
+        [n, c.rule, RULES[c.rule].name if c.rule in RULES else c.rule, c.scope, "", c.message]
+        for n, c in enumerate(result.conflicts, 1)
+    ]
+
+
+def change_rows(d: District, result: SolveResult, reference: Plan) -> list[list[Any]]:
+    """变更对比: each rotation kept, dropped, moved or added against the reference plan, and why."""
+    before = {r.teacher_id: r for r in reference.rotations}
+    after = {r.teacher_id: r for r in result.plan.rotations}
+    reasons = selection_reasons(d, result.plan)
+    pins = {p.teacher_id: p for p in d.pins}
+
+    def school_name(school_id: str | None) -> str:
+        if school_id is None:
+            return ""
+        return d.school(school_id).name if school_id in d.index.school else school_id
+
+    def why_not(teacher_id: str, host: str) -> str:
+        if teacher_id not in d.index.teacher:
+            return "该教师已不在数据中"
+        status = d.status(teacher_id)
+        if not status.eligible:
+            return f"现不符合交流条件：{status.reason}"
+        pin = pins.get(teacher_id)
+        if pin is not None and (pin.kind.value == "不得交流" or pin.school_id == host):
+            return f"人事锁定{pin.kind.value}{school_name(pin.school_id)}" + (
+                f"（{pin.reason}）" if pin.reason else ""
+            )
+        if host in d.index.school and not d.hosts_stage(host, status.teaching_stage):
+            return "原流入学校已不接收该学段"
+        return "数据或规则变化后，为满足规则与需求重新安排"
+
+    rows: list[list[Any]] = []
+    for teacher_id in [*before, *(t for t in after if t not in before)]:
+        old, new = before.get(teacher_id), after.get(teacher_id)
+        t = d.index.teacher.get(teacher_id)
+        name, subject = (t.name, t.subject) if t else ("", "")
+        either = old or new
+        home = school_name(either.from_school_id if either else None)
+        if old and new and old.to_school_id == new.to_school_id:
+            change, reason = "保留", "与参考方案相同"
+        elif old and new:
+            change, reason = (
+                "改派",
+                f"{why_not(teacher_id, old.to_school_id)}；{reasons[teacher_id]}",
+            )
+        elif old:
+            change, reason = "取消", why_not(teacher_id, old.to_school_id)
+        else:
+            change, reason = "新增", reasons[teacher_id]
+        rows.append(
+            [
+                change,
+                teacher_id,
+                name,
+                subject,
+                home,
+                school_name(old.to_school_id if old else None),
+                school_name(new.to_school_id if new else None),
+                reason,
+            ]
+        )
+    order = {"取消": 0, "改派": 1, "新增": 2, "保留": 3}
+    rows.sort(key=lambda row: order[row[0]])
+    return rows
+
+
+def later_rows(d: District, later: tuple[Plan, ...]) -> list[list[Any]]:
+    """预排: the later years of a multi-year plan — indicative, to be re-planned each year."""
+    rows: list[list[Any]] = []
+    for plan in later:
+        for r in plan.rotations:
+            t = d.teacher(r.teacher_id)
+            rows.append(
+                [
+                    f"{plan.plan_year}-{plan.plan_year + 1}学年",
+                    "预排",
+                    t.teacher_id,
+                    t.name,
+                    t.subject,
+                    d.school(r.from_school_id).name,
+                    d.school(r.to_school_id).name,
+                    term_text(r),
+                ]
+            )
+    return rows
+
+
+LATER_HEADER = ["学年", "状态", "教师编号", "姓名", "学科", "流出学校", "流入学校", "交流期限"]
+
+
+CHANGE_HEADER = ["变化", "教师编号", "姓名", "学科", "流出学校", "原流入学校", "新流入学校", "原因"]
+
+
+APPROVAL_ROWS = [
+    ["经办人（签字）", "", "日期", ""],
+    ["审核人（签字）", "", "日期", ""],
+    ["审批人（签字）", "", "日期", ""],
+    ["单位（盖章）", "", "日期", ""],
+]
+
+
+def public_rows(d: District, result: SolveResult) -> list[list[Any]]:
+    """公示名单: only what may be posted — no ids, ages or personal reasons."""
+    return [
+        [
+            n,
+            d.teacher(r.teacher_id).name,
+            d.teacher(r.teacher_id).subject,
+            d.school(r.from_school_id).name,
+            d.school(r.to_school_id).name,
+            term_text(r),
+        ]
+        for n, r in enumerate(result.plan.rotations, 1)
+    ]
+
+
+PUBLIC_HEADER = ["序号", "姓名", "学科", "流出学校", "流入学校", "交流期限"]
+
+
+def approval_tables(
+    d: District,
+    result: SolveResult,
+    checks: Sequence[RuleCheck],
+    *,
+    input_sha256: str,
+    scenario: str,
+    timings: dict[str, float],
+    reference: Plan | None = None,
+    later: tuple[Plan, ...] = (),
+) -> list[Table]:
+    """Every sheet of the approval workbook, in the order SPEC §5 lists them (变更对比 after
+    交流名单 when re-planning against a reference)."""
+    pairs = seniority_pairs(d, result.plan)
+    sheets: list[tuple[str, list[str], list[list[Any]]]] = [
+        (
+            "汇总",
+            ["项目", "内容", "说明"],
+            summary_rows(d, result, input_sha256=input_sha256, scenario=scenario, timings=timings),
+        ),
+        (PLAN_SHEET, PLAN_HEADER, plan_rows(d, result)),
+        *([("变更对比", CHANGE_HEADER, change_rows(d, result, reference))] if reference else []),
+        *([("预排", LATER_HEADER, later_rows(d, later))] if later else []),
+        (ONGOING_SHEET, ONGOING_HEADER, ongoing_rows(d)),
+        ("学校汇总", SCHOOL_HEADER, school_rows(d, result)),
+        ("规则核查", COMPLIANCE_HEADER, compliance_rows(checks)),
+        ("未入选名单", NOT_CHOSEN_HEADER, not_chosen_rows(d, result, pairs)),
+        ("资历说明", SENIORITY_HEADER, seniority_rows(d, pairs)),
+    ]
+    if result.status == "infeasible" or result.shortfalls:
+        header = ["序号", "规则编号", "规则", "范围", "缺口", "说明"]
+        sheets.append(("不可行说明", header, conflict_rows(d, result)))
+    sheets.append(
+        (
+            "审批",
+            [
+                "审批事项",
+                f"{d.name}{d.plan_year}学年教师交流轮岗名单（共{len(result.plan.rotations)}人）",
+                "",
+                "",
+            ],
+            APPROVAL_ROWS,
+        )
+    )
+    sheets.append(("公示名单", PUBLIC_HEADER, public_rows(d, result)))
+    return [
+        Table(name, header, rows, widths=column_widths(header, rows))
+        for name, header, rows in sheets
+    ]
+
+
+def write_approval_workbook(path: Path, tables: list[Table], *, force: bool) -> None:
+    """Atomically write the approval workbook."""
+    atomic_write(path, lambda temp: write_tables(temp, tables), force=force)

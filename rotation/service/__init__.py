@@ -1,0 +1,4 @@
+"""The service layer: the use cases the command line (and later the web) calls.
+
+Each returns results and leaves the printing to its caller.
+"""

@@ -1,0 +1,365 @@
+"""Running scenarios: each one solved (and its plan written), in parallel across the cores.
+
+Scenarios are independent, so they run in a pool of processes, one scenario each at a time;
+when there are fewer scenarios than cores, each scenario's components share the cores left
+over. Components are solved deterministically whatever the number of processes, so a plan is
+the same as a lone `rotation plan` of the scenario's data. Progress is printed as each
+scenario finishes. Every result is reduced, inside its worker, to an `Outcome`: the figures the
+comparison workbook shows and the moves its teacher-level sheet compares — small enough to send
+back from a process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from models.objective import distance_km
+from models.plan import SolveOptions, SolveResult
+from models.requirements import group_requirement, is_weak_junior
+from models.rules import RULES, PlanFacts, check_plan
+from rotation.scenarios.model import Scenario
+
+STATUS_WORDS = {
+    "optimal": "最优",
+    "feasible": "可行（未证明最优）",
+    "infeasible": "规则无法同时满足",
+    "unknown": "未求得方案",
+}
+
+Echo = Callable[..., None]
+#: Conflicts kept per scenario (the 审批表's 不可行说明 has them all).
+MAX_CONFLICTS = 20
+
+
+@dataclass(frozen=True)
+class Move:
+    """One new rotation, as the teacher-level comparison shows it."""
+
+    teacher_id: str
+    name: str
+    subject: str
+    home: str
+    host: str
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    """One group's rotation figures in one scenario."""
+
+    group_id: str
+    name: str
+    eligible: int
+    minimum: int
+    rotated: int
+
+
+@dataclass
+class Outcome:
+    """What one scenario produced, reduced to what reports compare."""
+
+    key: str
+    name: str
+    description: str
+    path: str
+    base_label: str
+    base_id: str
+    changes: tuple[str, ...]
+    sweep: tuple[str, str] | None
+    status: str
+    failed_checks: int = 0
+    rotations: int = 0
+    returns: int = 0
+    objective: int | None = None
+    best_bound: int | None = None
+    terms: dict[str, int] = field(default_factory=dict)
+    teachers: int = 0
+    eligible: int = 0
+    minimum: int = 0
+    backbone: int = 0
+    weak_inflow: int = 0
+    exam_demand: int = 0
+    exam_covered: int = 0
+    demand: int = 0
+    demand_met: int = 0
+    commute_km: int = 0
+    commuters: int = 0
+    groups: tuple[GroupFigures, ...] = ()
+    moves: dict[str, Move] = field(default_factory=dict)
+    conflicts: tuple[str, ...] = ()
+    solve_seconds: float = 0.0
+    seconds: float = 0.0
+    files: tuple[str, ...] = ()
+
+    @property
+    def feasible(self) -> bool:
+        """A plan was found and every rule instance holds on it."""
+        return self.status in ("optimal", "feasible") and self.failed_checks == 0
+
+    @property
+    def status_text(self) -> str:
+        """求解状态 in words."""
+        return STATUS_WORDS.get(self.status, self.status)
+
+
+def output_paths(out_dir: Path, key: str) -> tuple[Path, Path, Path]:
+    """Where a scenario's input workbook, approval workbook and plan JSON go."""
+    return (
+        out_dir / f"{key}-数据.xlsx",
+        out_dir / f"{key}-审批表.xlsx",
+        out_dir / f"{key}-方案.json",
+    )
+
+
+def summarise(s: Scenario, result: SolveResult, seconds: float, files: Sequence[Path]) -> Outcome:
+    """The figures of one solved scenario."""
+    d = s.district
+    plan = result.plan
+    solved = result.status in ("optimal", "feasible")
+    facts = PlanFacts.of(d, plan)
+    outcome = Outcome(
+        key=s.key,
+        name=s.name,
+        description=s.description,
+        path=str(s.path),
+        base_label=s.base_label,
+        base_id=s.base_id,
+        changes=s.changes,
+        sweep=s.sweep,
+        status=result.status,
+        failed_checks=sum(not c.ok for c in check_plan(d, plan, facts)) if solved else 0,
+        rotations=len(plan.rotations),
+        returns=len(plan.returns),
+        objective=result.objective,
+        best_bound=result.best_bound,
+        terms=dict(result.terms),
+        teachers=len(d.teachers),
+        eligible=len(d.eligible_teachers()),
+        conflicts=tuple(c.message for c in result.conflicts[:MAX_CONFLICTS])
+        + tuple(f"{RULES[x.rule].name}：缺{x.missing}。{x.message}" for x in result.shortfalls),
+        solve_seconds=result.wall_seconds,
+        seconds=seconds,
+        files=tuple(str(f) for f in files),
+    )
+    for r in facts.known:
+        t = d.teacher(r.teacher_id)
+        home, host = d.school(r.from_school_id), d.school(r.to_school_id)
+        outcome.backbone += int(t.is_backbone)
+        outcome.weak_inflow += int(host.weak)
+        if home.lon is not None and host.lon is not None:
+            outcome.commute_km += distance_km(home, host)
+            outcome.commuters += 1
+        outcome.moves[t.teacher_id] = Move(t.teacher_id, t.name, t.subject, home.name, host.name)
+    for row in d.demand:
+        school = d.school(row.school_id)
+        outcome.demand += row.count
+        outcome.demand_met += min(row.count, facts.in_subject[row.school_id, row.subject])
+        policy = d.policy.for_group(school.group_id)
+        if is_weak_junior(school) and row.subject in policy.exam_subjects:
+            here = facts.junior_present(row.school_id)[row.subject]
+            outcome.exam_demand += row.count
+            outcome.exam_covered += min(row.count, here)
+    figures = []
+    for g in d.groups:
+        req = group_requirement(d, g.group_id)
+        outcome.minimum += req.min_rotations
+        figures.append(
+            GroupFigures(
+                g.group_id,
+                g.name,
+                req.eligible,
+                req.min_rotations,
+                len(facts.by_group.get(g.group_id, [])),
+            )
+        )
+    outcome.groups = tuple(figures)
+    return outcome
+
+
+def run_one(s: Scenario, out_dir: Path | None, options: SolveOptions, force: bool) -> Outcome:
+    """Solve one scenario; with `out_dir`, write its input workbook, 审批表 and plan JSON."""
+    from rotation.formats.reading import input_sha256
+    from rotation.formats.writing import write_district
+    from rotation.service.planning import plan_district
+    from solvers.solve import solve
+
+    start = time.perf_counter()
+    files: list[Path] = []
+    if out_dir is None:
+        result = solve(s.district, options)
+    else:
+        data, approval, plan_json = output_paths(out_dir, s.key)
+        write_district(s.district, data, force=force)
+        result = plan_district(
+            s.district,
+            approval,
+            plan_json,
+            options=options,
+            sha256=input_sha256(data),
+            scenario=s.name,
+            force=force,
+        )
+        files = [data, approval, plan_json]
+    return summarise(s, result, time.perf_counter() - start, files)
+
+
+def cores() -> int:
+    """CPU cores this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1  # pragma: no cover - platforms without affinity
+
+
+_JOBS: dict[str, object] = {}
+
+
+def _run_shared(index: int, explain: bool) -> Outcome:
+    scenarios = _JOBS["scenarios"]
+    assert isinstance(scenarios, list)
+    out_dir = _JOBS["out_dir"]
+    options = _JOBS["options"]
+    force = _JOBS["force"]
+    assert isinstance(options, SolveOptions) and isinstance(force, bool)
+    assert out_dir is None or isinstance(out_dir, Path)
+    options = options.model_copy(update={"explain": explain})
+    return run_one(scenarios[index], out_dir, options, force)
+
+
+def progress_line(done: int, total: int, o: Outcome) -> str:
+    """One line per finished scenario."""
+    if o.feasible:
+        what = f"{o.status_text}，新交流 {o.rotations} 人"
+    elif o.status in ("optimal", "feasible"):
+        what = f"{o.status_text}，但规则核查有 {o.failed_checks} 项未通过"
+    else:
+        what = o.status_text
+    return f"  [{done}/{total}] {o.name}：{what}，用时 {o.seconds:.1f} 秒"
+
+
+def run_scenarios(
+    scenarios: Sequence[Scenario],
+    *,
+    out_dir: Path | None,
+    options: SolveOptions,
+    processes: int = 0,
+    force: bool = False,
+    echo: Echo | None = None,
+    explain: Callable[[Scenario], bool] | None = None,
+) -> list[Outcome]:
+    """Every scenario solved, in parallel processes (`processes`, 0 = one per core); the
+    outcomes in the order given. Outputs that exist already are refused before any solving.
+    `explain` says which scenarios, when infeasible, get their colliding rules named (default:
+    all, as `options.explain` says)."""
+    say = echo or (lambda *_a, **_k: None)
+    if out_dir is not None and not force:
+        from rotation.formats.safe_write import OutputExists
+
+        for s in scenarios:
+            for path in output_paths(out_dir, s.key):
+                if path.exists():
+                    raise OutputExists(path)
+    total = len(scenarios)
+    available = processes or cores()
+    pool_size = max(1, min(available, total))
+    # cores left over when there are fewer scenarios than cores go to each one's components
+    options = options.model_copy(update={"workers": max(1, available // pool_size)})
+    how = f"{pool_size} 个进程并行编制" if pool_size > 1 else "依次编制"
+    say(f"共 {total} 个方案，{how}…", err=True)
+    start = time.perf_counter()
+    outcomes: dict[int, Outcome] = {}
+    if pool_size == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for i, s in enumerate(scenarios):
+            wanted = options.explain and (explain is None or explain(s))
+            outcomes[i] = run_one(s, out_dir, options.model_copy(update={"explain": wanted}), force)
+            say(progress_line(len(outcomes), total, outcomes[i]), err=True)
+    else:
+        _JOBS.update(scenarios=list(scenarios), out_dir=out_dir, options=options, force=force)
+        try:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=pool_size, mp_context=context) as pool:
+                futures: dict[Future[Outcome], int] = {
+                    pool.submit(
+                        _run_shared, i, options.explain and (explain is None or explain(s))
+                    ): i
+                    for i, s in enumerate(scenarios)
+                }
+                for future in as_completed(futures):
+                    outcome = future.result()
+                    outcomes[futures[future]] = outcome
+                    say(progress_line(len(outcomes), total, outcome), err=True)
+        finally:
+            _JOBS.clear()
+    say(f"全部完成，用时 {time.perf_counter() - start:.1f} 秒。", err=True)
+    return [outcomes[i] for i in range(total)]
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    """Where a swept parameter stops letting the rules be met, for one scenario file."""
+
+    path: str
+    name: str
+    key: str
+    rows: tuple[Outcome, ...]
+    conclusion: str
+
+
+def sweep_summary(family: Sequence[Outcome]) -> SweepSummary:
+    """The boundary of one sweep family: the last value that works before the first that does
+    not (values in the order swept), or which values work when it is not a single switch."""
+    first = family[0]
+    assert first.sweep is not None
+    key = first.sweep[0]
+    values = [o.sweep[1] if o.sweep else "" for o in family]
+    ok = [o.feasible for o in family]
+    base_name = first.name.rsplit("（", 1)[0]
+    if all(ok):
+        text = f"{key} 取 {values[0]} 至 {values[-1]} 时，规则均可同时满足"
+    elif not any(ok):
+        text = f"{key} 取 {values[0]} 至 {values[-1]} 时，规则均无法同时满足"
+    else:
+        switch = next(i for i in range(1, len(ok)) if ok[i] != ok[i - 1])
+        single = all(v == ok[0] for v in ok[:switch]) and all(v == ok[switch] for v in ok[switch:])
+        if single and ok[0]:
+            text = (
+                f"{key} 取 {values[switch - 1]} 及之前的值时规则可以同时满足，"
+                f"从 {values[switch]} 起无法同时满足"
+            )
+        elif single:
+            text = (
+                f"{key} 取 {values[switch - 1]} 及之前的值时规则无法同时满足，"
+                f"从 {values[switch]} 起可以同时满足"
+            )
+        else:
+            good = "、".join(v for v, k in zip(values, ok, strict=True) if k)
+            bad = "、".join(v for v, k in zip(values, ok, strict=True) if not k)
+            text = f"{key} 取 {good} 时规则可以同时满足；取 {bad} 时无法同时满足"
+    unknown = [v for v, o in zip(values, family, strict=True) if o.status == "unknown"]
+    if unknown:
+        text += f"（{'、'.join(unknown)} 在时间上限内未求得方案，按无法满足计）"
+    return SweepSummary(first.path, base_name, key, tuple(family), text)
+
+
+def boundaries(outcomes: Sequence[Outcome]) -> list[int]:
+    """Indexes of the first sweep member of each family whose rules cannot all be met: the one
+    worth explaining (explaining every value past the boundary would cost the most time)."""
+    found: dict[str, int] = {}
+    for i, o in enumerate(outcomes):
+        family = o.path
+        if o.sweep is not None and not o.feasible and family not in found:
+            found[family] = i
+    return sorted(found.values())
+
+
+def sweep_summaries(outcomes: Sequence[Outcome]) -> list[SweepSummary]:
+    """One summary per swept scenario file, in order."""
+    families: dict[str, list[Outcome]] = {}
+    for o in outcomes:
+        if o.sweep is not None:
+            families.setdefault(o.path, []).append(o)
+    return [sweep_summary(f) for f in families.values()]

@@ -1,0 +1,37 @@
+"""`rotation bench` on a tiny district: every phase timed, peers agree, overrides checked."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.plan import SolveOptions
+from rotation.bench.run import PEER_HEADER, PHASE_HEADER, parse_sat_param, run_bench
+
+
+def test_bench_rows_and_tables() -> None:
+    lines: list[str] = []
+    (row,) = run_bench(
+        [400],
+        options=SolveOptions(workers=1),
+        isolate=False,
+        sat_params={"cp_model_presolve": "false"},
+        echo=lines.append,
+    )
+    assert row.status == "optimal" and row.gap == 0 and row.broken == 0
+    assert row.read_s > 0 and row.solve_wall_s > 0 and row.write_s > 0
+    assert row.total_s >= row.read_s + row.solve_wall_s
+    assert row.peer is not None and row.peer.per_group_objective == row.objective
+    assert (
+        row.peer.monolithic_status == "optimal" and row.peer.monolithic_objective == row.objective
+    )
+    assert row.ratio_per_group is not None and row.greedy_broken >= 0
+    assert PHASE_HEADER in lines and PEER_HEADER in lines
+    assert any(line.startswith("| 400 |") for line in lines)
+
+
+def test_sat_param_overrides_are_checked() -> None:
+    assert parse_sat_param("cp_model_presolve=false") == ("cp_model_presolve", "false")
+    assert parse_sat_param("search_branching=FIXED_SEARCH")[1] == "FIXED_SEARCH"
+    for bad in ("no_such_param=1", "cp_model_presolve", "cp_model_presolve=maybe"):
+        with pytest.raises(ValueError):
+            parse_sat_param(bad)

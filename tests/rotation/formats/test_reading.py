@@ -1,0 +1,536 @@
+"""Reading the bureau's workbook: every kind of bad input is located by sheet, Excel row and column.
+
+Each test writes a small workbook with openpyxl (as a clerk's Excel would), breaks one thing and
+checks the problem the reader reports. The good cases check the formats read the same district.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from models import InputError
+from rotation.formats.reading import input_sha256, read_district
+
+Sheets = dict[str, list[list[Any]]]
+
+BASE: Sheets = {
+    "集团": [["集团编号", "集团名称", "牵头学校编号"], ["G1", "城关教育集团", "S1"]],
+    "学校": [
+        ["学校编号", "学校名称", "集团编号", "学段", "薄弱学校"],
+        ["S1", "城关小学", "G1", "小学", "否"],
+        ["S2", "乡镇小学", "G1", "小学", "是"],
+        ["S3", "九年制学校", "G1", "九年一贯", "否"],
+    ],
+    "教师": [
+        [
+            "教师编号",
+            "姓名",
+            "学校编号",
+            "学科",
+            "性别",
+            "出生年份",
+            "本校连续任教年限",
+            "任教学段",
+        ],
+        ["T1", "张一", "S1", "数学", "女", 1980, 8, None],
+        ["T2", "李二", "S1", "语文", "男", 1982, 7, None],
+        ["T3", "王三", "S2", "英语", "女", 1985, 9, None],
+        ["T4", "赵四", "S3", "物理", "男", 1979, 10, "初中"],
+    ],
+    "规则": [["参数", "值"], ["plan_year", 2025]],
+}
+
+
+def sheets(**changes: list[list[Any]] | None) -> Sheets:
+    """A deep copy of BASE; a sheet given as None is left out."""
+    result = copy.deepcopy(BASE)
+    for name, rows in changes.items():
+        if rows is None:
+            result.pop(name)
+        else:
+            result[name] = rows
+    return result
+
+
+def write_xlsx(path: Path, data: Sheets) -> Path:
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for name, rows in data.items():
+        ws = workbook.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    workbook.save(path)
+    return path
+
+
+def problems(path: Path, **kwargs: Any) -> list[tuple[str, int | None, str | None, str]]:
+    with pytest.raises(InputError) as excinfo:
+        read_district(path, **kwargs)
+    return [(p.sheet, p.row, p.column, p.message) for p in excinfo.value.errors]
+
+
+def only(path: Path, **kwargs: Any) -> tuple[str, int | None, str | None, str]:
+    """The single error the input has."""
+    found = problems(path, **kwargs)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def edited(sheet: str, row: int, column: str, value: Any) -> Sheets:
+    """BASE with one cell changed (row as Excel numbers it, column by header)."""
+    data = sheets()
+    header = data[sheet][0]
+    data[sheet][row - 1][header.index(column)] = value
+    return data
+
+
+# -- the good case -------------------------------------------------------------------------
+
+
+def test_a_valid_workbook_reads(tmp_path: Path) -> None:
+    district = read_district(write_xlsx(tmp_path / "甘州区.xlsx", sheets()))
+    assert district.name == "甘州区"
+    assert district.plan_year == 2025
+    assert [t.teacher_id for t in district.teachers] == ["T1", "T2", "T3", "T4"]
+    assert [t.row for t in district.teachers] == [2, 3, 4, 5]
+    assert district.teacher("T4").teaching_stage == "初中"
+
+
+def test_year_option_overrides_plan_year(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "d.xlsx", sheets())
+    assert read_district(path, year=2027).plan_year == 2027
+    assert only(path, year=1900)[3].startswith("命令行 --year 1900")
+
+
+def test_blank_rows_and_unknown_columns_are_ignored(tmp_path: Path) -> None:
+    data = sheets()
+    data["教师"][0].append("备注")
+    data["教师"][1].append("随便写点")
+    data["教师"].insert(3, [None] * 8)
+    data["教师"].insert(3, ["  ", "", None, "　", None, None, None, None])
+    district = read_district(write_xlsx(tmp_path / "d.xlsx", data))
+    assert [t.row for t in district.teachers] == [2, 3, 6, 7]
+    (warning,) = district.warnings  # ignored, but said: nothing is dropped silently
+    assert (warning.sheet, warning.row, warning.severity) == ("教师", 1, "warning")
+    assert warning.message == "以下列不是模板中的列名，未读入：「备注」"
+
+
+def test_a_mistyped_optional_header_is_named_with_the_likely_column(tmp_path: Path) -> None:
+    data = sheets()
+    data["教师"][0].append("自愿交流否")  # meant: 自愿交流
+    for row in data["教师"][1:]:
+        row.append("是")
+    district = read_district(write_xlsx(tmp_path / "d.xlsx", data))
+    assert not any(t.volunteer for t in district.teachers)  # not read …
+    (warning,) = district.warnings  # … and said so, with the column it probably meant
+    assert "第I列「自愿交流否」不是模板中的列名，未读入；是否应为「自愿交流」？" in warning.message
+
+
+def test_a_mistyped_required_header_gets_a_hint_beside_the_error(tmp_path: Path) -> None:
+    data = sheets()
+    data["教师"][0][3] = "任教学科"  # meant: 学科
+    with pytest.raises(InputError) as excinfo:
+        read_district(write_xlsx(tmp_path / "d.xlsx", data))
+    messages = [(p.severity, p.message) for p in excinfo.value.problems]
+    assert ("error", "缺少必填列「学科」（英文列名 subject）") in messages
+    assert any(sev == "warning" and "是否应为「学科」" in m for sev, m in messages)
+
+
+def test_the_templates_own_columns_raise_no_warning(tmp_path: Path) -> None:
+    data = sheets(
+        规则=[
+            ["参数", "中文名称", "值", "集团编号", "说明"],
+            ["plan_year", "编制学年", 2025, None, "…"],
+        ]
+    )
+    assert read_district(write_xlsx(tmp_path / "d.xlsx", data)).warnings == []
+
+
+def test_ids_keep_leading_zeros_and_numbers_become_text(tmp_path: Path) -> None:
+    data = sheets()
+    data["教师"][1][0] = "007"
+    data["教师"][2][0] = 1001  # typed as a number: Excel stores 1001, calamine reads 1001.0
+    district = read_district(write_xlsx(tmp_path / "d.xlsx", data))
+    assert [t.teacher_id for t in district.teachers][:2] == ["007", "1001"]
+
+
+def test_full_width_digits_and_chinese_separators(tmp_path: Path) -> None:
+    data = sheets()
+    data["教师"][0] += ["意向学校", "干部"]
+    data["教师"][1][5] = "１９８０"
+    data["教师"][1] += ["S2、S3", "Y"]
+    data["教师"][2] += ["S2，S3；S1", "TRUE"]
+    district = read_district(write_xlsx(tmp_path / "d.xlsx", data))
+    assert district.teacher("T1").birth_year == 1980
+    assert district.teacher("T1").preferred_schools == ("S2", "S3")
+    assert district.teacher("T2").preferred_schools == ("S2", "S3", "S1")
+    assert district.teacher("T1").management and district.teacher("T2").management
+
+
+def test_english_sheet_names_and_headers(tmp_path: Path) -> None:
+    chinese = read_district(write_xlsx(tmp_path / "d.xlsx", sheets()))
+    english: Sheets = {
+        "Groups": [["group_id", "NAME", "lead_school_id"], *BASE["集团"][1:]],
+        "schools": [["school_id", "name", "group_id", "stage", "weak"], *BASE["学校"][1:]],
+        "TEACHERS": [
+            [
+                "Teacher_ID",
+                "name",
+                "school_id",
+                "subject",
+                "gender",
+                "birth_year",
+                "years_at_school",
+                "teaching_stage",
+            ],
+            *BASE["教师"][1:],
+        ],
+        "policy": [["key", "value"], ["plan_year", 2025]],
+    }
+    (tmp_path / "en").mkdir()
+    other = read_district(write_xlsx(tmp_path / "en" / "d.xlsx", english))
+    assert other.model_dump() == chinese.model_dump()
+
+
+def test_headers_match_after_spaces_and_full_width_are_folded(tmp_path: Path) -> None:
+    data = sheets()
+    data["教师"][0][0] = " 教师 编号 "
+    data["学校"][0][4] = "薄弱学校\u3000"
+    district = read_district(write_xlsx(tmp_path / "d.xlsx", data))
+    assert district.teacher("T1").name == "张一"
+
+
+# -- one test per kind of problem ----------------------------------------------------------
+
+
+def test_missing_sheet(tmp_path: Path) -> None:
+    sheet, row, column, message = only(write_xlsx(tmp_path / "d.xlsx", sheets(教师=None)))
+    assert (sheet, row, column) == ("教师", None, None)
+    assert "缺少「教师」工作表" in message and "teachers" in message
+
+
+def test_missing_column(tmp_path: Path) -> None:
+    data = sheets()
+    for row in data["教师"]:
+        del row[3]  # 学科
+    sheet, row, column, message = only(write_xlsx(tmp_path / "d.xlsx", data))
+    assert (sheet, row, column) == ("教师", 1, "学科")
+    assert "缺少必填列「学科」" in message
+
+
+def test_duplicate_column_header(tmp_path: Path) -> None:
+    data = sheets()
+    data["教师"][0].append("name")  # the English alias of 姓名, in column I
+    for row in data["教师"][1:]:
+        row.append("重复")
+    sheet, row, column, message = only(write_xlsx(tmp_path / "d.xlsx", data))
+    assert (sheet, row, column) == ("教师", 1, "姓名")
+    assert "第B列和第I列" in message
+
+
+def test_empty_required_cell(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "d.xlsx", edited("教师", 3, "姓名", None))
+    assert only(path) == ("教师", 3, "姓名", "必填，不能为空")
+
+
+def test_bad_integer(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "d.xlsx", edited("教师", 2, "出生年份", "一九八〇"))
+    sheet, row, column, message = only(path)
+    assert (sheet, row, column) == ("教师", 2, "出生年份")
+    assert "应为整数" in message
+
+
+def test_date_in_an_integer_column(tmp_path: Path) -> None:
+    from datetime import date
+
+    path = write_xlsx(tmp_path / "d.xlsx", edited("教师", 4, "出生年份", date(1985, 3, 1)))
+    sheet, row, column, message = only(path)
+    assert (sheet, row, column) == ("教师", 4, "出生年份")
+    assert "1985-03-01" in message and "日期" in message and "常规" in message
+
+
+def test_out_of_range(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "d.xlsx", edited("教师", 5, "本校连续任教年限", 99))
+    assert only(path) == ("教师", 5, "本校连续任教年限", "「99」应不大于 60")
+
+
+def test_bad_yes_no(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "d.xlsx", edited("学校", 3, "薄弱学校", "也许"))
+    sheet, row, column, message = only(path)
+    assert (sheet, row, column) == ("学校", 3, "薄弱学校")
+    assert "应填 是 或 否" in message
+
+
+def test_bad_enum(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "d.xlsx", edited("教师", 2, "性别", "未知"))
+    sheet, row, column, message = only(path)
+    assert (sheet, row, column) == ("教师", 2, "性别")
+    assert "男、女" in message
+
+
+def test_duplicate_id(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "d.xlsx", edited("教师", 4, "教师编号", "T1"))
+    sheet, row, column, message = only(path)
+    assert (sheet, row, column) == ("教师", 4, "教师编号")
+    assert "重复" in message and "第2行" in message
+
+
+def test_unknown_school_reference(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "d.xlsx", edited("教师", 3, "学校编号", "S9"))
+    assert only(path) == ("教师", 3, "学校编号", "学校「S9」不在「学校」表中")
+
+
+def test_unknown_group_reference(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "d.xlsx", edited("学校", 3, "集团编号", "G9"))
+    assert only(path) == ("学校", 3, "集团编号", "集团「G9」不在「集团」表中")
+
+
+def test_lead_school_not_in_its_group(tmp_path: Path) -> None:
+    data = sheets()
+    data["集团"].append(["G2", "第二集团", "S2"])
+    data["学校"][2][2] = "G2"
+    data["学校"].append(["S4", "新区小学", "G2", "小学", "否"])
+    data["集团"][1][2] = "S2"  # G1's lead school S2 now belongs to G2
+    sheet, row, column, message = only(write_xlsx(tmp_path / "d.xlsx", data))
+    assert (sheet, row, column) == ("集团", 2, "牵头学校编号")
+    assert "不属于本集团" in message
+
+
+def test_nine_year_school_teacher_needs_a_teaching_stage(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "d.xlsx", edited("教师", 5, "任教学段", None))
+    sheet, row, column, message = only(path)
+    assert (sheet, row, column) == ("教师", 5, "任教学段")
+    assert "九年一贯" in message
+
+
+def test_ongoing_rotation_ending_before_it_starts(tmp_path: Path) -> None:
+    data = sheets(
+        在岗交流=[
+            ["教师编号", "流出学校编号", "流入学校编号", "开始学年", "结束学年"],
+            ["T1", "S1", "S2", 2024, 2023],
+        ]
+    )
+    path = write_xlsx(tmp_path / "d.xlsx", data)
+    assert only(path) == ("在岗交流", 2, "结束学年", "结束学年2023早于开始学年2024")
+
+
+def test_unknown_policy_key_suggests_the_nearest(tmp_path: Path) -> None:
+    data = sheets()
+    data["规则"].append(["min_years_at_scool", 5])
+    sheet, row, column, message = only(write_xlsx(tmp_path / "d.xlsx", data))
+    assert (sheet, row, column) == ("规则", 3, "参数")
+    assert "min_years_at_scool" in message and "是否指 min_years_at_school" in message
+
+
+@pytest.mark.parametrize("value", ["abc", "150%", -0.1])
+def test_bad_ratio_value(tmp_path: Path, value: Any) -> None:
+    data = sheets()
+    data["规则"].append(["min_rotation_ratio", value])
+    sheet, row, column, message = only(write_xlsx(tmp_path / "d.xlsx", data))
+    assert (sheet, row, column) == ("规则", 3, "值")
+    assert message
+
+
+def test_ratios_in_every_spelling(tmp_path: Path) -> None:
+    data = sheets()
+    data["规则"] += [["min_rotation_ratio", "15%"], ["backbone_share", 0.25]]
+    data["规则"].append(["lead_outflow_ratio", "“20%”"])
+    district = read_district(write_xlsx(tmp_path / "d.xlsx", data))
+    policy = district.policy.district
+    assert (policy.min_rotation_ratio, policy.backbone_share) == (Decimal("0.15"), Decimal("0.25"))
+    assert policy.lead_outflow_ratio == Decimal("0.2")
+
+
+def test_plan_year_missing(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "d.xlsx", sheets(规则=None))
+    sheet, row, column, message = only(path)
+    assert (sheet, row, column) == ("规则", None, "参数")
+    assert "plan_year" in message and "--year" in message
+    assert read_district(path, year=2025).plan_year == 2025
+
+
+def test_blank_plan_year_value_means_not_set(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "d.xlsx", sheets(规则=[["参数", "值"], ["plan_year", None]]))
+    assert only(path)[:3] == ("规则", None, "参数")
+
+
+def test_plan_year_cannot_be_set_per_group(tmp_path: Path) -> None:
+    data = sheets(
+        规则=[["参数", "值", "集团编号"], ["plan_year", 2025, None], ["plan_year", 2026, "G1"]]
+    )
+    sheet, row, column, message = only(write_xlsx(tmp_path / "d.xlsx", data))
+    assert (sheet, row, column) == ("规则", 3, "集团编号")
+    assert "只能对全区设置" in message
+
+
+def test_group_overrides_and_their_unknown_groups(tmp_path: Path) -> None:
+    data = sheets(
+        规则=[
+            ["参数", "中文名称", "值", "集团编号", "说明"],
+            ["plan_year", "编制学年", 2025, None, "忽略"],
+            ["最低交流比例", "", "15%", "G1", ""],
+            ["min_rotation_ratio", "", "20%", "G9", ""],
+        ]
+    )
+    path = write_xlsx(tmp_path / "d.xlsx", data)
+    assert only(path) == ("规则", 4, "集团编号", "集团「G9」不在「集团」表中")
+    del data["规则"][3]
+    district = read_district(write_xlsx(tmp_path / "ok.xlsx", data))
+    assert district.policy.for_group("G1").min_rotation_ratio == Decimal("0.15")
+
+
+def test_duplicate_policy_key(tmp_path: Path) -> None:
+    data = sheets()
+    data["规则"] += [["weak_inflow_min", 3], ["weak_inflow_min", 4]]
+    sheet, row, column, message = only(write_xlsx(tmp_path / "d.xlsx", data))
+    assert (sheet, row, column) == ("规则", 4, "参数")
+    assert "第3行" in message
+
+
+def test_pin_of_a_deferred_teacher_to_must_go(tmp_path: Path) -> None:
+    data = sheets(锁定=[["教师编号", "类型", "学校编号"], ["T1", "必须交流至", "S2"]])
+    data["教师"][0].append("暂缓交流原因")
+    data["教师"][1].append("孕期")
+    sheet, row, column, message = only(write_xlsx(tmp_path / "d.xlsx", data))
+    assert (sheet, row, column) == ("锁定", 2, "类型")
+    assert "暂缓" in message
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    data = sheets()
+    data["教师"][1][5] = "abc"  # bad integer, row 2
+    data["教师"][3][0] = "T2"  # duplicate id, row 4
+    data["教师"][4][2] = "S9"  # unknown school, row 5
+    data["学校"][1][3] = "大学"  # bad enum, row 2
+    data["规则"].append(["backbone_share", "很多"])  # bad ratio, row 3
+    found = [(s, r, c) for s, r, c, _ in problems(write_xlsx(tmp_path / "d.xlsx", data))]
+    assert found == [
+        ("学校", 2, "学段"),
+        ("教师", 2, "出生年份"),
+        ("教师", 4, "教师编号"),
+        ("教师", 5, "学校编号"),
+        ("规则", 3, "值"),
+    ]
+
+
+def test_rows_that_failed_do_not_cause_unknown_reference_noise(tmp_path: Path) -> None:
+    data = sheets()
+    data["学校"][2][4] = "也许"  # S2 fails to parse …
+    data["教师"][3][2] = "S2"  # … so T3's reference to S2 is not reported,
+    data["教师"][4][2] = "S8"  # but a truly unknown school still is.
+    data["教师"][4][7] = None
+    found = [(s, r, c) for s, r, c, _ in problems(write_xlsx(tmp_path / "d.xlsx", data))]
+    assert found == [("学校", 3, "薄弱学校"), ("教师", 5, "学校编号")]
+
+
+def test_a_failed_id_cell_silences_references_to_that_sheet(tmp_path: Path) -> None:
+    data = sheets()
+    data["集团"][1][0] = None  # the only group has no id
+    found = [(s, r, c) for s, r, c, _ in problems(write_xlsx(tmp_path / "d.xlsx", data))]
+    assert found == [("集团", 2, "集团编号")]
+
+
+# -- files that are not workbooks --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "words"),
+    [
+        ("d.xlsx", b"this is not a zip file", "已损坏"),
+        ("d.xlsx", b"PK\x03\x04 broken zip", "已损坏"),
+        ("d.xls", b"\xd0\xcf\x11\xe0 not really ole", "已损坏"),
+        ("d.txt", b"hello", "不支持的文件类型"),
+        ("d.csv", b"a,b\n1,2\n", "单个 CSV"),
+        ("d.json", b"{not json", "不是有效的 JSON"),
+        ("d.json", b"[1, 2]", "顶层应为对象"),
+    ],
+)
+def test_corrupt_or_unsupported_file(tmp_path: Path, name: str, content: bytes, words: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    sheet, row, column, message = only(path)
+    assert (sheet, row, column) == ("", None, None)
+    assert words in message
+
+
+def test_missing_input(tmp_path: Path) -> None:
+    assert "找不到" in only(tmp_path / "nothing.xlsx")[3]
+
+
+# -- CSV folders and JSON ------------------------------------------------------------------
+
+
+def write_csv_folder(folder: Path, data: Sheets, encoding: str = "utf-8-sig") -> Path:
+    folder.mkdir(parents=True)
+    for name, rows in data.items():
+        with open(folder / f"{name}.csv", "w", encoding=encoding, newline="") as handle:
+            csv.writer(handle).writerows(rows)
+    return folder
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_each_csv_encoding_reads_the_same(tmp_path: Path, encoding: str) -> None:
+    expected = read_district(write_xlsx(tmp_path / "甘州区.xlsx", sheets()))
+    folder = write_csv_folder(tmp_path / encoding / "甘州区", sheets(), encoding)
+    assert read_district(folder).model_dump() == expected.model_dump()
+
+
+def test_csv_that_is_neither_utf8_nor_gbk(tmp_path: Path) -> None:
+    folder = write_csv_folder(tmp_path / "d", sheets())
+    (folder / "教师.csv").write_bytes(b"\xff\xfe\xfa\xfb\x80\x80")
+    assert any("教师.csv" in m for _s, _r, _c, m in problems(folder))
+    (folder / "教师.csv").write_bytes(b"\x81\x30\xff\xff\x80")
+    sheet, _row, _column, message = only(folder)
+    assert sheet == "教师" and "编码" in message
+
+
+def test_csv_rows_are_numbered_as_excel_shows_them(tmp_path: Path) -> None:
+    data = sheets()
+    data["教师"][1][1] = "张\n一"  # a line break inside a quoted field is still one Excel row
+    data["教师"][3][5] = "abc"
+    folder = write_csv_folder(tmp_path / "d", data)
+    assert only(folder)[:3] == ("教师", 4, "出生年份")
+
+
+def test_json_rows_are_numbered_by_position(tmp_path: Path) -> None:
+    document: dict[str, Any] = {"区县": "甘州区"}
+    for name, rows in sheets().items():
+        document[name] = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    document["规则"] = {"plan_year": 2025, "min_rotation_ratio": "5%"}
+    path = tmp_path / "input.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    district = read_district(path)
+    assert district.name == "甘州区"
+    assert district.policy.district.min_rotation_ratio == Decimal("0.05")
+    document["teachers"] = document.pop("教师")
+    document["teachers"][1]["本校连续任教年限"] = "many"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    assert only(path)[:3] == ("教师", 2, "本校连续任教年限")
+
+
+def test_input_sha256_of_file_and_folder(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "d.xlsx", sheets())
+    assert len(input_sha256(path)) == 64
+    folder = write_csv_folder(tmp_path / "d", sheets())
+    before = input_sha256(folder)
+    (folder / "备注.txt").write_text("not a sheet", encoding="utf-8")
+    assert input_sha256(folder) == before
+    (folder / "教师.csv").write_text("教师编号\n", encoding="utf-8")
+    assert input_sha256(folder) != before
+
+
+def test_a_sheet_whose_first_row_is_blank(tmp_path: Path) -> None:
+    data = sheets(需求=[[None, None], ["学校编号", "学科"], ["S2", "数学"]])
+    assert only(write_xlsx(tmp_path / "d.xlsx", data))[:3] == ("需求", 1, None)
+    data = sheets(教师=[[None]])
+    sheet, row, column, message = only(write_xlsx(tmp_path / "e.xlsx", data))
+    assert (sheet, row, column) == ("教师", 1, None) and "工作表是空的" in message
+    assert read_district(write_xlsx(tmp_path / "f.xlsx", sheets(需求=[[None]]))).demand == ()
