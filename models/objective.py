@@ -168,9 +168,7 @@ def evaluate(
     facts = facts or PlanFacts.of(district, plan)
     ranks = seniority_ranks(district)
     totals: Counter[str] = Counter({t.key: 0 for t in TERMS})
-    for r in facts.known:
-        teacher = district.teacher(r.teacher_id)
-        home, host = district.school(teacher.school_id), district.school(r.to_school_id)
+    for _r, teacher, home, host in facts.moves:
         policy = district.policy.for_group(home.group_id)
         for key, amount in arc_terms(teacher, home, host, ranks.get(teacher.teacher_id, 0)).items():
             term = TERM_BY_KEY[key]

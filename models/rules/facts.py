@@ -10,12 +10,22 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from models.district import District
-from models.entities import EntrustedPair, Teacher
+from models.entities import EntrustedPair, School, Teacher
 from models.plan import NewRotation, Plan, Return, RotationKind, returns_of
 from models.requirements import ongoing_junior_present, ongoing_residents
 from models.vocab import TeachingStage
+
+
+class Move(NamedTuple):
+    """A new rotation matched to the district's records, once."""
+
+    rotation: NewRotation
+    teacher: Teacher
+    home: School
+    host: School
 
 
 @dataclass
@@ -28,6 +38,7 @@ class PlanFacts:
     district: District
     plan: Plan
     known: list[NewRotation] = field(default_factory=list)
+    moves: list[Move] = field(default_factory=list)
     unknown: list[NewRotation] = field(default_factory=list)
     by_group: dict[str, list[NewRotation]] = field(default_factory=lambda: defaultdict(list))
     by_host: dict[str, list[NewRotation]] = field(default_factory=lambda: defaultdict(list))
@@ -54,6 +65,7 @@ class PlanFacts:
                 facts.unknown.append(r)
                 continue
             facts.known.append(r)
+            facts.moves.append(Move(r, t, index.school[t.school_id], index.school[r.to_school_id]))
             facts.by_host[r.to_school_id].append(r)
             facts.by_group[district.status(t.teacher_id).group_id].append(r)
             facts.out[r.from_school_id] += 1
