@@ -1,4 +1,7 @@
-"""Imports flow one way: rotation → solvers → models; models stays free of OR-Tools and pandas."""
+"""Imports flow one way: rotation → solvers → models; models stays free of OR-Tools and pandas.
+
+Inside rotation, too: cli → service → scenarios, reports → formats, and samples and bench stay
+off the main path (see README, "For developers")."""
 
 from __future__ import annotations
 
@@ -46,6 +49,123 @@ def test_import_direction(package: str) -> None:
     }
     offenders = {k: v for k, v in offenders.items() if v}
     assert offenders == {}
+
+
+def imported_dotted(path: Path) -> set[str]:
+    """Full dotted names of every module a file imports, anywhere in it (`from a.b import c`
+    gives a.b and a.b.c: c may be a module)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
+
+
+def _under(name: str, prefix: str) -> bool:
+    return name == prefix or name.startswith(prefix + ".")
+
+
+#: What each part of rotation may not import (dotted prefixes).
+ROTATION_FORBIDDEN: dict[str, set[str]] = {
+    "formats": {
+        "rotation.cli",
+        "rotation.service",
+        "rotation.reports",
+        "rotation.scenarios",
+        "rotation.samples",
+        "rotation.bench",
+    },
+    "reports": {"rotation.cli", "rotation.service", "rotation.samples", "rotation.bench"},
+    "scenarios": {"rotation.cli", "rotation.service", "rotation.reports", "rotation.bench"},
+    "samples": {
+        "rotation.cli",
+        "rotation.service",
+        "rotation.reports",
+        "rotation.scenarios",
+        "rotation.bench",
+    },
+    "service": {"rotation.cli", "rotation.bench"},
+    "bench": {"rotation.cli"},
+}
+
+
+def _offenders(folder: Path, forbidden: set[str]) -> dict[str, list[str]]:
+    found = {
+        f"{folder.name}/{path.relative_to(folder)}": sorted(
+            name
+            for name in imported_dotted(path)
+            if any(_under(name, prefix) for prefix in forbidden)
+        )
+        for path in sorted(folder.rglob("*.py"))
+    }
+    return {k: v for k, v in found.items() if v}
+
+
+@pytest.mark.parametrize("part", sorted(ROTATION_FORBIDDEN))
+def test_rotation_layers(part: str) -> None:
+    assert (ROOT / "rotation" / part).is_dir()
+    assert _offenders(ROOT / "rotation" / part, ROTATION_FORBIDDEN[part]) == {}
+
+
+def test_the_cli_calls_the_service_layer_only() -> None:
+    """Commands parse, call rotation.service, and print: from the rest of rotation they take only
+    the exit codes and the OutputExists they report; the benchmark command calls rotation.bench."""
+    allowed = (
+        "rotation.cli",
+        "rotation.service",
+        "rotation.exit_codes",
+        "rotation.formats.safe_write",
+        "rotation.bench",
+    )
+    found = {
+        str(path.relative_to(ROOT)): sorted(
+            name
+            for name in imported_dotted(path)
+            if (
+                (_under(name, "rotation") and name != "rotation")
+                and not any(_under(name, a) for a in allowed)
+            )
+            or _under(name, "solvers")
+        )
+        for path in sorted((ROOT / "rotation" / "cli").rglob("*.py"))
+    }
+    assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_only_the_cli_imports_typer() -> None:
+    users = {
+        str(path.relative_to(ROOT))
+        for package in ("rotation", "models", "solvers")
+        for path in (ROOT / package).rglob("*.py")
+        if "typer" in imported_modules(path)
+    }
+    assert users and all(u.startswith("rotation/cli/") for u in users), sorted(users)
+
+
+def test_the_reader_does_not_import_the_writer() -> None:
+    """The input tables are declared in formats/tables.py for both; the reader writes nothing."""
+    writers = {
+        "rotation.formats.writing",
+        "rotation.formats.template",
+        "rotation.formats.safe_write",
+    }
+    names = imported_dotted(ROOT / "rotation" / "formats" / "reading.py")
+    assert "rotation.formats.tables" in names
+    assert not {n for n in names if any(_under(n, w) for w in writers)}
+
+
+def test_the_layer_checker_sees_a_violation(tmp_path: Path) -> None:
+    """The scan itself works: a report importing the service is caught."""
+    (tmp_path / "bad.py").write_text(
+        "from rotation.service import planning\nimport rotation.formats.tables\n", encoding="utf-8"
+    )
+    assert _offenders(tmp_path, ROTATION_FORBIDDEN["reports"]) == {
+        f"{tmp_path.name}/bad.py": ["rotation.service", "rotation.service.planning"]
+    }
 
 
 def test_solvers_touch_no_files() -> None:

@@ -35,9 +35,9 @@ def template(
     force: Force = False,
 ) -> None:
     """生成空白数据工作簿模板（含填写说明、下拉选项和默认规则）。"""
-    from rotation.formats.template import write_template
+    from rotation.service.workbooks import make_template
 
-    write_template(out, force=force)
+    make_template(out, force=force)
     echo(f"已生成模板：{out}")
 
 
@@ -48,11 +48,9 @@ def validate(
     year: Year = None,
 ) -> None:
     """校验数据工作簿：全部错误一次列出；通过时按集团给出汇总和需要注意的提示。"""
-    from rotation.formats.reading import read_district
-    from rotation.reports.summary import summary_lines
+    from rotation.service.workbooks import validate_input
 
-    district = read_district(input, year=year)
-    for line in summary_lines(district):
+    for line in validate_input(input, year=year):
         echo(line)
 
 
@@ -95,15 +93,20 @@ def plan(
     force: Force = False,
 ) -> None:
     """编制下一学年的交流方案，输出审批表和方案 JSON。规则无法同时满足时退出码为 2。"""
-    from rotation.service.planning import run_plan
+    from rotation.cli.messages import report_read, report_result
+    from rotation.service.planning import plan_input, read_input, refuse_existing
 
     output = output or input.with_name(f"{input.stem}-审批表.xlsx")
     json_out = json_out or input.with_name(f"{input.stem}-方案.json")
-    code = run_plan(
+    refuse_existing(output, json_out, force=force)
+    district, read_seconds = read_input(input, year=year)
+    report_read(district, input, echo)
+    result = plan_input(
         input,
+        district,
         output,
         json_out,
-        year=year,
+        read_seconds=read_seconds,
         time_limit=time_limit,
         workers=workers,
         force=force,
@@ -112,7 +115,7 @@ def plan(
         reference=reference,
         horizon=horizon,
     )
-    raise typer.Exit(code)
+    raise typer.Exit(report_result(result, output, json_out, echo))
 
 
 @app.command()
@@ -123,30 +126,17 @@ def check(
     year: Year = None,
 ) -> None:
     """只用文件（不调用求解器）重新核查方案是否符合全部规则：符合退出码 0，否则 2。"""
-    from models.rules import RULES, check_plan
-    from rotation.formats.planio import read_plan
-    from rotation.formats.reading import read_district
+    from rotation.cli.messages import report_check
+    from rotation.service.checking import check_plan_file
 
-    district = read_district(input, year=year)
-    the_plan = read_plan(plan_file)
-    if the_plan.rotations and the_plan.plan_year != district.plan_year:
+    checked = check_plan_file(input, plan_file, year=year)
+    if checked.checks is None:
         echo(
-            f"方案的学年（{the_plan.plan_year}）与数据的编制学年（{district.plan_year}）不一致",
+            f"方案的学年（{checked.plan.plan_year}）与数据的编制学年（{checked.district.plan_year}）不一致",
             err=True,
         )
         raise typer.Exit(EXIT_RULES)
-    checks = check_plan(district, the_plan)
-    failed = [c for c in checks if not c.ok]
-    echo(
-        f"核查 {len(the_plan.rotations)} 名新交流教师、{len(checks)} 项规则实例：{len(failed)} 项未通过"
-    )
-    for c in failed:
-        echo(
-            f"  [未通过] {RULES[c.rule].name}（{c.rule}）{c.scope}：要求{c.required}，实际{c.actual}"
-        )
-        for detail in c.details[:10]:
-            echo(f"      {detail}")
-    raise typer.Exit(EXIT_RULES if failed else EXIT_OK)
+    raise typer.Exit(report_check(checked.checks, len(checked.plan.rotations), echo))
 
 
 @app.command()
@@ -159,9 +149,11 @@ def explain(
     ] = 0,
 ) -> None:
     """说明规则能否同时满足：不能时列出相互冲突的最少规则（含具体人数）；能时说明资历优先的例外。"""
-    from rotation.service.explaining import run_explain
+    from rotation.cli.messages import report_explanation
+    from rotation.service.checking import explain_input
 
-    raise typer.Exit(run_explain(input, year=year, workers=workers, echo=echo))
+    explanation = explain_input(input, year=year, workers=workers)
+    raise typer.Exit(report_explanation(explanation, echo))
 
 
 @app.command()
@@ -178,22 +170,15 @@ def advance(
     force: Force = False,
 ) -> None:
     """由本学年数据和已批准方案生成下一学年的数据：新交流转为在岗交流，期满者返回原校，年限加一年。"""
-    from models.advance import advance as advance_district
-    from models.rules import violations
-    from rotation.formats.planio import read_plan
-    from rotation.formats.reading import read_district
-    from rotation.formats.writing import write_district
+    from rotation.service.checking import read_approved, write_next_year
 
-    district = read_district(input, year=year)
-    the_plan = read_plan(plan_file)
-    broken = violations(district, the_plan)
-    if broken:
+    approved = read_approved(input, plan_file, year=year)
+    if approved.broken:
         echo(
-            f"提示：该方案有 {len(broken)} 项规则核查未通过（可用 rotation check 查看），仍按已批准方案结转。",
+            f"提示：该方案有 {approved.broken} 项规则核查未通过（可用 rotation check 查看），仍按已批准方案结转。",
             err=True,
         )
-    following = advance_district(district, the_plan)
-    write_district(following, output, force=force)
+    following = write_next_year(approved, output, force=force)
     returning = sum(1 for o in following.ongoing if o.end_year < following.plan_year)
     echo(
         f"已生成 {following.plan_year} 学年数据：{output}。在岗交流 {len(following.ongoing)} 人"
@@ -222,13 +207,11 @@ def generate(
     force: Force = False,
 ) -> None:
     """生成模拟区县数据（用于演示和测试，真实教师数据不公开）。"""
-    from rotation.formats.writing import write_district
-    from rotation.samples.generate import generate_district
+    from rotation.service.workbooks import generate_sample
 
-    district = generate_district(
-        teachers=teachers, seed=seed, structure=structure.value, plan_year=year
+    district = generate_sample(
+        out, teachers=teachers, seed=seed, structure=structure.value, year=year, force=force
     )
-    write_district(district, out, force=force)
     eligible = len(district.eligible_teachers())
     echo(
         f"已生成 {out}：{len(district.groups)} 个集团，{len(district.schools)} 所学校，"

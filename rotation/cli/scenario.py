@@ -9,15 +9,12 @@ failure: a sweep exits 0.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from rotation.cli.common import Force, echo, make_app, user_errors
 from rotation.exit_codes import EXIT_RULES
-
-if TYPE_CHECKING:
-    from models.plan import SolveOptions
 
 scenario_app = make_app(
     "scenario", "情景方案：按情景文件（.toml）改动规则参数或数据，编制并并排比较各方案。"
@@ -40,19 +37,13 @@ Teachers = Annotated[
 ]
 
 
-def _options(time_limit: float) -> SolveOptions:
-    from models.plan import SolveOptions
-
-    return SolveOptions(time_limit=time_limit)
-
-
 @scenario_app.command("validate")
 @user_errors
 def validate(files: Files, teachers: Teachers = None) -> None:
     """只检查情景文件（不编制）：列出每个文件的全部错误，或每个情景的基础数据和改动。"""
-    from rotation.scenarios.model import load_scenarios
+    from rotation.service.scenarios import check_scenarios
 
-    for s in load_scenarios(files, teachers=teachers):
+    for s in check_scenarios(files, teachers=teachers):
         d = s.district
         echo(f"{s.path}：{s.name}")
         echo(
@@ -76,15 +67,14 @@ def run(
     force: Force = False,
 ) -> None:
     """编制每个情景的方案：写出其数据工作簿、审批表和方案 JSON（可用 rotation check 复核）。"""
-    from rotation.scenarios.model import load_scenarios
-    from rotation.service.scenarios import run_scenarios
+    from rotation.service.scenarios import run_scenario_files
 
-    scenarios = load_scenarios(files, teachers=teachers)
-    outcomes = run_scenarios(
-        scenarios,
+    outcomes = run_scenario_files(
+        files,
         out_dir=out_dir,
-        options=_options(time_limit),
+        time_limit=time_limit,
         processes=workers,
+        teachers=teachers,
         force=force,
         echo=echo,
     )
@@ -129,48 +119,19 @@ def compare(
     force: Force = False,
 ) -> None:
     """编制各情景的方案并写出方案对比工作簿：每个情景一列的指标、各集团交流人数柱状图、与第一个情景的逐人差异。"""
-    from models import InputError, Problem
-    from models.policy import PolicyValueError
-    from rotation.formats.safe_write import OutputExists
-    from rotation.reports.comparison import write_comparison
-    from rotation.scenarios.model import load_scenarios, parse_sweep, sweep_family
-    from rotation.service.scenarios import boundaries, run_scenarios, sweep_summaries
+    from rotation.service.scenarios import compare_scenarios
 
-    if output.exists() and not force:
-        raise OutputExists(output)
-    family = None
-    if sweep is not None:
-        try:
-            family = parse_sweep(sweep)
-        except PolicyValueError as exc:
-            raise InputError([Problem(sheet="", message=f"--sweep：{exc}")]) from None
-    scenarios = load_scenarios(files, teachers=teachers)
-    if family is not None:
-        scenarios = [member for s in scenarios for member in sweep_family(s, family)]
-    outcomes = run_scenarios(
-        scenarios,
-        out_dir=plans,
-        options=_options(time_limit),
+    outcomes, summaries = compare_scenarios(
+        files,
+        output,
+        sweep=sweep,
+        plans=plans,
+        time_limit=time_limit,
         processes=workers,
+        teachers=teachers,
         force=force,
         echo=echo,
-        explain=lambda s: s.sweep is None,  # sweeps: only their boundary, below
     )
-    edge = boundaries(outcomes)
-    if edge:
-        echo("说明参数扫描中首个无法满足的取值…", err=True)
-        explained = run_scenarios(
-            [scenarios[i] for i in edge],
-            out_dir=plans,
-            options=_options(time_limit),
-            processes=workers,
-            force=True,  # replaces the files just written for these values
-            echo=echo,
-        )
-        for i, o in zip(edge, explained, strict=True):
-            outcomes[i] = o
-    summaries = sweep_summaries(outcomes)
-    write_comparison(output, outcomes, summaries, force=force)
     echo(f"已写出方案对比：{output}（{len(outcomes)} 个方案）")
     for s in summaries:
         echo(f"  {s.name}：{s.conclusion}")

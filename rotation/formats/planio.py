@@ -17,11 +17,24 @@ from models.objective import TERMS
 from models.plan import NewRotation, Plan, Return, RotationKind, RuleCheck, SolveResult
 from models.policy import PARAMETER_KEYS, format_param
 from rotation import __version__
+from rotation.formats.approval_columns import (
+    END_YEAR,
+    FROM_SCHOOL_ID,
+    KIND,
+    KIND_NAMES,
+    ONGOING_READ,
+    ONGOING_SHEET,
+    PLAN_READ,
+    PLAN_SHEET,
+    RETURN_YEAR,
+    RETURNING,
+    START_YEAR,
+    STATUS,
+    TEACHER_ID,
+    TO_SCHOOL_ID,
+)
 
 SCHEMA_VERSION = 1
-PLAN_SHEET = "交流名单"
-ONGOING_SHEET = "在岗交流"
-KIND_NAMES = {RotationKind.ROTATION: "交流轮岗", RotationKind.ENTRUSTED: "托管常驻"}
 
 
 def policy_json(district: District) -> dict[str, Any]:
@@ -148,7 +161,7 @@ def _plan_from_workbook(path: Path) -> Plan:
     problems: list[Problem] = []
     rotations: list[NewRotation] = []
     header, body = _header_and_body(rows)
-    needed = ["教师编号", "流出学校编号", "流入学校编号", "开始学年", "结束学年"]
+    needed = PLAN_READ
     missing = [h for h in needed if h not in header]
     if missing:
         raise InputError(
@@ -162,12 +175,12 @@ def _plan_from_workbook(path: Path) -> Plan:
         try:
             rotations.append(
                 NewRotation(
-                    teacher_id=values["教师编号"],
-                    from_school_id=values["流出学校编号"],
-                    to_school_id=values["流入学校编号"],
-                    start_year=int(values["开始学年"]),
-                    end_year=int(values["结束学年"]),
-                    kind=kinds.get(values.get("交流类型", ""), RotationKind.ROTATION),
+                    teacher_id=values[TEACHER_ID],
+                    from_school_id=values[FROM_SCHOOL_ID],
+                    to_school_id=values[TO_SCHOOL_ID],
+                    start_year=int(values[START_YEAR]),
+                    end_year=int(values[END_YEAR]),
+                    kind=kinds.get(values.get(KIND, ""), RotationKind.ROTATION),
                 )
             )
         except ValueError:
@@ -187,18 +200,18 @@ def _returns_from_workbook(book: Any) -> list[Return]:
     header, body = _header_and_body(
         book.get_sheet_by_name(ONGOING_SHEET).to_python(skip_empty_area=False)
     )
-    if not {"教师编号", "流出学校编号", "流入学校编号", "状态", "返回学年"} <= set(header):
+    if not set(ONGOING_READ) <= set(header):
         return []
     result = []
     for cells in body:
         values = {h: _text(cells[i]) if i < len(cells) else "" for h, i in header.items()}
-        if values["状态"] == "本学年返回" and values["返回学年"]:
+        if values[STATUS] == RETURNING and values[RETURN_YEAR]:
             result.append(
                 Return(
-                    teacher_id=values["教师编号"],
-                    from_school_id=values["流入学校编号"],
-                    to_school_id=values["流出学校编号"],
-                    year=int(values["返回学年"]),
+                    teacher_id=values[TEACHER_ID],
+                    from_school_id=values[TO_SCHOOL_ID],
+                    to_school_id=values[FROM_SCHOOL_ID],
+                    year=int(values[RETURN_YEAR]),
                 )
             )
     return result

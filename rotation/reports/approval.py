@@ -20,7 +20,15 @@ from models.policy import PARAMETER_KEYS, format_param, label_of
 from models.requirements import ceil_share, group_requirement
 from models.rules import RULES
 from rotation import __version__
-from rotation.formats.planio import KIND_NAMES, ONGOING_SHEET, PLAN_SHEET
+from rotation.formats.approval_columns import (
+    KIND_NAMES,
+    ONGOING_HEADER,
+    ONGOING_SHEET,
+    PLAN_HEADER,
+    PLAN_SHEET,
+    RETURNING,
+    SERVING,
+)
 from rotation.formats.safe_write import atomic_write
 from rotation.formats.writing import column_widths
 from rotation.formats.xlsxfast import Table, write_tables
@@ -70,27 +78,6 @@ def plan_rows(d: District, result: SolveResult) -> list[list[Any]]:
     return rows
 
 
-PLAN_HEADER = [
-    "序号",
-    "教师编号",
-    "姓名",
-    "学科",
-    "职称",
-    "骨干",
-    "流出学校编号",
-    "流出学校",
-    "流入学校编号",
-    "流入学校",
-    "集团",
-    "开始学年",
-    "结束学年",
-    "交流类型",
-    "考核单位",
-    "通勤距离(km)",
-    "入选理由",
-]
-
-
 def ongoing_rows(d: District) -> list[list[Any]]:
     """在岗交流: rotations still running, and those ending with a return home this year."""
     year = d.plan_year
@@ -112,27 +99,11 @@ def ongoing_rows(d: District) -> list[list[Any]]:
                 o.start_year,
                 o.end_year,
                 o.kind.value,
-                "本学年返回" if returning else "在岗",
+                RETURNING if returning else SERVING,
                 year if returning else None,
             ]
         )
     return rows
-
-
-ONGOING_HEADER = [
-    "教师编号",
-    "姓名",
-    "学科",
-    "流出学校编号",
-    "流出学校",
-    "流入学校编号",
-    "流入学校",
-    "开始学年",
-    "结束学年",
-    "类型",
-    "状态",
-    "返回学年",
-]
 
 
 def school_rows(d: District, result: SolveResult) -> list[list[Any]]:

@@ -34,7 +34,7 @@ from rotation.formats.writing import (
     set_cell,
     style_sheet,
 )
-from rotation.service.scenarios import Outcome, SweepSummary
+from rotation.reports.outcomes import Outcome, SweepSummary
 
 COMPARE_SHEET = "方案对比"
 GROUPS_SHEET = "各集团交流人数"

@@ -1,4 +1,5 @@
 """The service layer: the use cases the command line (and later the web) calls.
 
-Each returns results and leaves the printing to its caller.
+Each returns results and leaves the printing to its caller: planning.py (plan), checking.py
+(explain, check, advance), workbooks.py (template, validate, generate), demo.py, scenarios.py.
 """

@@ -9,28 +9,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from models import District
 from models.plan import SolveOptions
 from models.rules import violations
 from rotation.formats.reading import input_sha256, read_district
 from rotation.formats.writing import write_district
-from rotation.samples.generate import ganzhou_policy, generate_district
+from rotation.samples.demo import demo_districts
 from rotation.service.planning import plan_district
-
-DEMO_YEAR = 2025
-
-
-def demo_districts() -> list[tuple[str, str, District]]:
-    """The two bundled samples: Ganzhou's real group structure under the Ganzhou rule variant
-    (5% of full-time teachers per school, point-to-point), and a Minhang-like district under
-    the default rules."""
-    ganzhou = generate_district(teachers=2400, seed=2025, structure="ganzhou", plan_year=DEMO_YEAR)
-    ganzhou = ganzhou.replace(policy=ganzhou_policy(DEMO_YEAR))
-    minhang = generate_district(teachers=3000, seed=2025, structure="minhang", plan_year=DEMO_YEAR)
-    return [
-        ("甘州区示例", "甘州区口径（每校专任教师5%，点对点）", ganzhou),
-        ("闵行区示例", "默认规则", minhang),
-    ]
 
 
 def run_demo(out_dir: Path, options: SolveOptions | None = None) -> tuple[list[str], bool]:

@@ -105,12 +105,12 @@ def test_generate_each_format_reads_back_the_same(tmp_path: Path) -> None:
 def test_an_internal_error_is_reported_without_a_traceback(
     tmp_path: Path, monkeypatch: Any
 ) -> None:
-    import rotation.formats.reading
+    import rotation.service.workbooks
 
     def broken(*_args: Any, **_kwargs: Any) -> None:
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(rotation.formats.reading, "read_district", broken)
+    monkeypatch.setattr(rotation.service.workbooks, "read_district", broken)
     result = run("validate", tmp_path / "x.xlsx")
     assert result.exit_code == 1
     assert "程序内部错误（ZeroDivisionError）" in result.output and "Traceback" not in result.output

@@ -287,7 +287,7 @@ def test_replan_against_a_reference_writes_the_change_sheet(
 def test_plan_says_which_columns_it_did_not_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("rotation.service.planning.SHOWN_WARNINGS", 2)
+    monkeypatch.setattr("rotation.cli.messages.SHOWN_WARNINGS", 2)
     source = tmp_path / "数据.xlsx"
     write_district(tight_district(), source)
     book = openpyxl.load_workbook(source)
@@ -304,7 +304,7 @@ def test_plan_says_which_columns_it_did_not_read(
 def test_long_lists_of_shortfalls_are_cut_and_point_to_the_sheet(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("rotation.service.planning.SHOWN_ITEMS", 1)
+    monkeypatch.setattr("rotation.cli.messages.SHOWN_ITEMS", 1)
     source = tmp_path / "数据.xlsx"  # exact balance: every move leaves two schools off balance
     policy = {"min_rotation_ratio": "90%", "subject_balance_tolerance": 0}
     write_district(tight_district(policy=policy), source)

@@ -19,6 +19,7 @@ from models.rules import violations
 from models.vocab import OngoingKind, PinKind, RatioScope
 from rotation.cli.app import app
 from rotation.formats.writing import write_district
+from rotation.reports.outcomes import sweep_summaries
 from rotation.samples.entrusted import (
     UNITS_GROUP,
     entrusted_policy,
@@ -35,7 +36,7 @@ from rotation.scenarios.model import (
     read_spec,
     sweep_family,
 )
-from rotation.service.scenarios import run_scenarios, sweep_summaries
+from rotation.service.scenarios import run_scenarios
 from solvers.solve import solve
 
 from ...conftest import build_district, teacher  # type: ignore[import-not-found]

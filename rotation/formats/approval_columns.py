@@ -1,0 +1,69 @@
+"""The approval workbook's (审批表) 交流名单 and 在岗交流 sheets, declared once.
+
+`rotation.reports.approval` writes these sheets with exactly these headers, and
+`rotation check` / `rotation advance` read a plan back from them (`planio.read_plan`) — for
+instance after HR edited the list by hand in Excel. Both sides import the names from here.
+"""
+
+from __future__ import annotations
+
+from models.plan import RotationKind
+
+PLAN_SHEET = "交流名单"
+ONGOING_SHEET = "在岗交流"
+
+#: 交流类型 as the sheet shows it, for each kind of new rotation.
+KIND_NAMES = {RotationKind.ROTATION: "交流轮岗", RotationKind.ENTRUSTED: "托管常驻"}
+
+TEACHER_ID = "教师编号"
+FROM_SCHOOL_ID = "流出学校编号"
+TO_SCHOOL_ID = "流入学校编号"
+START_YEAR = "开始学年"
+END_YEAR = "结束学年"
+KIND = "交流类型"
+STATUS = "状态"
+RETURN_YEAR = "返回学年"
+
+#: 状态 of an ongoing rotation that ends with a return home this year, and of one that goes on.
+RETURNING = "本学年返回"
+SERVING = "在岗"
+
+PLAN_HEADER = [
+    "序号",
+    TEACHER_ID,
+    "姓名",
+    "学科",
+    "职称",
+    "骨干",
+    FROM_SCHOOL_ID,
+    "流出学校",
+    TO_SCHOOL_ID,
+    "流入学校",
+    "集团",
+    START_YEAR,
+    END_YEAR,
+    KIND,
+    "考核单位",
+    "通勤距离(km)",
+    "入选理由",
+]
+
+ONGOING_HEADER = [
+    TEACHER_ID,
+    "姓名",
+    "学科",
+    FROM_SCHOOL_ID,
+    "流出学校",
+    TO_SCHOOL_ID,
+    "流入学校",
+    START_YEAR,
+    END_YEAR,
+    "类型",
+    STATUS,
+    RETURN_YEAR,
+]
+
+#: The 交流名单 columns a plan is read back from (交流类型 too, when present).
+PLAN_READ = (TEACHER_ID, FROM_SCHOOL_ID, TO_SCHOOL_ID, START_YEAR, END_YEAR)
+#: The 在岗交流 columns the year's returns are read back from.
+ONGOING_READ = (TEACHER_ID, FROM_SCHOOL_ID, TO_SCHOOL_ID, STATUS, RETURN_YEAR)
