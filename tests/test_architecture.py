@@ -183,3 +183,14 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
         "import pandas as pd\nfrom ortools.sat.python import cp_model\n", encoding="utf-8"
     )
     assert imported_modules(bad) == {"pandas", "ortools"}
+
+
+def test_pandas_only_in_the_data_frame_views() -> None:
+    """pandas is for analysts' views of a plan, never on the reading or planning path."""
+    users = {
+        str(path.relative_to(ROOT))
+        for package in ("rotation", "models", "solvers")
+        for path in (ROOT / package).rglob("*.py")
+        if "pandas" in imported_modules(path)
+    }
+    assert users == {"rotation/reports/frames.py", "rotation/api.py"}

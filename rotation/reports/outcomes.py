@@ -4,7 +4,6 @@ where a parameter sweep stops letting the rules be met."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,8 +11,7 @@ from pathlib import Path
 from models.objective import distance_km
 from models.plan import SolveResult
 from models.requirements import group_requirement, is_weak_junior
-from models.rules import RULES, ongoing_junior_present, violations
-from models.vocab import TeachingStage
+from models.rules import RULES, PlanFacts, check_plan
 from rotation.scenarios.model import Scenario
 
 STATUS_WORDS = {
@@ -102,6 +100,7 @@ def summarise(s: Scenario, result: SolveResult, seconds: float, files: Sequence[
     d = s.district
     plan = result.plan
     solved = result.status in ("optimal", "feasible")
+    facts = PlanFacts.of(d, plan)
     outcome = Outcome(
         key=s.key,
         name=s.name,
@@ -112,7 +111,7 @@ def summarise(s: Scenario, result: SolveResult, seconds: float, files: Sequence[
         changes=s.changes,
         sweep=s.sweep,
         status=result.status,
-        failed_checks=len(violations(d, plan)) if solved else 0,
+        failed_checks=sum(not c.ok for c in check_plan(d, plan, facts)) if solved else 0,
         rotations=len(plan.rotations),
         returns=len(plan.returns),
         objective=result.objective,
@@ -126,41 +125,27 @@ def summarise(s: Scenario, result: SolveResult, seconds: float, files: Sequence[
         seconds=seconds,
         files=tuple(str(f) for f in files),
     )
-    rotated: Counter[str] = Counter()
-    junior_in: Counter[tuple[str, str]] = Counter()
-    arriving: Counter[tuple[str, str]] = Counter()
-    for r in plan.rotations:
-        t = d.teacher(r.teacher_id)
-        home, host = d.school(r.from_school_id), d.school(r.to_school_id)
-        rotated[d.status(t.teacher_id).group_id] += 1
+    for r, t, home, host in facts.moves:
         outcome.backbone += int(t.is_backbone)
         outcome.weak_inflow += int(host.weak)
-        arriving[host.school_id, t.subject] += 1
-        if d.status(t.teacher_id).teaching_stage == TeachingStage.JUNIOR:
-            junior_in[host.school_id, t.subject] += 1
         if home.lon is not None and host.lon is not None:
             outcome.commute_km += distance_km(home, host)
             outcome.commuters += 1
-        outcome.moves[t.teacher_id] = Move(t.teacher_id, t.name, t.subject, home.name, host.name)
-    present: dict[str, Counter[str]] = {}
+        outcome.moves[t.teacher_id] = Move(r.teacher_id, t.name, t.subject, home.name, host.name)
     for row in d.demand:
         school = d.school(row.school_id)
         outcome.demand += row.count
-        outcome.demand_met += min(row.count, arriving[row.school_id, row.subject])
+        outcome.demand_met += min(row.count, facts.in_subject[row.school_id, row.subject])
         policy = d.policy.for_group(school.group_id)
         if is_weak_junior(school) and row.subject in policy.exam_subjects:
-            if row.school_id not in present:
-                present[row.school_id] = ongoing_junior_present(d, row.school_id)
-            here = junior_in[row.school_id, row.subject] + present[row.school_id][row.subject]
             outcome.exam_demand += row.count
-            outcome.exam_covered += min(row.count, here)
+            outcome.exam_covered += min(row.count, facts.junior_present(row.school_id)[row.subject])
     figures = []
     for g in d.groups:
         req = group_requirement(d, g.group_id)
         outcome.minimum += req.min_rotations
-        figures.append(
-            GroupFigures(g.group_id, g.name, req.eligible, req.min_rotations, rotated[g.group_id])
-        )
+        rotated = len(facts.by_group.get(g.group_id, []))
+        figures.append(GroupFigures(g.group_id, g.name, req.eligible, req.min_rotations, rotated))
     outcome.groups = tuple(figures)
     return outcome
 

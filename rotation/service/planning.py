@@ -8,7 +8,7 @@ from pathlib import Path
 
 from models import District
 from models.objective import evaluate
-from models.plan import Plan, SolveOptions, SolveResult
+from models.plan import Plan, RuleCheck, SolveOptions, SolveResult
 from models.rules import check_plan
 from rotation.formats.planio import plan_json, read_plan, write_json_text
 from rotation.formats.reading import input_sha256, read_district
@@ -36,6 +36,32 @@ def plan_district(
     With a horizon of several years the first year is planned jointly with the next ones; the
     later years' rotations go to the 预排 sheet and the JSON's `indicative` list."""
     say = echo or (lambda *_a, **_k: None)
+    result, later = solve_district(district, options, horizon=horizon, echo=say)
+    write_plan(
+        district,
+        result,
+        output,
+        json_out,
+        sha256=sha256,
+        scenario=scenario,
+        force=force,
+        read_seconds=read_seconds,
+        reference=options.reference,
+        later=later,
+    )
+    return result
+
+
+def solve_district(
+    district: District,
+    options: SolveOptions,
+    *,
+    horizon: int = 1,
+    echo: Callable[..., None] | None = None,
+) -> tuple[SolveResult, tuple[Plan, ...]]:
+    """The plan of the district's year (jointly with the next ones when horizon > 1), and the
+    later years' indicative plans; progress per component goes to `echo`."""
+    say = echo or (lambda *_a, **_k: None)
 
     def progress(done: int, total: int, outcome: ComponentOutcome) -> None:
         say(
@@ -43,32 +69,45 @@ def plan_district(
             err=True,
         )
 
-    later: tuple[Plan, ...] = ()
-    result: SolveResult | None = None
     if horizon > 1:
         joint = solve_horizon(district, horizon, options)
         if joint.status in ("optimal", "feasible"):
             firm = joint.plans[0]
+            terms = evaluate(district, firm, options.reference)
             result = SolveResult(
                 status=joint.status,
                 plan=firm,
-                objective=sum(evaluate(district, firm, options.reference).values()),
-                terms=evaluate(district, firm, options.reference),
+                objective=sum(terms.values()),
+                terms=terms,
                 time_limit_hit=joint.status == "feasible",
                 solve_seconds=joint.wall_seconds,
                 wall_seconds=joint.wall_seconds,
             )
-            later = joint.plans[1:]
-        else:
-            say(f"提示：{horizon} 个学年无法联合满足全部规则，仅编制本学年方案。", err=True)
-    if result is None:
-        result = solve(
-            district, options, progress=progress if total_parts_worth_reporting(district) else None
-        )
+            return result, joint.plans[1:]
+        say(f"提示：{horizon} 个学年无法联合满足全部规则，仅编制本学年方案。", err=True)
+    reporting = progress if total_parts_worth_reporting(district) else None
+    return solve(district, options, progress=reporting), ()
+
+
+def write_plan(
+    district: District,
+    result: SolveResult,
+    output: Path,
+    json_out: Path | None,
+    *,
+    sha256: str = "",
+    scenario: str = "基础方案",
+    force: bool = False,
+    read_seconds: float = 0.0,
+    reference: Plan | None = None,
+    later: tuple[Plan, ...] = (),
+) -> list[RuleCheck]:
+    """Check a solved plan and write its 审批表 (and plan JSON, when asked); the checks made.
+
+    build and solve add up every model's own time (models run in parallel processes);
+    solve_wall is the elapsed time of both, which the end-to-end total counts."""
     start = time.perf_counter()
     checks = check_plan(district, result.plan)
-    # build and solve add up every model's own time (models run in parallel processes);
-    # solve_wall is the elapsed time of both, which the end-to-end total counts.
     timings = {
         "read": read_seconds,
         "build": result.build_seconds,
@@ -83,7 +122,7 @@ def plan_district(
         input_sha256=sha256,
         scenario=scenario,
         timings=timings,
-        reference=options.reference,
+        reference=reference,
         later=later,
     )
     write_approval_workbook(output, tables, force=force)
@@ -104,7 +143,7 @@ def plan_district(
             temp.write_text(text, encoding="utf-8")
 
         atomic_write(json_out, write_json, force=force)
-    return result
+    return checks
 
 
 def total_parts_worth_reporting(district: District) -> bool:
