@@ -33,7 +33,7 @@ from typing import Annotated, Any, Literal, NoReturn, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from models import Demand, District, InputError, Pin, Policy, PolicySet, Problem
+from models import Demand, District, InputError, Pin, Policy, PolicySet, Problem, School, Teacher
 from models.fields import Id, OptId, OptText, Text, enum_parser, zh_message
 from models.policy import (
     DISTRICT_ONLY,
@@ -467,77 +467,109 @@ def apply_spec(base: District, spec: ScenarioSpec, errors: _Errors) -> tuple[Dis
 def _apply_edits(
     base: District, edits: Edits, errors: _Errors, changes: list[str]
 ) -> dict[str, Any]:
+    """The tables the [edits] of a scenario replace, each change described in `changes`."""
+    editor = _Editor(base, errors, changes)
     tables: dict[str, Any] = {}
-    schools = {s.school_id: s for s in base.schools}
-    teachers = {t.teacher_id: t for t in base.teachers}
-
-    def known_school(where: str, sid: str) -> bool:
-        if sid in schools:
-            return True
-        errors.add(where, f"学校「{sid}」不在基础数据中" + _suggest(sid, sorted(schools)))
-        return False
-
-    def known_teacher(where: str, tid: str) -> bool:
-        if tid in teachers:
-            return True
-        errors.add(where, f"教师「{tid}」不在基础数据中")
-        return False
-
-    weak: dict[str, bool] = {}
-    for flag, ids, key in (
-        (True, edits.weak_schools, "weak_schools"),
-        (False, edits.not_weak_schools, "not_weak_schools"),
+    for name, result in (
+        ("schools", editor.weak(edits)),
+        ("teachers", editor.defer(edits)),
+        ("demand", editor.demand(edits)),
+        ("pins", editor.pins(edits)),
     ):
-        for n, sid in enumerate(ids):
-            where = f"[edits] {key} 第{n + 1}项"
-            if not known_school(where, sid):
-                continue
-            if sid in weak and weak[sid] != flag:
-                errors.add(where, f"学校「{sid}」同时列在 weak_schools 和 not_weak_schools 中")
-                continue
-            weak[sid] = flag
-    if weak:
-        tables["schools"] = tuple(
-            s.model_copy(update={"weak": weak[s.school_id]}) if s.school_id in weak else s
-            for s in base.schools
-        )
-        for sid, flag in weak.items():
-            changes.append(f"{'标为' if flag else '取消'}薄弱学校：{schools[sid].name}（{sid}）")
+        if result is not None:
+            tables[name] = result
+    return tables
 
-    deferred: dict[str, str] = {}
-    for n, d in enumerate(edits.defer):
-        where = f"[edits.defer] 第{n + 1}项 teacher"
-        if known_teacher(where, d.teacher):
-            if d.teacher in deferred:
-                errors.add(where, f"教师「{d.teacher}」重复")
-            deferred[d.teacher] = d.reason
-    if deferred:
-        tables["teachers"] = tuple(
+
+class _Editor:
+    """Applies one kind of [edits] at a time to the base district, collecting every error."""
+
+    def __init__(self, base: District, errors: _Errors, changes: list[str]) -> None:
+        self.base = base
+        self.errors = errors
+        self.changes = changes
+        self.schools = {s.school_id: s for s in base.schools}
+        self.teachers = {t.teacher_id: t for t in base.teachers}
+
+    def known_school(self, where: str, sid: str) -> bool:
+        if sid in self.schools:
+            return True
+        self.errors.add(where, f"学校「{sid}」不在基础数据中" + _suggest(sid, sorted(self.schools)))
+        return False
+
+    def known_teacher(self, where: str, tid: str) -> bool:
+        if tid in self.teachers:
+            return True
+        self.errors.add(where, f"教师「{tid}」不在基础数据中")
+        return False
+
+    def weak(self, edits: Edits) -> tuple[School, ...] | None:
+        """weak_schools / not_weak_schools."""
+        weak: dict[str, bool] = {}
+        for flag, ids, key in (
+            (True, edits.weak_schools, "weak_schools"),
+            (False, edits.not_weak_schools, "not_weak_schools"),
+        ):
+            for n, sid in enumerate(ids):
+                where = f"[edits] {key} 第{n + 1}项"
+                if not self.known_school(where, sid):
+                    continue
+                if sid in weak and weak[sid] != flag:
+                    self.errors.add(
+                        where, f"学校「{sid}」同时列在 weak_schools 和 not_weak_schools 中"
+                    )
+                    continue
+                weak[sid] = flag
+        if not weak:
+            return None
+        for sid, flag in weak.items():
+            self.changes.append(
+                f"{'标为' if flag else '取消'}薄弱学校：{self.schools[sid].name}（{sid}）"
+            )
+        return tuple(
+            s.model_copy(update={"weak": weak[s.school_id]}) if s.school_id in weak else s
+            for s in self.base.schools
+        )
+
+    def defer(self, edits: Edits) -> tuple[Teacher, ...] | None:
+        """[[edits.defer]]: teachers on leave this year."""
+        deferred: dict[str, str] = {}
+        for n, d in enumerate(edits.defer):
+            where = f"[edits.defer] 第{n + 1}项 teacher"
+            if self.known_teacher(where, d.teacher):
+                if d.teacher in deferred:
+                    self.errors.add(where, f"教师「{d.teacher}」重复")
+                deferred[d.teacher] = d.reason
+        if not deferred:
+            return None
+        shown = "、".join(
+            f"{self.teachers[tid].name}（{tid}）{reason}"
+            for tid, reason in list(deferred.items())[:5]
+        )
+        more = "…" if len(deferred) > 5 else ""
+        self.changes.append(f"暂缓交流：{len(deferred)}人（{shown}{more}）")
+        return tuple(
             t.model_copy(update={"deferral": deferred[t.teacher_id]})
             if t.teacher_id in deferred
             else t
-            for t in base.teachers
-        )
-        changes.append(
-            f"暂缓交流：{len(deferred)}人（"
-            + "、".join(
-                f"{teachers[tid].name}（{tid}）{reason}"
-                for tid, reason in list(deferred.items())[:5]
-            )
-            + ("…" if len(deferred) > 5 else "")
-            + "）"
+            for t in self.base.teachers
         )
 
-    if edits.demand:
-        rows: dict[tuple[str, str], Demand] = {(r.school_id, r.subject): r for r in base.demand}
+    def demand(self, edits: Edits) -> tuple[Demand, ...] | None:
+        """[[edits.demand]]: a school's demand set (0 removes the row)."""
+        if not edits.demand:
+            return None
+        rows: dict[tuple[str, str], Demand] = {
+            (r.school_id, r.subject): r for r in self.base.demand
+        }
         seen: set[tuple[str, str]] = set()
         for n, dm in enumerate(edits.demand):
             where = f"[edits.demand] 第{n + 1}项"
-            if not known_school(f"{where} school", dm.school):
+            if not self.known_school(f"{where} school", dm.school):
                 continue
             pair = (dm.school, dm.subject)
             if pair in seen:
-                errors.add(where, f"学校「{dm.school}」学科「{dm.subject}」的需求重复")
+                self.errors.add(where, f"学校「{dm.school}」学科「{dm.subject}」的需求重复")
                 continue
             seen.add(pair)
             before = rows.get(pair)
@@ -547,33 +579,37 @@ def _apply_edits(
                 rows[pair] = before.model_copy(update={"count": dm.count})
             else:
                 rows[pair] = Demand(school_id=dm.school, subject=dm.subject, count=dm.count)
-            name = schools[dm.school].name
-            changes.append(
+            name = self.schools[dm.school].name
+            self.changes.append(
                 f"需求：{name}{dm.subject} {before.count if before else 0}人 → {dm.count}人"
             )
-        tables["demand"] = tuple(rows.values())
+        return tuple(rows.values())
 
-    if edits.pins:
-        pins = list(base.pins)
+    def pins(self, edits: Edits) -> tuple[Pin, ...] | None:
+        """[[edits.pins]]: HR decisions added to the base's pins."""
+        if not edits.pins:
+            return None
+        pins = list(self.base.pins)
         for n, p in enumerate(edits.pins):
             where = f"[edits.pins] 第{n + 1}项"
-            ok = known_teacher(f"{where} teacher", p.teacher)
+            ok = self.known_teacher(f"{where} teacher", p.teacher)
             if p.kind == PinKind.MUST_STAY:
                 if p.school is not None:
-                    errors.add(f"{where} school", "「不得交流」不需要填写学校")
+                    self.errors.add(f"{where} school", "「不得交流」不需要填写学校")
                     ok = False
             elif p.school is None:
-                errors.add(f"{where} school", f"「{p.kind}」须填写学校编号")
+                self.errors.add(f"{where} school", f"「{p.kind}」须填写学校编号")
                 ok = False
-            elif not known_school(f"{where} school", p.school):
+            elif not self.known_school(f"{where} school", p.school):
                 ok = False
             if not ok:
                 continue
             pins.append(Pin(teacher_id=p.teacher, kind=p.kind, school_id=p.school, reason=p.reason))
-            target = f"{schools[p.school].name}" if p.school else ""
-            changes.append(f"锁定：{teachers[p.teacher].name}（{p.teacher}）{p.kind}{target}")
-        tables["pins"] = tuple(pins)
-    return tables
+            target = f"{self.schools[p.school].name}" if p.school else ""
+            self.changes.append(
+                f"锁定：{self.teachers[p.teacher].name}（{p.teacher}）{p.kind}{target}"
+            )
+        return tuple(pins)
 
 
 # -- sweeps -------------------------------------------------------------------------------------
