@@ -103,7 +103,10 @@ def candidates_for(district: District, host: School) -> list[Teacher]:
 
 
 def demand_warnings(district: District) -> list[str]:
-    """Demand the group cannot meet from its own eligible teachers, said before planning."""
+    """Demand the group cannot meet from its own eligible teachers, said before planning.
+
+    Only what no rule enforces: a weak school's team and exam-subject demand at weak junior
+    highs are hard rules, foreseen by their rules' pre-checks (models.rules.precheck)."""
     messages: list[str] = []
     demand_by_school: dict[str, list[tuple[str, int]]] = {}
     for row in district.demand:
@@ -113,25 +116,14 @@ def demand_warnings(district: District) -> list[str]:
         if not rows:
             continue
         policy = district.policy.for_group(school.group_id)
-        pool = candidates_for(district, school)
-        if school.weak and len(pool) < policy.weak_inflow_min:
-            messages.append(
-                f"薄弱学校「{school.name}」有需求，须组团流入至少{policy.weak_inflow_min}人，"
-                f"但集团内可派往该校的符合条件教师仅{len(pool)}人"
-            )
-        subjects = Counter(t.subject for t in pool)
-        junior = Counter(
-            t.subject
-            for t in pool
-            if district.status(t.teacher_id).teaching_stage == TeachingStage.JUNIOR
-        )
+        subjects = Counter(t.subject for t in candidates_for(district, school))
         for subject, count in rows:
-            exam = is_weak_junior(school) and subject in policy.exam_subjects
-            available = junior[subject] if exam else subjects[subject]
+            if is_weak_junior(school) and subject in policy.exam_subjects:
+                continue
+            available = subjects[subject]
             if available == 0:
-                kind = "考试计分科目" if exam else "学科"
                 messages.append(
-                    f"「{school.name}」需要{kind}「{subject}」{count}人，"
+                    f"「{school.name}」需要学科「{subject}」{count}人，"
                     f"但集团内没有符合条件的{subject}教师可派往该校"
                 )
             elif available < count:
@@ -260,3 +252,60 @@ def _returns_by_school(district: District) -> dict[str, list[tuple[str, int]]]:
             result[o.from_school_id].append((subject, +1))
             result[o.to_school_id].append((subject, -1))
     return dict(result)
+
+
+# -- who could move where at all: the counts the pre-checks compare with what rules demand ------
+
+
+@dataclass
+class Mobility:
+    """Eligible teachers who have at least one possible host (stage taught there, inside the
+    group or along a 托管 pair, in an allowed direction), and for each host, by (subject,
+    stage), how many such teachers could come. Counting only: no solver."""
+
+    movable: dict[str, list[Teacher]]
+    can_come: dict[str, Counter[tuple[str, TeachingStage]]]
+
+
+def mobility(district: District) -> Mobility:
+    """Who could move where, computed once per district."""
+    return district.memo("mobility", _mobility)
+
+
+def _hosts(district: District, home: School) -> list[School]:
+    aided = {
+        e.aided_school_id for e in district.entrusted if e.supporting_school_id == home.school_id
+    }
+    allowed = district.policy.for_group(home.group_id).flow_direction
+    hosts = [
+        h
+        for h in district.schools_of(home.group_id)
+        if h.school_id != home.school_id
+        and h.school_id not in aided
+        and move_type(district, home, h) in allowed
+    ]
+    return hosts + [district.school(a) for a in sorted(aided)]
+
+
+def _mobility(district: District) -> Mobility:
+    movable: dict[str, list[Teacher]] = {s.school_id: [] for s in district.schools}
+    can_come: dict[str, Counter[tuple[str, TeachingStage]]] = {
+        s.school_id: Counter() for s in district.schools
+    }
+    for home in district.schools:
+        pools: dict[TeachingStage, list[Teacher]] = defaultdict(list)
+        for t in district.teachers_of_school(home.school_id):
+            status = district.status(t.teacher_id)
+            if status.eligible:
+                pools[status.teaching_stage].append(t)
+        hosts = _hosts(district, home)
+        for stage, teachers in pools.items():
+            takers = [h for h in hosts if district.hosts_stage(h.school_id, stage)]
+            if not takers:
+                continue
+            movable[home.school_id] += teachers
+            subjects = Counter(t.subject for t in teachers)
+            for h in takers:
+                for subject, n in subjects.items():
+                    can_come[h.school_id][subject, stage] += n
+    return Mobility(movable, can_come)

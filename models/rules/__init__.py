@@ -8,7 +8,7 @@ hand. The CP-SAT side of each rule lives in `solvers.rules`, under the same modu
 
 from models.rules.base import Rule, RuleInstance
 from models.rules.facts import PlanFacts
-from models.rules.registry import RULES, check_plan, describe, label, violations
+from models.rules.registry import RULES, check_plan, describe, label, precheck, violations
 
 __all__ = [
     "RULES",
@@ -18,5 +18,6 @@ __all__ = [
     "check_plan",
     "describe",
     "label",
+    "precheck",
     "violations",
 ]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from models.district import District
 from models.plan import RuleCheck
 from models.policy import format_param
-from models.requirements import base_count, ceil_share, ratio_scopes
+from models.requirements import base_count, ceil_share, mobility, ratio_scopes
 from models.rules.base import Rule, RuleInstance
 from models.rules.common import mix, share_check
 from models.rules.facts import PlanFacts
-from models.rules.min_rotation_ratio import instance, unit_of
+from models.rules.min_rotation_ratio import instance, label_of_unit, unit_of
 
 ID = "backbone_share"
 
@@ -45,6 +45,23 @@ def describe(d: District, inst: RuleInstance) -> str:
     )
 
 
+def precheck(d: District) -> list[str]:
+    """A scope whose minimum rotation needs more backbone teachers than could go."""
+    movable = mobility(d).movable
+    messages = []
+    for unit in ratio_scopes(d):
+        policy = d.policy.for_group(unit.group_id)
+        need = ceil_share(base_count(d, unit.teachers), policy.min_rotation_ratio)
+        backbone = ceil_share(need, policy.backbone_share)
+        can = sum(1 for s in unit.school_ids for t in movable[s] if t.is_backbone)
+        if backbone > can:
+            messages.append(
+                f"「{label_of_unit(d, unit)}」至少交流{need}人时须有骨干{backbone}人，"
+                f"但符合条件且有可去学校的骨干教师仅{can}人"
+            )
+    return messages
+
+
 RULE = Rule(
     id=ID,
     name="骨干教师占比",
@@ -52,5 +69,6 @@ RULE = Rule(
     parameters=("backbone_share",),
     check=check,
     describe=describe,
+    precheck=precheck,
     relax_priority=5,
 )

@@ -50,6 +50,12 @@ class RuleInstance:
 Checker = Callable[["PlanFacts"], list[RuleCheck]]
 Describer = Callable[[District, RuleInstance], str]
 Labeller = Callable[[District, RuleInstance], str]
+Prechecker = Callable[[District], list[str]]
+
+
+def no_precheck(d: District) -> list[str]:
+    """For rules that only shape which moves exist: nothing to foresee."""
+    return []
 
 
 def default_label(d: District, inst: RuleInstance) -> str:
@@ -81,6 +87,9 @@ class Rule:
     #: one stated in policy rules reads better than one blaming who is eligible.
     blame_last: bool = False
     label: Labeller = default_label
+    #: Cheap necessary conditions, checked by `validate` before anyone waits for a solve: each
+    #: message names where the rule cannot be met whatever the plan (counting only, no solver).
+    precheck: Prechecker = no_precheck
 
 
 def checked(

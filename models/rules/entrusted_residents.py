@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from models.district import District
 from models.plan import RuleCheck
+from models.requirements import ongoing_residents
 from models.rules.base import Rule, RuleInstance, checked
 from models.rules.facts import PlanFacts
 
@@ -70,6 +71,30 @@ def label(d: District, inst: RuleInstance) -> str:
     return f"{d.school(unit_id).name}→{d.school(aided_id).name}"
 
 
+def precheck(d: District) -> list[str]:
+    """A 托管 pair whose supporting unit cannot field the team or its managers."""
+    messages = []
+    for e in d.entrusted:
+        ongoing = ongoing_residents(d, e)
+        pool = [
+            t
+            for t in d.teachers_of_school(e.supporting_school_id)
+            if d.status(t.teacher_id).eligible
+            and d.hosts_stage(e.aided_school_id, d.status(t.teacher_id).teaching_stage)
+        ]
+        need = e.min_residents - len(ongoing)
+        managers = e.min_managers - sum(1 for t in ongoing if t.management)
+        unit, aided = d.school(e.supporting_school_id).name, d.school(e.aided_school_id).name
+        if need > len(pool):
+            messages.append(f"「{unit}」还须向「{aided}」派常驻{need}人，符合条件的仅{len(pool)}人")
+        have = sum(1 for t in pool if t.management)
+        if managers > have:
+            messages.append(
+                f"「{unit}」还须向「{aided}」派干部{managers}人，符合条件的干部仅{have}人"
+            )
+    return messages
+
+
 RULE = Rule(
     id=ID,
     name="托管常驻人数",
@@ -77,6 +102,7 @@ RULE = Rule(
     parameters=(),
     check=check,
     describe=describe,
+    precheck=precheck,
     relax_priority=4,
     label=label,
 )

@@ -8,7 +8,12 @@ from collections import defaultdict
 from models.district import District
 from models.entities import Demand
 from models.plan import RuleCheck
-from models.requirements import candidates_for, is_weak_junior, ongoing_junior_present
+from models.requirements import (
+    candidates_for,
+    is_weak_junior,
+    mobility,
+    ongoing_junior_present,
+)
 from models.rules.base import Rule, RuleInstance, checked, person
 from models.rules.common import mix
 from models.rules.facts import PlanFacts
@@ -93,6 +98,24 @@ def describe(d: District, inst: RuleInstance) -> str:
     )
 
 
+def precheck(d: District) -> list[str]:
+    """An exam-subject demand row at a weak junior high that no one could come to cover."""
+    messages = []
+    for row in d.demand:
+        school = d.school(row.school_id)
+        policy = d.policy.for_group(school.group_id)
+        if not is_weak_junior(school) or row.subject not in policy.exam_subjects:
+            continue
+        need = row.count - ongoing_junior_present(d, school.school_id)[row.subject]
+        can = mobility(d).can_come[school.school_id][row.subject, TeachingStage.JUNIOR]
+        if need > can:
+            messages.append(
+                f"薄弱初中「{school.name}」还须交流{row.subject}教师{need}人，"
+                f"但可派往该校的符合条件{row.subject}初中教师仅{can}人"
+            )
+    return messages
+
+
 RULE = Rule(
     id=ID,
     name="薄弱初中考试科目",
@@ -100,5 +123,6 @@ RULE = Rule(
     parameters=("exam_inflow_only", "exam_subjects"),
     check=check,
     describe=describe,
+    precheck=precheck,
     relax_priority=8,
 )

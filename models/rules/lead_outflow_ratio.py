@@ -5,7 +5,7 @@ from __future__ import annotations
 from models.district import District
 from models.plan import RuleCheck
 from models.policy import format_param
-from models.requirements import ceil_share, lead_eligible
+from models.requirements import ceil_share, lead_eligible, max_outflow, mobility
 from models.rules.base import Rule, RuleInstance
 from models.rules.common import share_check
 from models.rules.facts import PlanFacts
@@ -45,6 +45,28 @@ def describe(d: District, inst: RuleInstance) -> str:
     )
 
 
+def precheck(d: District) -> list[str]:
+    """A lead school whose minimum exceeds its teachers who have anywhere to go."""
+    messages = []
+    for g in d.groups:
+        ratio = d.policy.for_group(g.group_id).lead_outflow_ratio
+        if ratio is None:
+            continue
+        need = ceil_share(lead_eligible(d, g.group_id), ratio)
+        can = len(mobility(d).movable[g.lead_school_id])
+        why = f"有可去学校的符合条件教师仅{can}人"
+        share = d.policy.for_group(g.group_id).max_outflow_share
+        if share is not None:
+            cap = max_outflow(len(d.teachers_of_school(g.lead_school_id)), share)
+            if cap < can:
+                can, why = cap, f"单校流出上限仅{cap}人"
+        if need > can:
+            messages.append(
+                f"牵头校「{d.school(g.lead_school_id).name}」至少须派出{need}人，但{why}"
+            )
+    return messages
+
+
 RULE = Rule(
     id=ID,
     name="牵头校流出比例",
@@ -52,5 +74,6 @@ RULE = Rule(
     parameters=("lead_outflow_ratio",),
     check=check,
     describe=describe,
+    precheck=precheck,
     relax_priority=3,
 )

@@ -5,9 +5,10 @@ from __future__ import annotations
 from models.district import District
 from models.plan import RuleCheck
 from models.policy import format_param
-from models.requirements import max_outflow
+from models.requirements import base_count, ceil_share, max_outflow, mobility, ratio_scopes
 from models.rules.base import Rule, RuleInstance, checked
 from models.rules.facts import PlanFacts
+from models.rules.min_rotation_ratio import label_of_unit
 
 ID = "max_outflow_share"
 
@@ -46,6 +47,28 @@ def describe(d: District, inst: RuleInstance) -> str:
     return f"「{school.name}」一年至多流出{max_outflow(staff, share)}人（专任教师{staff}人×{format_param('r', share)}，向下取整）"
 
 
+def precheck(d: District) -> list[str]:
+    """A ratio scope whose minimum cannot be sent within each school's cap."""
+    movable = mobility(d).movable
+    messages = []
+    for unit in ratio_scopes(d):
+        policy = d.policy.for_group(unit.group_id)
+        share = policy.max_outflow_share
+        if share is None:
+            continue
+        need = ceil_share(base_count(d, unit.teachers), policy.min_rotation_ratio)
+        can = sum(
+            min(len(movable[s]), max_outflow(len(d.teachers_of_school(s)), share))
+            for s in unit.school_ids
+        )
+        if need > can:
+            messages.append(
+                f"「{label_of_unit(d, unit)}」至少须交流{need}人，但各校流出上限"
+                f"（专任教师×{format_param('r', share)}）内至多可派{can}人"
+            )
+    return messages
+
+
 RULE = Rule(
     id=ID,
     name="单校流出上限",
@@ -53,5 +76,6 @@ RULE = Rule(
     parameters=("max_outflow_share",),
     check=check,
     describe=describe,
+    precheck=precheck,
     relax_priority=2,
 )

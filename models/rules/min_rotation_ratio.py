@@ -5,7 +5,7 @@ from __future__ import annotations
 from models.district import District
 from models.plan import RuleCheck
 from models.policy import format_param
-from models.requirements import RatioUnit, base_count, ceil_share, ratio_scopes
+from models.requirements import RatioUnit, base_count, ceil_share, mobility, ratio_scopes
 from models.rules.base import Rule, RuleInstance
 from models.rules.common import share_check
 from models.rules.facts import PlanFacts
@@ -56,6 +56,30 @@ def describe(d: District, inst: RuleInstance) -> str:
     )
 
 
+def precheck(d: District) -> list[str]:
+    """A scope whose minimum exceeds the eligible teachers who have anywhere to go."""
+    movable = mobility(d).movable
+    messages = []
+    for unit in ratio_scopes(d):
+        need = ceil_share(
+            base_count(d, unit.teachers), d.policy.for_group(unit.group_id).min_rotation_ratio
+        )
+        can = sum(len(movable[s]) for s in unit.school_ids)
+        if need > can:
+            messages.append(
+                f"「{label_of_unit(d, unit)}」至少须交流{need}人，但符合条件且有可去学校"
+                f"（学段相符、流动方向允许）的教师仅{can}人"
+            )
+    return messages
+
+
+def label_of_unit(d: District, unit: RatioUnit) -> str:
+    """A ratio scope as reports name it."""
+    from models.rules.registry import label
+
+    return label(d, instance(ID, unit))
+
+
 RULE = Rule(
     id=ID,
     name="最低交流比例",
@@ -63,5 +87,6 @@ RULE = Rule(
     parameters=("min_rotation_ratio", "ratio_scope", "ratio_base"),
     check=check,
     describe=describe,
+    precheck=precheck,
     relax_priority=6,
 )

@@ -54,8 +54,16 @@ def describe(d: District, inst: RuleInstance) -> str:
     text = f"人事锁定：{person(t.name, t.teacher_id)}{p.kind.value}{target}" + (
         f"，原因：{p.reason}" if p.reason else ""
     )
+    found = obstacles(d, inst.pin)
+    return text + (f"；但{'；'.join(found)}" if found else "")
+
+
+def obstacles(d: District, n: int) -> list[str]:
+    """Why the move a must-go pin asks for cannot be made at all (empty when it can)."""
+    p = d.pins[n]
+    t = d.teacher(p.teacher_id)
     if p.kind != PinKind.MUST_GO_TO or p.school_id is None:
-        return text
+        return []
     status = d.status(t.teacher_id)
     home, host = d.school(t.school_id), d.school(p.school_id)
     obstacles = []
@@ -67,7 +75,7 @@ def describe(d: District, inst: RuleInstance) -> str:
         obstacles.append("该校不在本集团内")
     elif move_type(d, home, host) not in d.policy.for_group(home.group_id).flow_direction:
         obstacles.append(f"{FLOW_NAMES[move_type(d, home, host)]}不在允许的流动方向内")
-    return text + (f"；但{'；'.join(obstacles)}" if obstacles else "")
+    return obstacles
 
 
 def label(d: District, inst: RuleInstance) -> str:
@@ -82,6 +90,20 @@ def label(d: District, inst: RuleInstance) -> str:
     )
 
 
+def precheck(d: District) -> list[str]:
+    """A must-go pin whose move is impossible (ineligible, stage, group or direction)."""
+    messages = []
+    for n, p in enumerate(d.pins):
+        found = obstacles(d, n)
+        if found:
+            t = d.teacher(p.teacher_id)
+            target = d.school(p.school_id).name if p.school_id else ""
+            messages.append(
+                f"{person(t.name, t.teacher_id)}锁定必须交流至「{target}」，但{'；'.join(found)}"
+            )
+    return messages
+
+
 RULE = Rule(
     id=ID,
     name="人事锁定",
@@ -89,6 +111,7 @@ RULE = Rule(
     parameters=(),
     check=check,
     describe=describe,
+    precheck=precheck,
     relax_priority=9,
     label=label,
 )

@@ -52,6 +52,16 @@ def describe(d: District, inst: RuleInstance) -> str:
     return RULES[inst.rule].describe(d, inst)
 
 
+def precheck(d: District) -> list[str]:
+    """Where rules cannot be met whatever the plan, foreseen by counting, each message led by
+    the rule's name and id; empty when no cheap check finds a problem (the solver still may)."""
+    return [
+        f"{rule.name}（{rule.id}）：{message}"
+        for rule in RULES.values()
+        for message in rule.precheck(d)
+    ]
+
+
 def check_plan(district: District, plan: Plan, facts: PlanFacts | None = None) -> list[RuleCheck]:
     """Every rule instance of the plan, in SPEC §4 order."""
     facts = facts or PlanFacts.of(district, plan)

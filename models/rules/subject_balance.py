@@ -3,11 +3,15 @@ stays within ± tolerance: rotation is an exchange and leaves no school short of
 
 from __future__ import annotations
 
+from collections import Counter
+
 from models.district import District
 from models.plan import RuleCheck
-from models.requirements import candidates_for
+from models.requirements import base_count, candidates_for, ceil_share, mobility, ratio_scopes
 from models.rules.base import Rule, RuleInstance, checked
 from models.rules.facts import PlanFacts
+from models.rules.min_rotation_ratio import label_of_unit
+from models.vocab import FlowDirection
 
 ID = "subject_balance"
 
@@ -91,6 +95,98 @@ def describe_many(d: District, school_id: str, subjects: list[str]) -> str:
     return text + (f"；期满返回本校/期满离开：{'、'.join(returns)}" if returns else "")
 
 
+def precheck(d: District) -> list[str]:
+    """Per school and subject: whether any inflow and outflow within reach keeps the net in
+    range given this year's returns; per ratio scope: whether its minimum fits under the most
+    each school could send while every subject stays balanced."""
+    m = mobility(d)
+    fixed: Counter[tuple[str, str]] = Counter()
+    for o in d.ongoing:
+        if o.end_year < d.plan_year:
+            subject = d.teacher(o.teacher_id).subject
+            fixed[o.from_school_id, subject] += 1
+            fixed[o.to_school_id, subject] -= 1
+    leave: Counter[tuple[str, str]] = Counter(
+        (s, t.subject) for s, teachers in m.movable.items() for t in teachers
+    )
+    come: Counter[tuple[str, str]] = Counter()
+    for s, counts in m.can_come.items():
+        for (subject, _stage), n in counts.items():
+            come[s, subject] += n
+    messages = []
+    cap: Counter[str] = Counter()
+    for key in sorted(set(leave) | set(fixed)):
+        school_id, subject = key
+        school = d.school(school_id)
+        tol = d.policy.for_group(school.group_id).subject_balance_tolerance
+        low, high = -tol - fixed[key], tol - fixed[key]  # the range of inflow − outflow
+        if -leave[key] > high or come[key] < low:
+            messages.append(_stuck(school.name, subject, fixed[key], leave[key], come[key], tol))
+        cap[school_id] += max(0, min(leave[key], come[key] - low))
+    for unit in ratio_scopes(d):
+        policy = d.policy.for_group(unit.group_id)
+        need = ceil_share(base_count(d, unit.teachers), policy.min_rotation_ratio)
+        tol = policy.subject_balance_tolerance
+        can = sum(cap[s] for s in unit.school_ids)
+        star = _star_bound(d, unit.group_id, leave, fixed) if unit.school_id is None else can
+        where = f"「{label_of_unit(d, unit)}」至少须交流{need}人，但"
+        if need > star and star < can:
+            lead = d.school(d.group(unit.group_id).lead_school_id).name
+            messages.append(
+                f"{where}集团内只能在牵头校与成员校之间交流，牵头校「{lead}」每个学科派出与接收的"
+                f"人数须相抵（容差±{tol}人），按其可派出的符合条件教师至多交流{star}人"
+            )
+        elif need > can:
+            messages.append(
+                f"{where}各校各学科须流入流出相抵（容差±{tol}人），按可派出与可派入的人数至多交流{can}人"
+            )
+    return messages
+
+
+def _star_bound(
+    d: District, group_id: str, leave: Counter[tuple[str, str]], fixed: Counter[tuple[str, str]]
+) -> int:
+    """The most a group can rotate when every move starts or ends at the lead school (member →
+    member not allowed) and each subject balances at the lead: per subject, the lead sends at
+    most what it has and receives at most what the members have, within the tolerance of what
+    it sends. Groups in a 托管 pair are left unbounded (residents move past the lead)."""
+    allowed = d.policy.for_group(group_id).flow_direction
+    entrusted = {e.supporting_school_id for e in d.entrusted} | {
+        e.aided_school_id for e in d.entrusted
+    }
+    schools = d.schools_of(group_id)
+    if FlowDirection.MEMBER_TO_MEMBER in allowed or any(s.school_id in entrusted for s in schools):
+        return sum(leave[s.school_id, j] for s in schools for j in _subjects(leave))
+    lead = d.group(group_id).lead_school_id
+    tol = d.policy.for_group(group_id).subject_balance_tolerance
+    total = 0
+    for subject in _subjects(leave):
+        most_out = leave[lead, subject] if FlowDirection.LEAD_TO_MEMBER in allowed else 0
+        members = sum(leave[s.school_id, subject] for s in schools if s.school_id != lead)
+        most_in = members if FlowDirection.MEMBER_TO_LEAD in allowed else 0
+        f = fixed[lead, subject]
+        best = 0
+        for out in range(most_out + 1):  # inflow − outflow at the lead within [−tol−f, tol−f]
+            top = min(most_in, out + tol - f)
+            if top >= max(0, out - tol - f):
+                best = max(best, out + top)
+        total += best
+    return total
+
+
+def _subjects(counts: Counter[tuple[str, str]]) -> list[str]:
+    return sorted({subject for _school, subject in counts})
+
+
+def _stuck(school: str, subject: str, fixed: int, leave: int, come: int, tol: int) -> str:
+    """One school and subject whose returns cannot be balanced by anyone within reach."""
+    returns = f"期满返回净{fixed:+d}人" if fixed else "无期满返回"
+    return (
+        f"「{school}」{subject}学科{returns}，流入与流出之差须在±{tol}人以内，"
+        f"但本校可派出{leave}人、可派入{come}人，无法平衡"
+    )
+
+
 RULE = Rule(
     id=ID,
     name="学科增减平衡",
@@ -98,5 +194,6 @@ RULE = Rule(
     parameters=("subject_balance_tolerance",),
     check=check,
     describe=describe,
+    precheck=precheck,
     relax_priority=1,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from models.district import District
 from models.plan import RuleCheck
-from models.requirements import candidates_for
+from models.requirements import candidates_for, mobility
 from models.rules.base import Rule, RuleInstance, checked
 from models.rules.common import mix, stage_words
 from models.rules.facts import PlanFacts
@@ -59,6 +59,23 @@ def describe(d: District, inst: RuleInstance) -> str:
     )
 
 
+def precheck(d: District) -> list[str]:
+    """A weak school with demand whose group cannot send it a team."""
+    with_demand = {row.school_id for row in d.demand}
+    messages = []
+    for s in d.schools:
+        if not s.weak or s.school_id not in with_demand:
+            continue
+        k = d.policy.for_group(s.group_id).weak_inflow_min
+        can = sum(mobility(d).can_come[s.school_id].values())
+        if can < k:
+            messages.append(
+                f"薄弱学校「{s.name}」有需求，须组团流入至少{k}人，但可派往该校的符合条件教师"
+                f"（学段相符、流动方向允许）仅{can}人"
+            )
+    return messages
+
+
 RULE = Rule(
     id=ID,
     name="薄弱学校组团流入",
@@ -66,5 +83,6 @@ RULE = Rule(
     parameters=("weak_inflow_min",),
     check=check,
     describe=describe,
+    precheck=precheck,
     relax_priority=7,
 )

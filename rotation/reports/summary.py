@@ -5,6 +5,7 @@ from __future__ import annotations
 from models import District
 from models.policy import format_param
 from models.requirements import demand_warnings, group_requirement
+from models.rules import precheck
 
 
 def summary_lines(district: District) -> list[str]:
@@ -23,23 +24,20 @@ def summary_lines(district: District) -> list[str]:
         "",
         "集团 | 学校 | 薄弱校 | 教师 | 符合条件 | 其中骨干 | 至少交流 | 至少骨干",
     ]
-    shortages: list[str] = []
     for group in district.groups:
         req = group_requirement(district, group.group_id)
         lines.append(
             f"{group.name} | {req.schools} | {req.weak_schools} | {req.teachers} | {req.eligible} | "
             f"{req.eligible_backbone} | {req.min_rotations} | {req.min_backbone}"
         )
-        if req.min_rotations > req.eligible:
-            shortages.append(
-                f"「{group.name}」至少须交流{req.min_rotations}人，但符合条件的教师仅{req.eligible}人"
-            )
-        if req.min_backbone > req.eligible_backbone:
-            shortages.append(
-                f"「{group.name}」至少须交流骨干{req.min_backbone}人，"
-                f"但符合条件的骨干教师仅{req.eligible_backbone}人"
-            )
-    notes = shortages + demand_warnings(district) + [str(w) for w in district.warnings]
+    foreseen = precheck(district)
+    if foreseen:
+        lines += [
+            "",
+            f"预计无法满足的规则（{len(foreseen)} 条；不论怎样编制都做不到，请先调整数据或规则参数）：",
+        ]
+        lines += [f"  [无法满足] {m}" for m in foreseen]
+    notes = demand_warnings(district) + [str(w) for w in district.warnings]
     if notes:
         lines += ["", f"需要注意（{len(notes)} 条）："]
         lines += [f"  [提示] {n}" for n in notes]

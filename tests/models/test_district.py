@@ -6,6 +6,7 @@ import pytest
 
 from models import Demand, EntrustedPair, Group, InputError, OngoingRotation, Pin, School
 from models.requirements import candidates_for, demand_warnings, group_requirement
+from models.rules import precheck
 
 from ..conftest import DistrictFactory, teacher  # type: ignore[import-not-found]
 
@@ -210,4 +211,5 @@ def test_demand_warnings_before_planning(make_district: DistrictFactory) -> None
     small = make_district(
         teachers=[teacher("T1", "S1")], demand=[Demand(school_id="S2", subject="数学")]
     )
-    assert any("组团流入至少3人" in m and "仅1人" in m for m in demand_warnings(small))
+    assert not any("组团流入" in m for m in demand_warnings(small))
+    assert any("组团流入至少3人" in m and "仅1人" in m for m in precheck(small))
