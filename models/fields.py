@@ -243,3 +243,52 @@ def zh_message(error: ErrorDetails) -> str:
     if kind == "extra_forbidden":
         return "不认识的列"
     return f"取值无效（{error['msg']}）"
+
+
+class ExcelError(str):
+    """An Excel error value (#N/A, #REF!, #DIV/0!…) found in a cell: never a blank."""
+
+    __slots__ = ()
+
+
+#: Excel's limit on the characters of one cell; longer text makes a corrupt workbook.
+MAX_CELL_CHARS = 32_767
+
+#: Words a clerk types to mean "nothing here" in an optional column: read as blank, with a
+#: warning naming the cells. A column's own answers are not fillers there (否 in a 是/否
+#: column, 无 in 骨干): see `fillers_for`.
+FILLER_WORDS: tuple[str, ...] = (
+    "无",
+    "暂无",
+    "没有",
+    "否",
+    "空",
+    "不适用",
+    "/",
+    "／",
+    "\\",
+    "-",
+    "－",
+    "--",
+    "—",
+    "——",
+    "–",
+    "N/A",
+    "n/a",
+    "NA",
+    "na",
+    "null",
+    "NULL",
+    "None",
+    "none",
+)
+
+#: Fillers that are an answer in the yes/no and 骨干 columns (meaning 否).
+_ANSWER_WORDS = frozenset({"否", "无", "没有"})
+
+
+def fillers_for(validator: Any) -> frozenset[str]:
+    """The filler words of an optional column parsed by `validator`."""
+    if validator in (to_bool, to_required_bool, to_backbone):
+        return frozenset(FILLER_WORDS) - _ANSWER_WORDS
+    return frozenset(FILLER_WORDS)
