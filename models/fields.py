@@ -242,7 +242,16 @@ def zh_message(error: ErrorDetails) -> str:
         return f"「{error['input']}」应为数字"
     if kind == "extra_forbidden":
         return "不认识的列"
-    return f"取值无效（{error['msg']}）"
+    if kind in ("string_type", "string_too_long", "string_too_short"):
+        return "应为文字"
+    if kind in ("bool_type", "bool_parsing"):
+        return "应填 是 或 否"
+    if kind in ("too_short", "too_long", "list_type", "tuple_type"):
+        return "应为一个或多个用顿号分隔的值"
+    shown = str(error.get("input", ""))
+    if shown and len(shown) <= 30:
+        return f"「{shown}」取值无效"
+    return "取值无效"  # never the library's English wording
 
 
 class ExcelError(str):

@@ -43,8 +43,11 @@ _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]*)(\d*)(?::([A-Z]*)(\d*))?\"")
 #: A cell reference past column Z or at row 100,000 or beyond: rare in real input sheets.
-_FAR_REF = re.compile(rb'\sr="[A-Z](?:[A-Z]|\d{6})')
-_REF = re.compile(rb'\sr="([A-Z]+)(\d+)"')
+#: (Starting with the literal r=" lets the regex engine skip ahead fast; the character before
+#: is checked on the few matches.)
+_FAR_REF = re.compile(rb'r="[A-Z](?:[A-Z]|\d{6})')
+_REF = re.compile(rb'r="([A-Z]+)(\d+)"')
+_SPACES = frozenset(b" \t\r\n")
 
 
 class WorkbookRefused(Exception):
@@ -183,7 +186,8 @@ def _scan_sheet(archive: zipfile.ZipFile, part: str, name: str) -> SheetScan:
                 _check_dimension(chunk[:8192], name)
                 first = False
             for match in _FAR_REF.finditer(chunk):
-                ref = _REF.match(chunk, match.start())
+                at = match.start()
+                ref = _REF.match(chunk, at) if at and chunk[at - 1] in _SPACES else None
                 if ref is not None:
                     scan.columns = max(scan.columns, column_number(ref.group(1)))
                     scan.rows = max(scan.rows, int(ref.group(2)))

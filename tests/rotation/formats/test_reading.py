@@ -733,3 +733,17 @@ def test_messages_about_broken_files_carry_no_library_english(
     message = only(path)[3]
     assert "另存为 .xlsx" in message
     assert not any(word in message for word in ("Cfb", "Zip", "error", "Error", "http"))
+
+
+def test_an_unexpected_validation_error_is_worded_without_library_english() -> None:
+    from models.fields import zh_message
+
+    error: Any = {
+        "type": "some_new_pydantic_check",
+        "loc": ("x",),
+        "msg": "Input should be",
+        "input": "q",
+    }
+    assert zh_message(error) == "「q」取值无效"
+    error["input"] = "x" * 100
+    assert zh_message(error) == "取值无效"
