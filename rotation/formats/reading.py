@@ -784,17 +784,7 @@ def _parse_policy(
             value = _policy_value(key, value_cell, number, value_h, problem)
             if value is _BAD:
                 continue
-            note = ratio_note(key, value_cell)
-            if note is not None:
-                problems.append(
-                    Problem(
-                        sheet=POLICY_SHEET,
-                        row=number,
-                        column=value_h,
-                        message=f"{key}（{label_of(key)}）：{note}",
-                        severity="warning",
-                    )
-                )
+            problems.extend(_ratio_warning(key, value_cell, number, value_h))
             earlier = seen.get((group, key))
             if earlier is not None:
                 problem(number, key_h, f"参数 {key} 重复（与第{earlier}行相同）", key)
@@ -820,6 +810,17 @@ def _parse_policy(
 
 
 _BAD = object()
+
+
+def _ratio_warning(key: str, cell: Any, row: int, column: str) -> list[Problem]:
+    """The warning for a ratio written as a bare number (see `models.policy.parse_ratio`)."""
+    note = ratio_note(key, cell)
+    if note is None:
+        return []
+    message = f"{key}（{label_of(key)}）：{note}"
+    return [
+        Problem(sheet=POLICY_SHEET, row=row, column=column, message=message, severity="warning")
+    ]
 
 
 _Report = Callable[[int, str, str, str | None], None]
