@@ -335,6 +335,12 @@ def _ongoing_problems(
         year = d.policy.district.plan_year
         if year is not None and o.start_year > year:
             add(_locate(o, "开始学年", f"开始学年{o.start_year}晚于编制学年{year}"))
+        if year is not None and o.start_year <= o.end_year < year - 1:
+            message = (
+                f"该交流已于{o.end_year}学年结束，不是仍在进行或上一学年（{year - 1}）刚结束的交流："
+                "请从「在岗交流」表中删除这一行"
+            )
+            add(_locate(o, "结束学年", message))
     return problems
 
 

@@ -242,4 +242,62 @@ def zh_message(error: ErrorDetails) -> str:
         return f"「{error['input']}」应为数字"
     if kind == "extra_forbidden":
         return "不认识的列"
-    return f"取值无效（{error['msg']}）"
+    if kind in ("string_type", "string_too_long", "string_too_short"):
+        return "应为文字"
+    if kind in ("bool_type", "bool_parsing"):
+        return "应填 是 或 否"
+    if kind in ("too_short", "too_long", "list_type", "tuple_type"):
+        return "应为一个或多个用顿号分隔的值"
+    shown = str(error.get("input", ""))
+    if shown and len(shown) <= 30:
+        return f"「{shown}」取值无效"
+    return "取值无效"  # never the library's English wording
+
+
+class ExcelError(str):
+    """An Excel error value (#N/A, #REF!, #DIV/0!…) found in a cell: never a blank."""
+
+    __slots__ = ()
+
+
+#: Excel's limit on the characters of one cell; longer text makes a corrupt workbook.
+MAX_CELL_CHARS = 32_767
+
+#: Words a clerk types to mean "nothing here" in an optional column: read as blank, with a
+#: warning naming the cells. A column's own answers are not fillers there (否 in a 是/否
+#: column, 无 in 骨干): see `fillers_for`.
+FILLER_WORDS: tuple[str, ...] = (
+    "无",
+    "暂无",
+    "没有",
+    "否",
+    "空",
+    "不适用",
+    "/",
+    "／",
+    "\\",
+    "-",
+    "－",
+    "--",
+    "—",
+    "——",
+    "–",
+    "N/A",
+    "n/a",
+    "NA",
+    "na",
+    "null",
+    "NULL",
+    "None",
+    "none",
+)
+
+#: Fillers that are an answer in the yes/no and 骨干 columns (meaning 否).
+_ANSWER_WORDS = frozenset({"否", "无", "没有"})
+
+
+def fillers_for(validator: Any) -> frozenset[str]:
+    """The filler words of an optional column parsed by `validator`."""
+    if validator in (to_bool, to_required_bool, to_backbone):
+        return frozenset(FILLER_WORDS) - _ANSWER_WORDS
+    return frozenset(FILLER_WORDS)

@@ -233,8 +233,20 @@ def normalise_text(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
+RATIO_KEYS: frozenset[str] = frozenset(
+    {"min_rotation_ratio", "backbone_share", "lead_outflow_ratio", "max_outflow_share"}
+)
+
+
 def parse_ratio(value: Any) -> Decimal:
-    """A ratio written as 0.05, 5%, "5%" or 5 (taken as percent when > 1)."""
+    """A ratio, the one rule for every place a ratio is typed (规则 sheet, scenarios, --sweep):
+
+    - with a percent sign it is a percentage: 5%, "5%", 1.5% (also full-width ％);
+    - a bare number from 0 to 1 is a fraction: 0.05 is 5 %, 1 is 100 %;
+    - a bare number above 1 and up to 100 is taken as a percentage (15 is 15 %, 1.5 is 1.5 %),
+      with a warning from `ratio_note`, since 1 and 1.5 then mean very different things;
+    - above 100 % or below 0 is refused.
+    """
     if isinstance(value, bool):
         raise PolicyValueError("应为比例，如 10% 或 0.1")
     if isinstance(value, Decimal):
@@ -247,14 +259,41 @@ def parse_ratio(value: Any) -> Decimal:
         text = normalise_text(str(value)).strip("\"'“”").translate(_FULLWIDTH).replace(" ", "")
         percent = text.endswith("%")
         try:
-            result = Decimal(text.rstrip("%"))
-        except InvalidOperation:
-            raise PolicyValueError(f"「{value}」不是比例，应写成 10% 或 0.1") from None
+            result = parse_number_text(text.rstrip("%"), value)
+        except PolicyValueError:
+            raise PolicyValueError(f"「{_shorten(value)}」不是比例，应写成 10% 或 0.1") from None
         if percent:
             return _check_ratio(result / 100)
     if result > 1:
         result = result / 100
     return _check_ratio(result)
+
+
+def ratio_note(key: str, value: Any) -> str | None:
+    """A warning for a ratio written as a bare number that `parse_ratio` read as a
+    percentage, or as exactly 1 (100 %); None when the writing is unambiguous."""
+    if key not in RATIO_KEYS or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = normalise_text(value).strip("\"'“”").replace(" ", "")
+        if not text or text.endswith(("%", "％")):
+            return None
+        try:
+            number = parse_number_text(text, value)
+        except PolicyValueError:
+            return None
+    elif isinstance(value, int | float | Decimal):
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    else:
+        return None
+    if not number.is_finite():
+        return None
+    shown = f"{number.normalize():f}"
+    if number == 1:
+        return f"「{shown}」按 100% 理解；如指 1%，请写成 1% 或 0.01"
+    if 1 < number <= 100:
+        return f"「{shown}」按 {shown}% 理解；为免误解，请写成 {shown}% 或小数"
+    return None
 
 
 def _check_ratio(value: Decimal) -> Decimal:
@@ -298,7 +337,7 @@ def parse_param(key: str, value: Any) -> Any:
         return None
     if blank:
         raise PolicyValueError("值为空")
-    if key in ("min_rotation_ratio", "backbone_share", "lead_outflow_ratio", "max_outflow_share"):
+    if key in RATIO_KEYS:
         return parse_ratio(value)
     if key == "exam_inflow_only":
         return parse_bool(value)
@@ -328,6 +367,38 @@ def parse_param(key: str, value: Any) -> Any:
     return parse_int(value)
 
 
+#: Longest number a cell may hold as text (digits, sign, point, exponent): a year, a count or a
+#: ratio never needs more; longer text is refused before any conversion.
+MAX_NUMBER_CHARS = 40
+#: Largest power of ten a number written with an exponent (1e5) may carry.
+MAX_NUMBER_EXPONENT = 40
+
+
+def parse_number_text(text: str, shown: Any) -> Decimal:
+    """A finite number of bounded size written as text; PolicyValueError otherwise.
+
+    The bounds are checked before converting, so that 1e999999999 or 5,000 digits cannot
+    make the reader hang or run out of memory; Infinity and NaN are not numbers here.
+    """
+    if len(text) > MAX_NUMBER_CHARS:
+        raise PolicyValueError(f"「{_shorten(shown)}」不是有效的数字（位数过多）")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise PolicyValueError(f"「{_shorten(shown)}」不是数字") from None
+    if not number.is_finite():
+        raise PolicyValueError(f"「{_shorten(shown)}」不是有限的数字")
+    if number and abs(number.adjusted()) > MAX_NUMBER_EXPONENT:
+        raise PolicyValueError(f"「{_shorten(shown)}」超出可用的数值范围")
+    return number
+
+
+def _shorten(value: Any, limit: int = 30) -> str:
+    """A value as quoted in a message: very long text is cut."""
+    text = str(value)
+    return text if len(text) <= limit else f"{text[:limit]}…（共{len(text)}个字符）"
+
+
 def parse_int(value: Any) -> int:
     """A whole number, also when Excel stored it as 6.0 or the user typed full-width digits."""
     if isinstance(value, bool):
@@ -338,13 +409,18 @@ def parse_int(value: Any) -> int:
         if value.is_integer():
             return int(value)
         raise PolicyValueError(f"「{value:g}」应为整数")
-    text = normalise_text(str(value)).replace(",", "")
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise PolicyValueError(f"「{value}」应为整数") from None
+    if isinstance(value, Decimal):
+        number = value
+        if not number.is_finite() or (number and abs(number.adjusted()) > MAX_NUMBER_EXPONENT):
+            raise PolicyValueError(f"「{_shorten(value)}」应为整数")
+    else:
+        text = normalise_text(str(value)).replace(",", "")
+        try:
+            number = parse_number_text(text, value)
+        except PolicyValueError as exc:
+            raise PolicyValueError(f"{exc}，应为整数") from None
     if number != number.to_integral_value():
-        raise PolicyValueError(f"「{value}」应为整数")
+        raise PolicyValueError(f"「{_shorten(value)}」应为整数")
     return int(number)
 
 

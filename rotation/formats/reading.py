@@ -41,9 +41,17 @@ from models import (
     School,
     Teacher,
 )
-from models.fields import is_blank, to_text, zh_message
+from models.fields import (
+    MAX_CELL_CHARS,
+    ExcelError,
+    fillers_for,
+    is_blank,
+    to_text,
+    zh_message,
+)
 from models.policy import (
     DISTRICT_ONLY,
+    MAX_NUMBER_CHARS,
     POLICY_ALIAS,
     POLICY_COLUMNS,
     POLICY_SHEET,
@@ -53,10 +61,12 @@ from models.policy import (
     format_param,
     label_of,
     parse_param,
+    ratio_note,
     resolve_key,
 )
 from rotation.formats.tables import REQUIRED_SHEETS, TABLES, is_formula_like
 from rotation.formats.xlsxfast import column_letter
+from rotation.formats.xlsxguard import SheetScan, WorkbookRefused, scan_workbook
 from rotation.memory import paused_cycle_collection
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
@@ -163,15 +173,47 @@ def _load(path: Path) -> Source:
     )
 
 
+#: How a zip file (.xlsx) and an OLE file (.xls, or an .xlsx with an opening password) begin.
+_ZIP_MAGIC = b"PK"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+
+
+def _check_workbook(path: Path) -> dict[str, SheetScan]:
+    """The pre-read checks of `xlsxguard`; a clear message for a file that is no workbook."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+    except OSError as exc:
+        _fail(
+            f"无法打开「{path.name}」（{exc.strerror or exc}）：是否没有读取权限，或正被其他程序占用？"
+        )
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm") and not head.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
+        _fail(
+            f"「{path.name}」不是 Excel 工作簿：文件内容不是 .xlsx 格式（可能已损坏，"
+            "或是把其他文件改成了 .xlsx 扩展名）。请在 Excel 或 WPS 中打开后另存为 .xlsx"
+        )
+    try:
+        return scan_workbook(str(path), lambda name: sheet_of(name) is not None)
+    except WorkbookRefused as exc:
+        raise InputError([Problem(sheet=sheet_of(exc.sheet) or "", message=str(exc))]) from None
+    except (OSError, EOFError, ValueError, RuntimeError, NotImplementedError):
+        return {}  # an unreadable zip: the library below words it
+
+
 def _load_workbook(path: Path) -> Source:
+    scans = _check_workbook(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except PasswordError:
         _fail(f"「{path.name}」设置了打开密码：请在 Excel 中取消密码后另存，再重试")
     except OSError as exc:
         _fail(f"无法打开「{path.name}」（{exc}）：是否没有读取权限，或正被其他程序占用？")
-    except Exception as exc:  # calamine raises several kinds for a damaged file
-        _fail(f"无法读取「{path.name}」：文件已损坏，或不是 Excel 工作簿（{exc}）")
+    except Exception:  # calamine raises several kinds for a damaged file
+        _fail(
+            f"无法读取「{path.name}」：文件已损坏，或不是 Excel 工作簿。"
+            "请在 Excel 或 WPS 中打开后另存为 .xlsx，再重试"
+        )
     source = Source("xlsx", path.stem)
     try:
         for found in workbook.sheet_names:
@@ -180,17 +222,28 @@ def _load_workbook(path: Path) -> Source:
                 continue
             try:
                 data = workbook.get_sheet_by_name(found).to_python(skip_empty_area=False)
-            except Exception as exc:
-                source.problems.append(
-                    Problem(sheet=sheet, message=f"无法读取工作表「{found}」（{exc}）")
+            except Exception:
+                message = (
+                    f"无法读取工作表「{found}」：内容已损坏，请在 Excel 中复制到新工作簿后另存"
                 )
+                source.problems.append(Problem(sheet=sheet, message=message))
                 continue
+            scan = scans.get(found)
+            if scan is not None and scan.errors:
+                _mark_errors(data, scan)
             header = data[0] if data else []
             rows = zip(itertools.count(2), itertools.islice(data, 1, None), strict=False)
             source.add(sheet, found, RawSheet(header, rows))
     finally:
         workbook.close()
     return source
+
+
+def _mark_errors(data: list[list[Any]], scan: SheetScan) -> None:
+    """Put the Excel error values the library reads as blank back into their cells."""
+    for (row, column), text in scan.errors.items():
+        if row <= len(data) and column <= len(data[row - 1]):
+            data[row - 1][column - 1] = ExcelError(text)
 
 
 def decode_csv(raw: bytes) -> str:
@@ -236,12 +289,8 @@ def _load_csv_folder(folder: Path) -> Source:
                 )
             )
             continue
-        try:
-            records = list(csv.reader(io.StringIO(text, newline="")))
-        except csv.Error as exc:
-            source.problems.append(
-                Problem(sheet=sheet, message=f"「{file.name}」不是有效的 CSV 文件（{exc}）")
-            )
+        records = _csv_records(sheet, file.name, text, source.problems)
+        if records is None:
             continue
         header = records[0] if records else []
         rows = ((n, _unquote(r)) for n, r in enumerate(itertools.islice(records, 1, None), 2))
@@ -249,13 +298,67 @@ def _load_csv_folder(folder: Path) -> Source:
     return source
 
 
+def _csv_records(
+    sheet: str, file_name: str, text: str, problems: list[Problem]
+) -> list[list[str]] | None:
+    """The records of one CSV file; None after reporting a quote error.
+
+    A stray " opens a quoted cell that runs on to the next " — possibly many lines below —
+    and the rows in between would silently vanish into one cell. So a cell spanning lines
+    that holds a comma (a row swallowed whole) is reported as an unpaired quote.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[list[str]] = []
+    line = 1
+    try:
+        for record in reader:
+            swallowed = next((c for c in record if "\n" in c and "," in c), None)
+            if swallowed is not None:
+                problems.append(_quote_problem(sheet, file_name, len(records) + 1, line))
+                return None
+            records.append(record)
+            line = reader.line_num + 1
+    except csv.Error:
+        problems.append(_quote_problem(sheet, file_name, len(records) + 1, line))
+        return None
+    return records
+
+
+def _quote_problem(sheet: str, file_name: str, row: int, line: int) -> Problem:
+    return Problem(
+        sheet=sheet,
+        row=row,
+        message=f'「{file_name}」第{line}行（第{row}条记录）的英文引号 " 没有配对，'
+        "其后的内容无法分行读取：请删除多余的引号（文字中的引号请用中文引号“”）后重新保存",
+    )
+
+
+def _json_int(text: str) -> int | str:
+    """JSON whole numbers; too long ones stay text for the cell check to name them."""
+    return int(text) if len(text) <= MAX_NUMBER_CHARS else text
+
+
+def _json_float(text: str) -> float | str:
+    value = float(text)
+    return value if math.isfinite(value) else text
+
+
 def _load_json(path: Path) -> Source:
     try:
-        document = json.loads(decode_csv(path.read_bytes()))
+        document = json.loads(
+            decode_csv(path.read_bytes()),
+            parse_int=_json_int,
+            parse_float=_json_float,
+            parse_constant=str,
+        )
+    except RecursionError:
+        _fail(f"「{path.name}」嵌套层数过多（括号一层套一层），不是本程序的输入格式")
     except json.JSONDecodeError as exc:
         _fail(f"「{path.name}」不是有效的 JSON：第{exc.lineno}行第{exc.colno}列（{exc.msg}）")
-    except (UnicodeDecodeError, ValueError) as exc:
-        _fail(f"「{path.name}」不是有效的 JSON（{exc}）")
+    except UnicodeDecodeError:
+        _fail(f"「{path.name}」不是 UTF-8 或 GBK 编码的文本：请另存为 UTF-8")
+    except ValueError:
+        _fail(f"「{path.name}」不是有效的 JSON")
     if not isinstance(document, dict):
         _fail(f'「{path.name}」的顶层应为对象，如 {{"集团": [...], "学校": [...], "教师": [...]}}')
     name = path.stem
@@ -459,6 +562,95 @@ def _no_header(sheet: str, raw: RawSheet, problems: list[Problem], failures: _Fa
     return True
 
 
+@dataclass
+class _CellNotes:
+    """What the cell loop found besides values: fillers read as blank (warned about per
+    column) and cells that cannot be used at all (errors, each with its cell)."""
+
+    sheet: str
+    headers: dict[str, str]
+    fillers: dict[str, dict[int, str]] = field(default_factory=dict)  # field → row → word
+    bad: list[Problem] = field(default_factory=list)
+
+    def filler(self, name: str, row: int, word: str) -> None:
+        self.fillers.setdefault(name, {})[row] = word
+
+    def unusable(self, name: str, row: int, value: str) -> None:
+        if type(value) is ExcelError:
+            message = f"单元格是 Excel 错误值「{value}」（公式出错或引用失效）：请改为实际的值"
+        else:
+            message = (
+                f"内容有 {len(value)} 个字符，超过 Excel 单元格上限 {MAX_CELL_CHARS} 个：请删减"
+            )
+        self.bad.append(
+            Problem(sheet=self.sheet, row=row, column=self.headers[name], message=message)
+        )
+
+    def warnings(self) -> list[Problem]:
+        """One warning per column that had filler words."""
+        found = []
+        for name, rows in self.fillers.items():
+            numbers = list(rows)
+            shown = "、".join(str(n) for n in numbers[:10]) + ("等" if len(numbers) > 10 else "")
+            words = "」「".join(dict.fromkeys(rows.values()))
+            column = self.headers[name]
+            message = (
+                f"「{self.sheet}」表「{column}」列第{shown}行（共{len(numbers)}处）"
+                f"填写了「{words}」等占位词，按空白处理"
+            )
+            found.append(
+                Problem(sheet=self.sheet, column=column, message=message, severity="warning")
+            )
+        return found
+
+
+#: One column as the cell loop reads it: field name, column index, filler words (None for a
+#: required column).
+_Plan = list[tuple[str, int, frozenset[str] | None]]
+
+
+def _cell_plan(model: type[Row], index: dict[str, int]) -> _Plan:
+    required = model.required_columns()
+    plan: _Plan = []
+    for name, i in index.items():
+        fillers = None
+        if name not in required:
+            validators = [getattr(m, "func", None) for m in model.model_fields[name].metadata]
+            fillers = fillers_for(validators[0] if validators else None)
+        plan.append((name, i, fillers))
+    return plan
+
+
+def _row_data(cells: Sequence[Any], plan: _Plan, number: int, notes: _CellNotes) -> dict[str, Any]:
+    """The filled-in cells of one row by field; blanks and fillers left out."""
+    data: dict[str, Any] = {}
+    width = len(cells)
+    for name, i, fillers in plan:
+        if i >= width:
+            continue
+        value = cells[i]
+        if value is None or value == "":
+            continue
+        kind = type(value)
+        if kind is str:
+            if fillers is not None and value in fillers:
+                notes.filler(name, number, value)
+                continue
+            if len(value) > MAX_CELL_CHARS:
+                notes.unusable(name, number, value)
+            elif not value.strip():
+                continue
+            elif fillers is not None and len(value) < 6 and value.strip() in fillers:
+                notes.filler(name, number, value.strip())
+                continue
+        elif kind is float and math.isnan(value):
+            continue
+        elif kind is ExcelError:
+            notes.unusable(name, number, value)
+        data[name] = value
+    return data
+
+
 def _parse_rows(
     model: type[Row], raw: RawSheet, problems: list[Problem], failures: _Failures
 ) -> list[Row]:
@@ -471,43 +663,49 @@ def _parse_rows(
     index, missing = _map_header(sheet, raw, _LOOKUPS[model], headers, required, problems)
     # Required fields get None when blank so that their own validator words the message.
     needed = [n for n in required if n in index]
-    plan = list(index.items())
+    plan = _cell_plan(model, index)
+    notes = _CellNotes(sheet, headers)
     id_field = _ID_FIELDS.get(sheet)
     items: list[Row] = []
     validate = model.model_validate
     for number, cells in raw.rows:
-        data: dict[str, Any] = {}
-        width = len(cells)
-        for name, i in plan:
-            if i >= width:
-                continue
-            value = cells[i]
-            if value is None or value == "":
-                continue
-            kind = type(value)
-            if kind is str:
-                if not value.strip():
-                    continue
-            elif kind is float and math.isnan(value):
-                continue
-            data[name] = value
+        data = _row_data(cells, plan, number, notes)
         if not data:
             continue  # a blank row (or only unknown columns filled in)
         for name in needed:
             if name not in data:
                 data[name] = None
         data["row"] = number
+        unusable = {str(p.column) for p in notes.bad}
+        if unusable:
+            problems.extend(notes.bad)
+            notes.bad.clear()
+            for name in list(data):
+                if headers.get(name) in unusable:
+                    data[name] = None if name in needed else _SKIPPED
+            data = {k: v for k, v in data.items() if v is not _SKIPPED}
         try:
-            items.append(validate(data))
+            item = validate(data)
         except ValidationError as exc:
             for error in exc.errors(include_url=False):
                 if error["loc"] and error["loc"][0] in missing:
                     continue  # already reported once as a missing column
+                if error["loc"] and headers.get(str(error["loc"][0])) in unusable:
+                    continue  # already reported as an unusable cell
                 problems.append(_cell_problem(sheet, number, headers, error))
             failures.add(sheet, data.get(id_field) if id_field else None)
+            continue
+        if unusable:
+            failures.add(sheet, data.get(id_field) if id_field else None)
+        else:
+            items.append(item)
+    problems.extend(notes.warnings())
     if missing or raw.broken:
         failures.whole(sheet)
     return items
+
+
+_SKIPPED = object()
 
 
 @dataclass
@@ -586,6 +784,7 @@ def _parse_policy(
             value = _policy_value(key, value_cell, number, value_h, problem)
             if value is _BAD:
                 continue
+            problems.extend(_ratio_warning(key, value_cell, number, value_h))
             earlier = seen.get((group, key))
             if earlier is not None:
                 problem(number, key_h, f"参数 {key} 重复（与第{earlier}行相同）", key)
@@ -613,12 +812,32 @@ def _parse_policy(
 _BAD = object()
 
 
+def _ratio_warning(key: str, cell: Any, row: int, column: str) -> list[Problem]:
+    """The warning for a ratio written as a bare number (see `models.policy.parse_ratio`)."""
+    note = ratio_note(key, cell)
+    if note is None:
+        return []
+    message = f"{key}（{label_of(key)}）：{note}"
+    return [
+        Problem(sheet=POLICY_SHEET, row=row, column=column, message=message, severity="warning")
+    ]
+
+
 _Report = Callable[[int, str, str, str | None], None]
 
 
 def _policy_value(key: str, cell: Any, row: int, column: str, problem: _Report) -> Any:
     """One parameter's typed value, or _BAD after reporting why it cannot be used."""
     label = label_of(key)
+    if type(cell) is ExcelError:
+        message = f"单元格是 Excel 错误值「{cell}」（公式出错或引用失效）：请改为实际的值"
+        problem(row, column, f"{key}（{label}）：{message}", key)
+        return _BAD
+    if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
+        problem(
+            row, column, f"{key}（{label}）：内容超过 Excel 单元格上限 {MAX_CELL_CHARS} 个字符", key
+        )
+        return _BAD
     if isinstance(cell, date | time | timedelta):
         problem(row, column, f"{key}（{label}）：{_date_message(cell)}", key)
         return _BAD

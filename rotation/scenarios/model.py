@@ -271,6 +271,8 @@ def read_spec(path: Path) -> ScenarioSpec:
         errors.fail("", "不是 UTF-8 编码的文本：请用记事本等另存为 UTF-8")
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        errors.fail("", "嵌套层数过多（括号一层套一层），不是有效的情景文件")
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         where = f"第{found.group(1)}行第{found.group(2)}列" if found else ""

@@ -107,3 +107,13 @@ def test_ceil_share_known_values() -> None:
     assert ceil_share(31, Decimal("0.1")) == 4
     assert ceil_share(20, Decimal("0.05")) == 1
     assert ceil_share(0, Decimal("0.1")) == 0
+
+
+@pytest.mark.parametrize(
+    "text", ["1e999999999", "-1E999999999", "Infinity", "nan", "sNaN", "9" * 5000, float("inf")]
+)
+def test_numbers_are_bounded_before_they_are_converted(text: object) -> None:
+    with pytest.raises(PolicyValueError, match="整数"):
+        parse_param("min_years_at_school", text)
+    with pytest.raises(PolicyValueError, match="比例"):
+        parse_param("min_rotation_ratio", text)

@@ -534,3 +534,216 @@ def test_a_sheet_whose_first_row_is_blank(tmp_path: Path) -> None:
     sheet, row, column, message = only(write_xlsx(tmp_path / "e.xlsx", data))
     assert (sheet, row, column) == ("教师", 1, None) and "工作表是空的" in message
     assert read_district(write_xlsx(tmp_path / "f.xlsx", sheets(需求=[[None]]))).demand == ()
+
+
+# -- hardened input (issue 12): one test per class of hostile or sloppy input --------------
+
+
+@pytest.mark.parametrize(
+    "text", ["1e999999999", "-1e999999999", "Infinity", "NaN", "-inf", "9" * 5000]
+)
+def test_huge_or_non_finite_numbers_are_refused_at_once(tmp_path: Path, text: str) -> None:
+    path = write_xlsx(tmp_path / "d.xlsx", edited("教师", 2, "出生年份", text))
+    sheet, row, column, message = only(path)
+    assert (sheet, row, column) == ("教师", 2, "出生年份")
+    assert "应为整数" in message and len(message) < 120
+    policy = [["参数", "值"], ["plan_year", text]]
+    path = write_xlsx(tmp_path / "p.xlsx", sheets(规则=policy))
+    assert "应为整数" in only(path)[3]
+
+
+def test_huge_numbers_in_json_are_named_at_their_cell(tmp_path: Path) -> None:
+    data = json.loads(json.dumps(sheets()))
+    body = json.dumps({k: _records(v) for k, v in data.items()}, ensure_ascii=False)
+    body = body.replace('"出生年份": 1980', '"出生年份": ' + "9" * 5000, 1)
+    body = body.replace('"出生年份": 1982', '"出生年份": Infinity', 1)
+    path = tmp_path / "d.json"
+    path.write_text(body, encoding="utf-8")
+    found = problems(path)
+    assert [(s, r, c) for s, r, c, _m in found] == [
+        ("教师", 1, "出生年份"),
+        ("教师", 2, "出生年份"),
+    ]
+
+
+def _records(rows: list[list[Any]]) -> list[dict[str, Any]]:
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def _rewrite_part(path: Path, part: str, edit: Any) -> None:
+    """Rewrite one part of a zip (an .xlsx) through `edit(bytes) -> bytes`."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        items = [(i, source.read(i)) for i in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in items:
+            target.writestr(info.filename, edit(data) if info.filename == part else data)
+
+
+def test_a_far_cell_is_refused_before_the_excel_library_allocates_it(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "d.xlsx", sheets())
+    workbook = openpyxl.load_workbook(path)
+    workbook["教师"]["XFD1048576"] = "x"
+    workbook.save(path)
+    sheet, _row, _column, message = only(path)
+    assert sheet == "教师" and "XFD1048576" in message and "超过 200 列" in message
+    # The same far cell behind a <dimension> that claims a small sheet: the scan finds it.
+    part = "xl/worksheets/sheet3.xml"
+    _rewrite_part(path, part, lambda b: b.replace(b"A1:XFD1048576", b"A1:H5"))
+    assert "的数据延伸到 XFD1048576" in only(path)[3]
+    # Far down rather than far right: 200 columns × 1,000,000 rows is too many cells.
+    path = write_xlsx(tmp_path / "e.xlsx", sheets())
+    workbook = openpyxl.load_workbook(path)
+    workbook["教师"]["GR1000000"] = "x"
+    workbook.save(path)
+    _rewrite_part(path, part, lambda b: b.replace(b"A1:GR1000000", b"A1:H5"))
+    assert "的数据延伸到 GR1000000" in only(path)[3]
+
+
+def test_a_zip_bomb_is_refused(tmp_path: Path) -> None:
+    import zipfile
+
+    path = write_xlsx(tmp_path / "d.xlsx", sheets())
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/media/padding.bin", b"\0" * (40 << 20))
+    assert "压缩比异常" in only(path)[3]
+
+
+def test_deeply_nested_json_and_toml_are_clear_errors(tmp_path: Path) -> None:
+    from rotation.scenarios.model import read_spec
+
+    path = tmp_path / "d.json"
+    path.write_text('{"教师": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+    assert "嵌套层数过多" in only(path)[3]
+    spec = tmp_path / "s.toml"
+    spec.write_text("a = " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as excinfo:
+        read_spec(spec)
+    assert "嵌套层数过多" in excinfo.value.errors[0].message
+
+
+def test_excel_error_values_are_named_not_read_as_blank(tmp_path: Path) -> None:
+    data = sheets()
+    data["教师"][0].append("暂缓交流原因")
+    for row in data["教师"][1:]:
+        row.append(None)
+    path = write_xlsx(tmp_path / "d.xlsx", data)
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["教师"]
+    for ref, value in (("F2", "#N/A"), ("I3", "#REF!"), ("F4", "#DIV/0!")):
+        sheet[ref].value = value
+        sheet[ref].data_type = "e"
+    workbook.save(path)
+    found = problems(path)
+    assert [(s, r, c) for s, r, c, _m in found] == [
+        ("教师", 2, "出生年份"),
+        ("教师", 3, "暂缓交流原因"),
+        ("教师", 4, "出生年份"),
+    ]
+    assert "#N/A" in found[0][3] and "Excel 错误值" in found[0][3]
+    assert "#REF!" in found[1][3]
+
+
+def test_a_stray_quote_in_csv_is_reported_and_no_row_is_lost(tmp_path: Path) -> None:
+    folder = write_csv_folder(tmp_path / "csv", sheets())
+    file = folder / "教师.csv"
+    lines = file.read_text(encoding="utf-8-sig").splitlines()
+    lines[2] = lines[2].replace("李二", '"李二', 1)  # an opening quote never closed
+    file.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    sheet, row, _column, message = only(folder)
+    assert (sheet, row) == ("教师", 3)
+    assert "第3行" in message and "引号" in message
+    lines[2] = lines[2].replace('"李二', '李"二', 1)  # a quote inside a cell stays text
+    file.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    assert read_district(folder).teacher("T2").name == '李"二'
+
+
+def test_a_cell_over_excels_character_limit_is_refused(tmp_path: Path) -> None:
+    folder = write_csv_folder(tmp_path / "csv", edited("教师", 3, "姓名", "名" * 32_768))
+    sheet, row, column, message = only(folder)
+    assert (sheet, row, column) == ("教师", 3, "姓名")
+    assert "32767" in message
+
+
+def test_filler_words_in_optional_columns_are_blank_with_one_warning_per_column(
+    tmp_path: Path,
+) -> None:
+    data = sheets()
+    data["教师"][0] += ["暂缓交流原因", "骨干", "预计退休学年"]
+    fillers = [["无", "/", "—"], ["否", "否", "无"], ["-", "无", None], ["孕期", "区级骨干", None]]
+    for row, extra in zip(data["教师"][1:], fillers, strict=True):
+        row += extra
+    district = read_district(write_xlsx(tmp_path / "d.xlsx", data))
+    deferred = {t.teacher_id: t.deferral for t in district.teachers}
+    assert deferred == {"T1": None, "T2": None, "T3": None, "T4": "孕期"}
+    assert [t.backbone for t in district.teachers] == [None, None, None, "区级骨干"]
+    warnings = [w.message for w in district.warnings if "占位词" in w.message]
+    assert warnings == [
+        "「教师」表「暂缓交流原因」列第2、3、4行（共3处）填写了「无」「否」「-」等占位词，按空白处理",
+        "「教师」表「骨干」列第2行（共1处）填写了「/」等占位词，按空白处理",
+        "「教师」表「预计退休学年」列第2、3行（共2处）填写了「—」「无」等占位词，按空白处理",
+    ]
+
+
+def test_an_ongoing_rotation_that_ended_years_ago_is_an_error(tmp_path: Path) -> None:
+    rows = [
+        ["教师编号", "流出学校编号", "流入学校编号", "开始学年", "结束学年"],
+        ["T1", "S1", "S2", 2021, 2023],  # ended two school years before 2025: not ongoing
+        ["T2", "S1", "S2", 2022, 2024],  # ended last school year: comes home now
+    ]
+    path = write_xlsx(tmp_path / "d.xlsx", sheets(在岗交流=rows))
+    sheet, row, column, message = only(path)
+    assert (sheet, row, column) == ("在岗交流", 2, "结束学年")
+    assert "2023学年结束" in message
+
+
+def test_ratio_writing_rule_warns_on_bare_numbers_and_refuses_over_100_percent(
+    tmp_path: Path,
+) -> None:
+    policy = [
+        ["参数", "值"],
+        ["plan_year", 2025],
+        ["min_rotation_ratio", "15"],
+        ["backbone_share", 1],
+        ["max_outflow_share", "1.5"],
+        ["lead_outflow_ratio", "20%"],
+    ]
+    district = read_district(write_xlsx(tmp_path / "d.xlsx", sheets(规则=policy)))
+    values = district.policy.district
+    assert values.min_rotation_ratio == Decimal("0.15")
+    assert values.backbone_share == 1
+    assert values.max_outflow_share == Decimal("0.015")
+    notes = [(w.row, w.message) for w in district.warnings if w.sheet == "规则"]
+    assert [row for row, _m in notes] == [3, 4, 5]
+    assert "按 15% 理解" in notes[0][1] and "按 100% 理解" in notes[1][1]
+    policy[2][1] = "150"
+    assert "0% 到 100%" in only(write_xlsx(tmp_path / "e.xlsx", sheets(规则=policy)))[3]
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("d.xlsx", b"\x00\x01 plain bytes named .xlsx"), ("d.xlsx", b"PK\x03\x04 broken zip")],
+)
+def test_messages_about_broken_files_carry_no_library_english(
+    tmp_path: Path, name: str, content: bytes
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    message = only(path)[3]
+    assert "另存为 .xlsx" in message
+    assert not any(word in message for word in ("Cfb", "Zip", "error", "Error", "http"))
+
+
+def test_an_unexpected_validation_error_is_worded_without_library_english() -> None:
+    from models.fields import zh_message
+
+    error: Any = {
+        "type": "some_new_pydantic_check",
+        "loc": ("x",),
+        "msg": "Input should be",
+        "input": "q",
+    }
+    assert zh_message(error) == "「q」取值无效"
+    error["input"] = "x" * 100
+    assert zh_message(error) == "取值无效"

@@ -412,6 +412,25 @@ def test_sweep_values_and_their_errors() -> None:
             parse_sweep(bad)
 
 
+def test_huge_numbers_in_sweeps_and_scenario_values_are_clear_errors(tiny: Path) -> None:
+    for bad in (
+        "min_years_at_school=1:1e999999999:1",
+        "min_years_at_school=1:3:" + "9" * 5000,
+        "min_rotation_ratio=0.1:Infinity:0.1",
+        "min_rotation_ratio=0.1:0.2:1e-999999999",
+    ):
+        with pytest.raises(ValueError) as excinfo:
+            parse_sweep(bad)
+        assert len(str(excinfo.value)) < 120
+    body = 'name = "大数"\n' + TINY_BASE + '\n[policy]\nmin_years_at_school = "1e999999999"\n'
+    body += "weak_inflow_min = inf\n"
+    path = scenario_file(tiny, "big", body)
+    with pytest.raises(InputError) as excinfo:
+        load_scenario(path)
+    messages = [p.message for p in excinfo.value.errors]
+    assert len(messages) == 2 and all("整数" in m for m in messages), messages
+
+
 def test_bad_sweep_is_a_usage_error(tiny: Path) -> None:
     a = scenario_file(tiny, "a", 'name = "基础"\n' + TINY_BASE)
     result = run("scenario", "compare", a, "-o", tiny / "x.xlsx", "--sweep", "ratio_scope=1:2:1")
