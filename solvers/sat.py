@@ -184,6 +184,7 @@ class SatPlanModel:
     guards: list[Guard] = field(default_factory=list)
     slacks: list[Slack] = field(default_factory=list)
     build_seconds: float = 0.0
+    objective: LinearTerms | None = None
 
 
 class SatBuilder:
@@ -224,6 +225,7 @@ class SatBuilder:
         self.by_home: dict[str, list[int]] = defaultdict(list)
         self._ratio_units: list[RatioUnit] | None = None
         self._arcs_made = False
+        self._objective: LinearTerms | None = None
 
     # -- plumbing --------------------------------------------------------------------------
     def require(
@@ -234,8 +236,12 @@ class SatBuilder:
         upper: int | None = None,
         *,
         relaxable: bool = True,
+        unit: int = 1,
     ) -> None:
-        """lower ≤ expr ≤ upper, as one constraint of rule instance `inst`, in this mode's way."""
+        """lower ≤ expr ≤ upper, as one constraint of rule instance `inst`, in this mode's way.
+
+        `unit` is how much of `expr` one person is (a share kept exact as q·backbone − p·rotated
+        counts a backbone teacher as q): under --relax a shortfall is counted in people."""
         low = -SLACK_BOUND * 100 if lower is None else lower
         high = SLACK_BOUND * 100 if upper is None else upper
         if self.mode == "plan":
@@ -254,11 +260,11 @@ class SatBuilder:
             if lower is not None:
                 short = self.m.new_int_var(0, SLACK_BOUND, "")
                 slack.append(short)
-                adjusted = adjusted + short
+                adjusted = adjusted + unit * short
             if upper is not None:
                 over = self.m.new_int_var(0, SLACK_BOUND, "")
                 slack.append(over)
-                adjusted = adjusted - over
+                adjusted = adjusted - unit * over
             self.m.add_linear_constraint(adjusted, low, high)
 
     def total(self, indices: list[int]) -> cp_model.LinearExpr:
@@ -295,6 +301,7 @@ class SatBuilder:
             list(self.guards.values()),
             [Slack(inst, tuple(v)) for inst, v in self.slacks.items()],
             seconds,
+            self._objective,
         )
 
     def constraints(self) -> None:
@@ -365,7 +372,8 @@ class SatBuilder:
 
     def objective(self) -> None:
         """Maximise the weighted soft terms."""
-        self.objective_terms().maximize(self.m)
+        self._objective = self.objective_terms()
+        self._objective.maximize(self.m)
 
     def objective_terms(self) -> LinearTerms:
         """The weighted soft terms (models.objective): per-move terms, demand met, outflow

@@ -34,6 +34,7 @@ from models.plan import (
 )
 from models.rules import describe, label
 from solvers.explain import explain_component
+from solvers.relax import solve_relaxed
 from solvers.sat import Mode, SatBuilder, chosen_rotations, relax_penalty, sat_parameters
 
 
@@ -92,9 +93,12 @@ def solve_component(
     """Build and solve one component's model; on infeasibility, name the colliding rules."""
     mode: Mode = "relax" if options.relax else "plan"
     built = SatBuilder(district, group_ids, mode=mode, reference=options.reference).build()
-    solver = sat_parameters(options)
     start = time.perf_counter()
-    code = solver.solve(built.sat_model)
+    if mode == "relax":
+        solver, code = solve_relaxed(built, options)
+    else:
+        solver = sat_parameters(options)
+        code = solver.solve(built.sat_model)
     outcome = ComponentOutcome(
         index=index,
         status=_STATUS[code],

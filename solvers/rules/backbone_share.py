@@ -21,4 +21,4 @@ def build(b: SatBuilder) -> None:
         outs = [i for s in unit.school_ids for i in b.by_home[s]]
         backbone = [i for i in outs if b.arcs[i].teacher.is_backbone]
         balance = share.denominator * b.total(backbone) - share.numerator * b.total(outs)
-        b.require(instance(ID, unit), balance, 0)
+        b.require(instance(ID, unit), balance, 0, unit=share.denominator)

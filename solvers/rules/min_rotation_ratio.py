@@ -27,6 +27,6 @@ def build(b: SatBuilder) -> None:
         if earlier is not None and policy.ratio_base == RatioBase.ELIGIBLE:
             ratio = Fraction(policy.min_rotation_ratio)
             expr = ratio.denominator * b.total(outs) + ratio.numerator * earlier
-            b.require(inst, expr, ratio.numerator * base)
+            b.require(inst, expr, ratio.numerator * base, unit=ratio.denominator)
         elif need > 0:
             b.require(inst, b.total(outs), need)
