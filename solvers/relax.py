@@ -67,7 +67,7 @@ def _short(built: SatPlanModel, solver: cp_model.CpSolver) -> bool:
 def _hint(model: cp_model.CpModel, solver: cp_model.CpSolver) -> None:
     """Start the next solve from this solution (every variable)."""
     values = list(solver.response_proto.solution)
-    model.clear_hints()
+    model.proto.clear_solution_hint()
     hint = model.proto.solution_hint
     hint.vars.extend(range(len(values)))
     hint.values.extend(values)

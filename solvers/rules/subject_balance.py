@@ -1,5 +1,5 @@
-"""subject_balance in CP-SAT: per school and subject,
-|inflow + returns home − outflow − returns leaving| ≤ tolerance."""
+"""subject_balance in CP-SAT: per school and subject, with net = inflow + returns home −
+outflow − returns leaving, −tolerance ≤ net ≤ tolerance + returns home."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from models.requirements import returns_by_school
 from models.rules import RuleInstance
-from models.rules.subject_balance import ID
+from models.rules.subject_balance import ID, allowed
 
 if TYPE_CHECKING:
     from solvers.sat import SatBuilder
@@ -18,9 +18,11 @@ def build(b: SatBuilder) -> None:
     """One two-sided constraint per (school, subject) that any move or return touches."""
     returns = returns_by_school(b.d)
     fixed: dict[tuple[str, str], int] = defaultdict(int)
+    home: dict[tuple[str, str], int] = defaultdict(int)
     for school_id in b.school_ids:
         for subject, change in returns.get(school_id, ()):
             fixed[school_id, subject] += change
+            home[school_id, subject] += change > 0
     inflow: dict[tuple[str, str], list[int]] = defaultdict(list)
     outflow: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, arc in enumerate(b.arcs):
@@ -32,4 +34,5 @@ def build(b: SatBuilder) -> None:
         group_id = b.d.school(school_id).group_id
         tol = tolerance[group_id]
         net = b.total(inflow.get(key, [])) - b.total(outflow.get(key, [])) + fixed.get(key, 0)
-        b.require(RuleInstance(ID, group_id, school_id, subject), net, -tol, tol)
+        low, high = allowed(tol, home.get(key, 0))
+        b.require(RuleInstance(ID, group_id, school_id, subject), net, low, high)
