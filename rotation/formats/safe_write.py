@@ -31,6 +31,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 Writer = Callable[[Path], None]
 
@@ -42,12 +43,18 @@ class OutputRefused(Exception):
         self.path = path
         super().__init__(message)
 
+    def __reduce__(self) -> tuple[Any, ...]:  # raised in a scenario's worker process too
+        return (OutputRefused, (self.path, str(self)))
+
 
 class OutputExists(OutputRefused):
     """The output is already there and --force was not given."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(path, f"文件已存在：{path}。如需覆盖，请加 --force。")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (OutputExists, (self.path,))
 
 
 class WriteFailed(Exception):
@@ -59,6 +66,9 @@ class WriteFailed(Exception):
         super().__init__(
             f"无法写入 {path}：{write_error_reason(error)}。该文件未写入，原有文件（如有）保持不变。"
         )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (WriteFailed, (self.path, self.error))
 
 
 _REASONS = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import pickle
 import re
 import stat
 from pathlib import Path
@@ -237,3 +238,15 @@ def test_a_folder_that_refuses_files_is_a_write_failure() -> None:
     """sysfs refuses new files even to root (chmod would not stop root)."""
     with pytest.raises(WriteFailed, match=re.escape("无法写入 /sys/rotation-test.xlsx")):
         atomic_write(Path("/sys/rotation-test.xlsx"), text("x"), force=False)
+
+
+def test_the_errors_survive_a_worker_process() -> None:
+    """Scenarios are written in worker processes: their errors come back pickled."""
+    path = Path("out.xlsx")
+    for error in (
+        OutputRefused(path, "不会替换"),
+        OutputExists(path),
+        WriteFailed(path, OSError(errno.ENOSPC, "No space left on device")),
+    ):
+        again = pickle.loads(pickle.dumps(error))
+        assert type(again) is type(error) and str(again) == str(error) and again.path == path
