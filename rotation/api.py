@@ -92,7 +92,9 @@ def write(
     reference: Plan | None = None,
 ) -> list[RuleCheck]:
     """The 审批表 (and the plan JSON) of a solved plan; returns the rule checks written.
-    An existing file is replaced only with `force` (rotation.formats.safe_write.OutputExists)."""
+    Both carry one plan_id and are put in place together. An existing regular file is replaced
+    only with `force` (rotation.formats.safe_write.OutputExists); a folder, a device or the
+    same path twice never (OutputRefused); a disk refusing the write raises WriteFailed."""
     return write_plan(
         district,
         result,

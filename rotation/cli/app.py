@@ -94,11 +94,11 @@ def plan(
 ) -> None:
     """编制下一学年的交流方案，输出审批表和方案 JSON。规则无法同时满足时退出码为 2。"""
     from rotation.cli.messages import report_read, report_result
-    from rotation.service.planning import plan_input, read_input, refuse_existing
+    from rotation.service.planning import check_plan_targets, plan_input, read_input
 
     output = output or input.with_name(f"{input.stem}-审批表.xlsx")
     json_out = json_out or input.with_name(f"{input.stem}-方案.json")
-    refuse_existing(output, json_out, force=force)
+    check_plan_targets(input, output, json_out, reference, force=force)
     district, read_seconds = read_input(input, year=year)
     report_read(district, input, echo)
     result = plan_input(
@@ -130,6 +130,10 @@ def check(
     from rotation.service.checking import check_plan_file
 
     checked = check_plan_file(input, plan_file, year=year)
+    if checked.plan_id is not None:
+        echo(f"方案编号（plan_id）：{checked.plan_id}")
+    else:
+        echo("方案文件未记录方案编号（plan_id）：可能由旧版本生成，或审批表的「汇总」表已删改。")
     if checked.checks is None:
         echo(
             f"方案的学年（{checked.plan.plan_year}）与数据的编制学年（{checked.district.plan_year}）不一致",
@@ -170,8 +174,9 @@ def advance(
     force: Force = False,
 ) -> None:
     """由本学年数据和已批准方案生成下一学年的数据：新交流转为在岗交流，期满者返回原校，年限加一年。"""
-    from rotation.service.checking import read_approved, write_next_year
+    from rotation.service.checking import check_advance_targets, read_approved, write_next_year
 
+    check_advance_targets(input, plan_file, output, force=force)
     approved = read_approved(input, plan_file, year=year)
     if approved.broken:
         echo(
@@ -180,8 +185,9 @@ def advance(
         )
     following = write_next_year(approved, output, force=force)
     returning = sum(1 for o in following.ongoing if o.end_year < following.plan_year)
+    basis = f"（依据方案 {approved.plan_id}）" if approved.plan_id else ""
     echo(
-        f"已生成 {following.plan_year} 学年数据：{output}。在岗交流 {len(following.ongoing)} 人"
+        f"已生成 {following.plan_year} 学年数据{basis}：{output}。在岗交流 {len(following.ongoing)} 人"
         f"（其中本学年期满返回 {returning} 人），需求 {len(following.demand)} 条；"
         "锁定已清空，请核对暂缓交流、需求和人员变动后再编制。"
     )

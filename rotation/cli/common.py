@@ -3,6 +3,7 @@ guard that turns known failures into messages and exit codes (SPEC §6), never a
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import traceback
@@ -50,15 +51,15 @@ def user_errors(func: F) -> F:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from rotation.formats.safe_write import OutputExists
+        from rotation.formats.safe_write import OutputRefused, WriteFailed, write_error_reason
 
         try:
             return func(*args, **kwargs)
         except InputError as exc:
             report_input_error(exc)
             raise typer.Exit(EXIT_INPUT) from None
-        except OutputExists as exc:
-            echo(f"文件已存在：{exc.path}。如需覆盖，请加 --force。", err=True)
+        except (OutputRefused, WriteFailed) as exc:  # OutputExists among them
+            echo(str(exc), err=True)
             raise typer.Exit(EXIT_INPUT) from None
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
             echo(f"找不到文件或目录：{exc.filename or exc}", err=True)
@@ -69,19 +70,38 @@ def user_errors(func: F) -> F:
         except PermissionError as exc:
             echo(f"没有权限读写：{exc.filename or exc}（文件是否正在 Excel 中打开？）", err=True)
             raise typer.Exit(EXIT_INPUT) from None
+        except OSError as exc:  # outside the write boundary: a file read or a folder listed
+            place = f"{exc.filename}：" if exc.filename else ""
+            echo(f"无法读写文件：{place}{write_error_reason(exc)}", err=True)
+            raise typer.Exit(EXIT_INPUT) from None
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except KeyboardInterrupt:
             echo("已中断，未写入未完成的文件。", err=True)
             raise typer.Exit(EXIT_INPUT) from None
         except Exception as exc:  # a bug: say so plainly, keep the details for the developers
-            log = Path(tempfile.gettempdir()) / "rotation-error.log"
-            log.write_text(traceback.format_exc(), encoding="utf-8")
+            log = write_crash_log(traceback.format_exc())
             echo(f"程序内部错误（{type(exc).__name__}）：{exc}", err=True)
-            echo(f"输入文件未被修改。请把数据文件和错误记录 {log} 发给技术支持。", err=True)
+            where = f"和错误记录 {log} " if log is not None else ""
+            echo(f"输入文件未被修改。请把数据文件{where}发给技术支持。", err=True)
             raise typer.Exit(EXIT_INPUT) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def write_crash_log(text: str) -> Path | None:
+    """The traceback in a new private file of the system temp folder (mode 0600, a fresh name:
+    never a name someone planted there); its path, or None when it cannot be written."""
+    try:
+        handle, name = tempfile.mkstemp(prefix="rotation-error-", suffix=".log")
+    except OSError:
+        return None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as log:
+            log.write(text)
+    except OSError:
+        return None
+    return Path(name)
 
 
 Force = Annotated[bool, typer.Option("--force", help="覆盖已存在的输出文件")]

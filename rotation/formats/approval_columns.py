@@ -1,4 +1,4 @@
-"""The approval workbook's (审批表) 交流名单 and 在岗交流 sheets, declared once.
+"""The approval workbook's (审批表) 交流名单 and 在岗交流 sheets, and its plan_id row, declared once.
 
 `rotation.reports.approval` writes these sheets with exactly these headers, and
 `rotation check` / `rotation advance` read a plan back from them (`planio.read_plan`) — for
@@ -10,6 +10,9 @@ from __future__ import annotations
 from models.plan import RotationKind
 
 PLAN_SHEET = "交流名单"
+SUMMARY_SHEET = "汇总"
+#: The label (first column) of the 汇总 row holding the plan_id the plan JSON carries too.
+PLAN_ID_LABEL = "方案编号(plan_id)"
 ONGOING_SHEET = "在岗交流"
 
 #: 交流类型 as the sheet shows it, for each kind of new rotation.

@@ -2,11 +2,18 @@
 
 A plan comes back either from its JSON or from the approval workbook's 交流名单 sheet, which is
 what an auditor has after HR edited the list by hand in Excel.
+
+The JSON and the 审批表 of one run carry the same `plan_id` (the JSON's top level, the 汇总 row
+PLAN_ID_LABEL). Reading a plan file also looks at its companion — the other file of the pair
+beside it (`X-方案.json` ↔ `X-审批表.xlsx`, or `X.json` ↔ `X.xlsx`) — and refuses the pair
+when both carry a plan_id and the two differ: one of them is stale.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +31,14 @@ from rotation.formats.approval_columns import (
     KIND_NAMES,
     ONGOING_READ,
     ONGOING_SHEET,
+    PLAN_ID_LABEL,
     PLAN_READ,
     PLAN_SHEET,
     RETURN_YEAR,
     RETURNING,
     START_YEAR,
     STATUS,
+    SUMMARY_SHEET,
     TEACHER_ID,
     TO_SCHOOL_ID,
 )
@@ -67,11 +76,13 @@ def plan_json(
     *,
     input_sha256: str,
     timings: dict[str, float],
+    plan_id: str = "",
 ) -> dict[str, Any]:
     """The machine contract: everything at the top level, ids exactly as in the input."""
     return {
         "schema_version": SCHEMA_VERSION,
         "software_version": __version__,
+        **({"plan_id": plan_id} if plan_id else {}),
         "district": district.name,
         "plan_year": district.plan_year,
         "status": result.status,
@@ -115,19 +126,105 @@ def write_json_text(data: dict[str, Any]) -> str:
     return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
+def new_plan_id() -> str:
+    """A fresh plan_id, shared by the JSON and the 审批表 written together."""
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class PlanFile:
+    """A plan read back, with the plan_id its file carries (None for files without one: older
+    versions, or a 审批表 rebuilt by hand)."""
+
+    path: Path
+    plan: Plan
+    plan_id: str | None
+
+
 def read_plan(path: Path) -> Plan:
-    """A plan from its JSON or from an approval workbook; InputError when it cannot be read."""
+    """A plan from its JSON or from an approval workbook; InputError when it cannot be read
+    (or when the other file of its pair beside it carries a different plan_id)."""
+    return read_plan_file(path).plan
+
+
+def read_plan_file(path: Path) -> PlanFile:
+    """A plan and its plan_id from its JSON or approval workbook; InputError when it cannot be
+    read, or when its companion beside it carries a different plan_id."""
     path = Path(path)
     if not path.exists():
         raise InputError([Problem(sheet="", message=f"找不到方案文件：{path}")])
-    if path.suffix.lower() == ".json":
-        return _plan_from_json(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _plan_from_workbook(path)
-    raise InputError([Problem(sheet="", message=f"方案文件应为 .json 或审批表 .xlsx：{path.name}")])
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        plan, plan_id = _plan_from_json(path)
+    elif suffix in (".xlsx", ".xlsm"):
+        plan, plan_id = _plan_from_workbook(path)
+    else:
+        raise InputError(
+            [Problem(sheet="", message=f"方案文件应为 .json 或审批表 .xlsx：{path.name}")]
+        )
+    if plan_id is not None:
+        for other in companions(path):
+            other_id = read_plan_id(other)
+            if other_id is not None and other_id != plan_id:
+                raise InputError([mismatch_problem(path, plan_id, other, other_id)])
+    return PlanFile(path, plan, plan_id)
 
 
-def _plan_from_json(path: Path) -> Plan:
+def mismatch_problem(path: Path, plan_id: str, other: Path, other_id: str) -> Problem:
+    """The error of two files of one pair that come from different runs."""
+    return Problem(
+        sheet="",
+        message=f"{path}（方案编号 {plan_id}）与 {other}（方案编号 {other_id}）不是同一次编制的结果，"
+        "其中一份已过时。请确认使用哪一份，并删除或改名另一份后重试。",
+    )
+
+
+def companions(path: Path) -> list[Path]:
+    """The existing other files of the pair `path` belongs to: X-方案.json ↔ X-审批表.xlsx,
+    X.json ↔ X.xlsx."""
+    path = Path(path)
+    stem, suffix = path.stem, path.suffix.lower()
+    names: list[str] = []
+    if suffix == ".json":
+        names.append(f"{stem}.xlsx")
+        if stem.endswith("-方案"):
+            names.append(f"{stem.removesuffix('-方案')}-审批表.xlsx")
+    elif suffix in (".xlsx", ".xlsm"):
+        names.append(f"{stem}.json")
+        if stem.endswith("-审批表"):
+            names.append(f"{stem.removesuffix('-审批表')}-方案.json")
+    found = [path.with_name(n) for n in names]
+    return [p for p in found if p.is_file() and p.resolve() != path.resolve()]
+
+
+def read_plan_id(path: Path) -> str | None:
+    """The plan_id a plan JSON or 审批表 carries; None when it has none or is not one."""
+    try:
+        if Path(path).suffix.lower() == ".json":
+            data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+            return _json_plan_id(data) if isinstance(data, dict) else None
+        from python_calamine import CalamineWorkbook
+
+        return _workbook_plan_id(CalamineWorkbook.from_path(str(path)))
+    except Exception:  # not a plan file of ours: no plan_id to compare
+        return None
+
+
+def _json_plan_id(data: dict[str, Any]) -> str | None:
+    value = data.get("plan_id")
+    return value if isinstance(value, str) and value else None
+
+
+def _workbook_plan_id(book: Any) -> str | None:
+    if SUMMARY_SHEET not in book.sheet_names:
+        return None
+    for row in book.get_sheet_by_name(SUMMARY_SHEET).to_python(skip_empty_area=False):
+        if len(row) > 1 and _text(row[0]) == PLAN_ID_LABEL:
+            return _text(row[1]) or None
+    return None
+
+
+def _plan_from_json(path: Path) -> tuple[Plan, str | None]:
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -137,7 +234,7 @@ def _plan_from_json(path: Path) -> Plan:
             [Problem(sheet=path.name, message="不是本工具输出的方案 JSON（schema_version 应为 1）")]
         )
     try:
-        return Plan(
+        plan = Plan(
             plan_year=data["plan_year"],
             rotations=tuple(NewRotation(**r) for r in data.get("rotations", [])),
             returns=tuple(Return(**r) for r in data.get("returns", [])),
@@ -146,9 +243,10 @@ def _plan_from_json(path: Path) -> Plan:
         raise InputError(
             [Problem(sheet=path.name, message=f"方案 JSON 内容不完整：{exc}")]
         ) from None
+    return plan, _json_plan_id(data)
 
 
-def _plan_from_workbook(path: Path) -> Plan:
+def _plan_from_workbook(path: Path) -> tuple[Plan, str | None]:
     from python_calamine import CalamineWorkbook
 
     try:
@@ -191,7 +289,8 @@ def _plan_from_workbook(path: Path) -> Plan:
         raise InputError(problems)
     returns = _returns_from_workbook(book)
     year = rotations[0].start_year if rotations else (returns[0].year if returns else 0)
-    return Plan(plan_year=year, rotations=tuple(rotations), returns=tuple(returns))
+    plan = Plan(plan_year=year, rotations=tuple(rotations), returns=tuple(returns))
+    return plan, _workbook_plan_id(book)
 
 
 def _returns_from_workbook(book: Any) -> list[Return]:

@@ -1,6 +1,6 @@
 """Writing xlsx cells safely, styling sheets, and the district export.
 
-Every file is written through `safe_write.atomic_write` (SPEC §5: never overwrite without
+Every file is written through `safe_write` (`write_together`) (SPEC §5: never overwrite without
 --force, never leave half a file after a crash). Every xlsx cell written with openpyxl goes
 through `safe_cell` / `set_cell`, so that a name such as "=1+2" stays text and is never run
 by Excel as a formula.
@@ -29,7 +29,7 @@ from models.policy import (
     format_param,
     label_of,
 )
-from rotation.formats.safe_write import atomic_write
+from rotation.formats.safe_write import Target, write_together
 from rotation.formats.tables import TABLES, is_formula_like
 from rotation.formats.xlsxfast import HEADER_FILL, MARKED_FILL, Table, write_tables
 
@@ -227,21 +227,35 @@ def district_tables(district: District) -> list[tuple[str, list[str], list[list[
     return tables
 
 
+def district_target(path: Path) -> Target:
+    """What `write_district` writes at `path`: a file (.xlsx, .json), or else a folder holding
+    one CSV file per sheet (the only files an existing folder there may hold to be replaced)."""
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".json"):
+        return Target(path)
+    sheets = [model.SHEET for model in ROW_MODELS] + [POLICY_SHEET]
+    return Target(path, frozenset(f"{sheet}.csv" for sheet in sheets))
+
+
 def write_district(district: District, path: Path, *, force: bool = False) -> None:
     """The district as an input workbook (.xlsx), a .json document, or else a folder of CSVs.
 
     Whatever the format, `read_district` gives the same district back (the district's name is
     the JSON "name", or the file or folder name for the others).
     """
-    path = Path(path)
-    suffix = path.suffix.lower()
+    target = district_target(path)
+    suffix = target.path.suffix.lower()
     tables = district_tables(district)
-    if suffix == ".xlsx":
-        atomic_write(path, lambda temp: _write_xlsx(tables, temp), force=force)
-    elif suffix == ".json":
-        atomic_write(path, lambda temp: _write_json(district.name, tables, temp), force=force)
-    else:
-        atomic_write(path, lambda temp: _write_csv_folder(tables, temp), force=force)
+
+    def writer(temp: Path) -> None:
+        if suffix == ".xlsx":
+            _write_xlsx(tables, temp)
+        elif suffix == ".json":
+            _write_json(district.name, tables, temp)
+        else:
+            _write_csv_folder(tables, temp)
+
+    write_together([(target, writer)], force=force)
 
 
 def _write_xlsx(tables: list[tuple[str, list[str], list[list[Any]]]], path: Path) -> None:

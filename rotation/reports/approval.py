@@ -25,9 +25,11 @@ from rotation.formats.approval_columns import (
     ONGOING_HEADER,
     ONGOING_SHEET,
     PLAN_HEADER,
+    PLAN_ID_LABEL,
     PLAN_SHEET,
     RETURNING,
     SERVING,
+    SUMMARY_SHEET,
 )
 from rotation.formats.safe_write import atomic_write
 from rotation.formats.writing import column_widths
@@ -276,7 +278,13 @@ def elapsed(timings: dict[str, float]) -> float:
 
 
 def summary_rows(
-    d: District, result: SolveResult, *, input_sha256: str, scenario: str, timings: dict[str, float]
+    d: District,
+    result: SolveResult,
+    *,
+    input_sha256: str,
+    scenario: str,
+    timings: dict[str, float],
+    plan_id: str = "",
 ) -> list[list[Any]]:
     """汇总: run facts, objective terms, KPIs per group and the effective parameters."""
     rows: list[list[Any]] = [
@@ -295,6 +303,11 @@ def summary_rows(
         ],
         ["输入文件SHA-256", input_sha256, ""],
         ["软件版本", __version__, ""],
+        *(
+            [[PLAN_ID_LABEL, plan_id, "与方案 JSON 的 plan_id 相同：两份文件出自同一次编制"]]
+            if plan_id
+            else []
+        ),
         ["新交流人数", len(result.plan.rotations), ""],
         ["期满返回人数", len(result.plan.returns), ""],
         ["", "", ""],
@@ -474,15 +487,23 @@ def approval_tables(
     timings: dict[str, float],
     reference: Plan | None = None,
     later: tuple[Plan, ...] = (),
+    plan_id: str = "",
 ) -> list[Table]:
     """Every sheet of the approval workbook, in the order SPEC §5 lists them (变更对比 after
     交流名单 when re-planning against a reference)."""
     pairs = seniority_pairs(d, result.plan)
     sheets: list[tuple[str, list[str], list[list[Any]]]] = [
         (
-            "汇总",
+            SUMMARY_SHEET,
             ["项目", "内容", "说明"],
-            summary_rows(d, result, input_sha256=input_sha256, scenario=scenario, timings=timings),
+            summary_rows(
+                d,
+                result,
+                input_sha256=input_sha256,
+                scenario=scenario,
+                timings=timings,
+                plan_id=plan_id,
+            ),
         ),
         (PLAN_SHEET, PLAN_HEADER, plan_rows(d, result)),
         *([("变更对比", CHANGE_HEADER, change_rows(d, result, reference))] if reference else []),

@@ -152,6 +152,7 @@ class Scenario:
     base_id: str  # equal for scenarios on the same base data (teacher-level diffs make sense)
     changes: tuple[str, ...] = ()
     sweep: tuple[str, str] | None = None  # (key, value as shown) for a sweep member
+    source: Path | None = None  # the base data file, when the base is one
 
 
 class _Errors:
@@ -298,7 +299,7 @@ def load_scenario(path: Path, *, teachers: int | None = None, key: str | None = 
     path = Path(path)
     spec = read_spec(path)
     errors = _Errors(path)
-    base, label, base_id = _load_base(path, spec.base, teachers, errors)
+    base, label, base_id, source = _load_base(path, spec.base, teachers, errors)
     district, changes = apply_spec(base, spec, errors)
     return Scenario(
         path=path,
@@ -309,6 +310,7 @@ def load_scenario(path: Path, *, teachers: int | None = None, key: str | None = 
         base_label=label,
         base_id=base_id,
         changes=tuple(changes),
+        source=source,
     )
 
 
@@ -345,8 +347,8 @@ def load_scenarios(paths: Sequence[Path], *, teachers: int | None = None) -> lis
 
 def _load_base(
     path: Path, base: BaseSpec, teachers: int | None, errors: _Errors
-) -> tuple[District, str, str]:
-    """The base district, what it is, and its identity."""
+) -> tuple[District, str, str, Path | None]:
+    """The base district, what it is, its identity, and its data file (None when generated)."""
     year = base.year or DEFAULT_YEAR
     if base.generate is not None:
         from rotation.samples.entrusted import generate_entrusted_district
@@ -361,7 +363,7 @@ def _load_base(
                 teachers=size, seed=g.seed, structure=g.structure, plan_year=year
             )
         label = f"示例数据：{STRUCTURE_NAMES[g.structure]}，{size}名教师，随机种子{g.seed}"
-        return district, label, f"generate|{g.structure}|{size}|{g.seed}|{year}"
+        return district, label, f"generate|{g.structure}|{size}|{g.seed}|{year}", None
     from rotation.formats.reading import input_sha256, read_district
 
     assert base.input is not None
@@ -373,7 +375,7 @@ def _load_base(
     except InputError as exc:
         errors.add("[base] input", f"数据「{base.input}」有 {len(exc.errors)} 处错误，见下")
         raise InputError(errors.problems + exc.problems) from None
-    return district, f"数据：{base.input}", f"input|{input_sha256(source)}|{base.year}"
+    return district, f"数据：{base.input}", f"input|{input_sha256(source)}|{base.year}", source
 
 
 # -- applying -----------------------------------------------------------------------------------

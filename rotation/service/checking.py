@@ -11,9 +11,10 @@ from models.advance import advance as advance_district
 from models.explain import PassedOver, seniority_pairs
 from models.plan import Plan, RuleCheck, SolveOptions, SolveResult
 from models.rules import check_plan, violations
-from rotation.formats.planio import read_plan
+from rotation.formats.planio import read_plan_file
 from rotation.formats.reading import read_district
-from rotation.formats.writing import write_district
+from rotation.formats.safe_write import check_targets
+from rotation.formats.writing import district_target, write_district
 from solvers.solve import solve
 
 
@@ -38,36 +39,49 @@ def explain_input(input: Path, *, year: int | None, workers: int) -> Explanation
 
 @dataclass(frozen=True)
 class PlanCheck:
-    """A plan re-checked against the data: `checks` is None when the years differ."""
+    """A plan re-checked against the data: `checks` is None when the years differ; `plan_id`
+    is the one the plan file carries (None for files without one)."""
 
     district: District
     plan: Plan
     checks: list[RuleCheck] | None
+    plan_id: str | None = None
 
 
 def check_plan_file(input: Path, plan_file: Path, *, year: int | None) -> PlanCheck:
-    """`rotation check`: every rule instance checked on a plan JSON or 审批表, no solver."""
+    """`rotation check`: every rule instance checked on a plan JSON or 审批表, no solver (and
+    its plan_id compared with the other file of its pair beside it)."""
     district = read_district(input, year=year)
-    the_plan = read_plan(plan_file)
+    read = read_plan_file(plan_file)
+    the_plan = read.plan
     if the_plan.rotations and the_plan.plan_year != district.plan_year:
-        return PlanCheck(district, the_plan, None)
-    return PlanCheck(district, the_plan, check_plan(district, the_plan))
+        return PlanCheck(district, the_plan, None, read.plan_id)
+    return PlanCheck(district, the_plan, check_plan(district, the_plan), read.plan_id)
 
 
 @dataclass(frozen=True)
 class Approved:
-    """This year's data and approved plan, and how many rule checks the plan fails."""
+    """This year's data and approved plan (with its plan_id), and how many rule checks the
+    plan fails."""
 
     district: District
     plan: Plan
     broken: int
+    plan_id: str | None = None
+
+
+def check_advance_targets(input: Path, plan_file: Path, output: Path, *, force: bool) -> None:
+    """`rotation advance`, before any work: next year's data may be written at `output`
+    (safe_write's rule; never over this year's data or the approved plan)."""
+    check_targets([district_target(output)], [input, plan_file], force=force)
 
 
 def read_approved(input: Path, plan_file: Path, *, year: int | None) -> Approved:
-    """`rotation advance`, first step: the data and the approved plan, checked."""
+    """`rotation advance`, first step: the data and the approved plan, checked (a plan whose
+    pair beside it carries another plan_id is refused)."""
     district = read_district(input, year=year)
-    the_plan = read_plan(plan_file)
-    return Approved(district, the_plan, len(violations(district, the_plan)))
+    read = read_plan_file(plan_file)
+    return Approved(district, read.plan, len(violations(district, read.plan)), read.plan_id)
 
 
 def write_next_year(approved: Approved, output: Path, *, force: bool) -> District:

@@ -12,9 +12,19 @@ from pathlib import Path
 from models.plan import SolveOptions
 from models.rules import violations
 from rotation.formats.reading import input_sha256, read_district
+from rotation.formats.safe_write import check_targets
 from rotation.formats.writing import write_district
 from rotation.samples.demo import demo_districts
 from rotation.service.planning import plan_district
+
+
+def demo_paths(out_dir: Path, stem: str) -> tuple[Path, Path, Path]:
+    """A sample's data workbook, 审批表 and plan JSON."""
+    return (
+        out_dir / f"{stem}数据.xlsx",
+        out_dir / f"{stem}-审批表.xlsx",
+        out_dir / f"{stem}-方案.json",
+    )
 
 
 def run_demo(out_dir: Path, options: SolveOptions | None = None) -> tuple[list[str], bool]:
@@ -22,14 +32,15 @@ def run_demo(out_dir: Path, options: SolveOptions | None = None) -> tuple[list[s
     lines, and whether every sample planned cleanly."""
     lines: list[str] = []
     clean = True
-    for stem, scenario, generated in demo_districts():
-        source = out_dir / f"{stem}数据.xlsx"
+    samples = demo_districts()
+    # an earlier demo's files are replaced; never a folder, a device, or anything but a file
+    check_targets((p for stem, _, _ in samples for p in demo_paths(out_dir, stem)), force=True)
+    for stem, scenario, generated in samples:
+        source, output, json_out = demo_paths(out_dir, stem)
         write_district(generated, source, force=True)
         start = time.perf_counter()
         district = read_district(source)
         read_seconds = time.perf_counter() - start
-        output = out_dir / f"{stem}-审批表.xlsx"
-        json_out = out_dir / f"{stem}-方案.json"
         result = plan_district(
             district,
             output,

@@ -10,10 +10,11 @@ from models import District
 from models.objective import evaluate
 from models.plan import Plan, RuleCheck, SolveOptions, SolveResult
 from models.rules import check_plan
-from rotation.formats.planio import plan_json, read_plan, write_json_text
+from rotation.formats.planio import new_plan_id, plan_json, read_plan, write_json_text
 from rotation.formats.reading import input_sha256, read_district
-from rotation.formats.safe_write import OutputExists, atomic_write
-from rotation.reports.approval import approval_tables, write_approval_workbook
+from rotation.formats.safe_write import Writer, check_targets, write_together
+from rotation.formats.xlsxfast import write_tables
+from rotation.reports.approval import approval_tables
 from solvers.horizon import solve_horizon
 from solvers.solve import ComponentOutcome, solve
 
@@ -104,10 +105,13 @@ def write_plan(
 ) -> list[RuleCheck]:
     """Check a solved plan and write its 审批表 (and plan JSON, when asked); the checks made.
 
-    build and solve add up every model's own time (models run in parallel processes);
-    solve_wall is the elapsed time of both, which the end-to-end total counts."""
+    Both files carry one fresh plan_id and are put in place together (safe_write.write_together):
+    never a new 审批表 beside an old JSON. build and solve add up every model's own time (models
+    run in parallel processes); solve_wall is the elapsed time of both, which the end-to-end
+    total counts."""
     start = time.perf_counter()
     checks = check_plan(district, result.plan)
+    plan_id = new_plan_id()
     timings = {
         "read": read_seconds,
         "build": result.build_seconds,
@@ -124,11 +128,17 @@ def write_plan(
         timings=timings,
         reference=reference,
         later=later,
+        plan_id=plan_id,
     )
-    write_approval_workbook(output, tables, force=force)
-    timings["write"] = time.perf_counter() - start
-    if json_out is not None:
-        data = plan_json(district, result, checks, input_sha256=sha256, timings=timings)
+
+    def write_workbook(temp: Path) -> None:
+        write_tables(temp, tables)
+        timings["write"] = time.perf_counter() - start
+
+    def write_json(temp: Path) -> None:
+        data = plan_json(
+            district, result, checks, input_sha256=sha256, timings=timings, plan_id=plan_id
+        )
         if later:
             data["indicative"] = [
                 {
@@ -137,12 +147,12 @@ def write_plan(
                 }
                 for p in later
             ]
-        text = write_json_text(data)
+        temp.write_text(write_json_text(data), encoding="utf-8")
 
-        def write_json(temp: Path) -> None:
-            temp.write_text(text, encoding="utf-8")
-
-        atomic_write(json_out, write_json, force=force)
+    outputs: list[tuple[Path, Writer]] = [(output, write_workbook)]
+    if json_out is not None:
+        outputs.append((json_out, write_json))
+    write_together(outputs, force=force)
     return checks
 
 
@@ -151,11 +161,12 @@ def total_parts_worth_reporting(district: District) -> bool:
     return len(district.groups) > 3
 
 
-def refuse_existing(*paths: Path | None, force: bool) -> None:
-    """OutputExists for the first output already there, unless `force`: before any work."""
-    for path in paths:
-        if path is not None and path.exists() and not force:
-            raise OutputExists(path)
+def check_plan_targets(
+    input: Path, output: Path, json_out: Path | None, reference: Path | None, *, force: bool
+) -> None:
+    """`rotation plan`, before any work: the 审批表 and JSON may be written (safe_write's rule:
+    regular files only, with --force; never the input, the reference plan or each other)."""
+    check_targets([output, json_out], [input, reference], force=force)
 
 
 def read_input(input: Path, *, year: int | None) -> tuple[District, float]:

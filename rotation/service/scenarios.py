@@ -21,7 +21,7 @@ from pathlib import Path
 from models import InputError, Problem
 from models.plan import SolveOptions
 from models.policy import PolicyValueError
-from rotation.formats.safe_write import OutputExists
+from rotation.formats.safe_write import check_targets
 from rotation.reports.comparison import write_comparison
 from rotation.reports.outcomes import (
     Outcome,
@@ -69,6 +69,11 @@ def run_one(s: Scenario, out_dir: Path | None, options: SolveOptions, force: boo
         )
         files = [data, approval, plan_json]
     return summarise(s, result, time.perf_counter() - start, files)
+
+
+def scenario_inputs(scenarios: Sequence[Scenario]) -> list[Path]:
+    """What scenarios read: their files and their base data files (never an output)."""
+    return [s.path for s in scenarios] + [s.source for s in scenarios if s.source is not None]
 
 
 def cores() -> int:
@@ -119,11 +124,12 @@ def run_scenarios(
     `explain` says which scenarios, when infeasible, get their colliding rules named (default:
     all, as `options.explain` says)."""
     say = echo or (lambda *_a, **_k: None)
-    if out_dir is not None and not force:
-        for s in scenarios:
-            for path in output_paths(out_dir, s.key):
-                if path.exists():
-                    raise OutputExists(path)
+    if out_dir is not None:
+        check_targets(
+            (p for s in scenarios for p in output_paths(out_dir, s.key)),
+            scenario_inputs(scenarios),
+            force=force,
+        )
     total = len(scenarios)
     available = processes or cores()
     pool_size = max(1, min(available, total))
@@ -200,8 +206,7 @@ def compare_scenarios(
 ) -> tuple[list[Outcome], list[SweepSummary]]:
     """`rotation scenario compare`: every scenario (or sweep value) planned, the first value of
     each sweep whose rules cannot be met explained, and the comparison workbook written."""
-    if output.exists() and not force:
-        raise OutputExists(output)
+    check_targets([output], files, force=force)
     family = None
     if sweep is not None:
         try:
@@ -211,6 +216,8 @@ def compare_scenarios(
     scenarios = load_scenarios(files, teachers=teachers)
     if family is not None:
         scenarios = [member for s in scenarios for member in sweep_family(s, family)]
+    plan_files = [p for s in scenarios for p in output_paths(plans, s.key)] if plans else []
+    check_targets([output, *plan_files], scenario_inputs(scenarios), force=force)
     outcomes = run_scenarios(
         scenarios,
         out_dir=plans,

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from models import District
 from rotation.formats.reading import read_district
+from rotation.formats.safe_write import check_targets
 from rotation.formats.template import write_template
-from rotation.formats.writing import write_district
+from rotation.formats.writing import district_target, write_district
 from rotation.reports.summary import summary_lines
 from rotation.samples.generate import generate_district
 
@@ -25,7 +26,9 @@ def validate_input(input: Path, *, year: int | None) -> list[str]:
 def generate_sample(
     out: Path, *, teachers: int, seed: int, structure: str, year: int, force: bool
 ) -> District:
-    """`rotation generate`: a synthetic district written as .xlsx, .json or a CSV folder."""
+    """`rotation generate`: a synthetic district written as .xlsx, .json or a CSV folder (an
+    existing folder only when it holds nothing but those CSV files, and with --force)."""
+    check_targets([district_target(out)], force=force)
     district = generate_district(teachers=teachers, seed=seed, structure=structure, plan_year=year)
     write_district(district, out, force=force)
     return district

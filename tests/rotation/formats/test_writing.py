@@ -12,7 +12,7 @@ from python_calamine import CalamineWorkbook
 from models import Demand, District, EntrustedPair, Group, OngoingRotation, Pin, PolicySet, School
 from models.policy import Policy
 from rotation.formats.reading import read_district
-from rotation.formats.safe_write import OutputExists, atomic_write
+from rotation.formats.safe_write import OutputExists, OutputRefused, atomic_write
 from rotation.formats.tables import is_formula_like
 from rotation.formats.writing import (
     column_widths,
@@ -117,22 +117,26 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> 
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
 
 
-def test_a_folder_output_is_replaced_whole_only_with_force(tmp_path: Path) -> None:
+def test_a_folder_output_replaces_only_a_folder_of_its_own_files(tmp_path: Path) -> None:
     out = tmp_path / "csv"
 
-    def folder(content: str) -> None:
+    def folder(content: str, *, force: bool) -> None:
         def write(path: Path) -> None:
             path.mkdir()
             (path / "a.csv").write_text(content, encoding="utf-8")
 
-        atomic_write(out, write, force=content != "one")
+        atomic_write(out, write, force=force, folder_files={"a.csv"})
 
-    folder("one")
-    (out / "stale.csv").write_text("x", encoding="utf-8")
+    folder("one", force=False)
     with pytest.raises(OutputExists):
-        atomic_write(out, lambda p: p.mkdir(), force=False)
-    folder("two")
+        folder("two", force=False)
+    folder("two", force=True)
     assert sorted(p.name for p in out.iterdir()) == ["a.csv"]
+    assert (out / "a.csv").read_text(encoding="utf-8") == "two"
+    (out / "说明.txt").write_text("keep", encoding="utf-8")
+    with pytest.raises(OutputRefused, match="其他内容"):
+        folder("three", force=True)
+    assert (out / "说明.txt").read_text(encoding="utf-8") == "keep"
     assert (out / "a.csv").read_text(encoding="utf-8") == "two"
     assert [p.name for p in tmp_path.iterdir()] == ["csv"]
 

@@ -514,3 +514,26 @@ def test_the_figures_of_a_plan_with_exam_demand_at_a_new_weak_junior_high() -> N
     assert all(g.rotated >= g.minimum for g in o.groups)
     assert sum(o.terms.values()) == o.objective
     assert any("GZ09" in c for c in o.changes)
+
+
+def test_scenario_outputs_never_replace_a_folder_or_the_base_data(tiny: Path) -> None:
+    ok = scenario_file(tiny, "ok", 'name = "可行"\n' + TINY_BASE)
+    out = tiny / "out"
+    (out / "ok-审批表.xlsx").mkdir(parents=True)
+    (out / "ok-审批表.xlsx" / "keep.txt").write_text("keep", encoding="utf-8")
+    result = run("scenario", "run", ok, "-o", out, "--force")
+    assert result.exit_code == 1 and "是一个文件夹" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["ok-审批表.xlsx"]
+    folder = tiny / "对比.xlsx"
+    folder.mkdir()
+    result = run("scenario", "compare", ok, "-o", folder, "--force")
+    assert result.exit_code == 1 and "是一个文件夹" in result.output
+    # a base data file that a run would overwrite is an input, never an output
+    (tiny / "ok-数据.xlsx").write_bytes((tiny / "数据.xlsx").read_bytes())
+    on_output = scenario_file(tiny, "ok", 'name = "可行"\n[base]\ninput = "ok-数据.xlsx"\n')
+    before = (tiny / "ok-数据.xlsx").read_bytes()
+    result = run("scenario", "run", on_output, "-o", tiny, "--force")
+    assert result.exit_code == 1 and "就是输入文件" in result.output
+    assert (tiny / "ok-数据.xlsx").read_bytes() == before
+    result = run("scenario", "compare", ok, "-o", ok, "--force")
+    assert result.exit_code == 1 and "就是输入文件" in result.output
