@@ -139,14 +139,23 @@ def report_explanation(explanation: Explanation, echo: Callable[..., None]) -> i
     return EXIT_OK
 
 
-def report_check(checks: Sequence[RuleCheck], rotations: int, echo: Callable[..., None]) -> int:
-    """The failed rule instances of a re-checked plan; the exit code."""
+def report_check(
+    checks: Sequence[RuleCheck],
+    rotations: int,
+    echo: Callable[..., None],
+    mismatches: Sequence[str] = (),
+) -> int:
+    """The failed rule instances of a re-checked plan, then the cells of its 审批表 that do not
+    match the data; the exit code (2 when anything failed)."""
     failed = [c for c in checks if not c.ok]
     echo(f"核查 {rotations} 名新交流教师、{len(checks)} 项规则实例：{len(failed)} 项未通过")
     for c in failed:
-        echo(
-            f"  [未通过] {RULES[c.rule].name}（{c.rule}）{c.scope}：要求{c.required}，实际{c.actual}"
-        )
+        name = RULES[c.rule].name if c.rule in RULES else c.rule
+        echo(f"  [未通过] {name}（{c.rule}）{c.scope}：要求{c.required}，实际{c.actual}")
         for detail in c.details[:10]:
             echo(f"      {detail}")
-    return EXIT_RULES if failed else EXIT_OK
+    if mismatches:
+        echo(f"审批表与数据核对：{len(mismatches)} 处不一致")
+        for line in mismatches:
+            echo(f"  [不一致] {line}")
+    return EXIT_RULES if failed or mismatches else EXIT_OK

@@ -14,6 +14,7 @@ from models.rules import check_plan, violations
 from rotation.formats.planio import read_plan
 from rotation.formats.reading import read_district
 from rotation.formats.writing import write_district
+from rotation.reports.approval_audit import audit_workbook
 from solvers.solve import solve
 
 
@@ -38,20 +39,26 @@ def explain_input(input: Path, *, year: int | None, workers: int) -> Explanation
 
 @dataclass(frozen=True)
 class PlanCheck:
-    """A plan re-checked against the data: `checks` is None when the years differ."""
+    """A plan re-checked against the data: `checks` is None when the years differ; `mismatches`
+    are the cells of a 审批表 that do not say what the data says (and 公示名单 rows that are
+    not 交流名单's), each a Chinese sentence naming sheet, row and column."""
 
     district: District
     plan: Plan
     checks: list[RuleCheck] | None
+    mismatches: tuple[str, ...] = ()
 
 
 def check_plan_file(input: Path, plan_file: Path, *, year: int | None) -> PlanCheck:
-    """`rotation check`: every rule instance checked on a plan JSON or 审批表, no solver."""
+    """`rotation check`: every rule instance checked on a plan JSON or 审批表, no solver; on a
+    审批表, also every column a reader compares, against the data."""
     district = read_district(input, year=year)
     the_plan = read_plan(plan_file)
+    workbook = Path(plan_file).suffix.lower() in (".xlsx", ".xlsm")
+    mismatches = tuple(audit_workbook(district, Path(plan_file))) if workbook else ()
     if the_plan.rotations and the_plan.plan_year != district.plan_year:
-        return PlanCheck(district, the_plan, None)
-    return PlanCheck(district, the_plan, check_plan(district, the_plan))
+        return PlanCheck(district, the_plan, None, mismatches)
+    return PlanCheck(district, the_plan, check_plan(district, the_plan), mismatches)
 
 
 @dataclass(frozen=True)
