@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from models import District, OngoingRotation
 from models.plan import SolveOptions
 from models.rules import check_plan
+from rotation import api
 from rotation.cli.app import app
 from rotation.formats.planio import plan_json, write_json_text
 from rotation.formats.writing import write_district
@@ -67,6 +68,7 @@ def check(source: Path, plan: Path) -> Any:
 def test_an_untouched_workbook_passes(written: tuple[District, Path, Path, Path]) -> None:
     district, source, book, _js = written
     assert audit_workbook(district, book) == []
+    assert api.compare_workbook(district, book) == []
     result = check(source, book)
     assert result.exit_code == 0, result.output
     assert "不一致" not in result.output
