@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from models import District
-from models.plan import Conflict, RuleCheck, SolveResult
+from models.plan import NOT_FOR_APPROVAL, Conflict, RuleCheck, SolveResult
 from models.rules import RULES
 from rotation.exit_codes import EXIT_OK, EXIT_RULES
 from rotation.service.checking import Explanation
@@ -61,7 +61,7 @@ def report_result(
                 err=True,
             )
         _more(len(result.shortfalls), echo)
-        echo(written, err=True)
+        echo(f"审批表和方案 JSON 已标注「{NOT_FOR_APPROVAL}」。{written}", err=True)
         return EXIT_RULES
     if result.status in ("optimal", "feasible"):
         proven = "已证明最优" if result.status == "optimal" else "未证明最优（已达时间上限）"

@@ -233,6 +233,7 @@ def test_relax_writes_the_closest_plan_and_marks_each_shortfall(tmp_path: Path) 
     result = run("plan", source, "-o", out, "--json", js, "--relax")
     assert result.exit_code == 2
     assert "--relax" in result.output and "缺" in result.output
+    assert "未满足全部规则，仅供讨论，不得报批" in result.output
     data = json.loads(js.read_text(encoding="utf-8"))
     assert data["rotations"] and data["shortfalls"]
     gaps = [s["missing"] for s in data["shortfalls"]]
