@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Literal
 
@@ -153,3 +154,32 @@ class SolveResult(BaseModel):
         if self.objective is None or self.best_bound is None:
             return None
         return abs(self.best_bound - self.objective) / max(1, abs(self.best_bound))
+
+
+class Verdict(BaseModel):
+    """Whether a plan may go to the bureau for signature, and the Chinese notice saying why not
+    (or what to know): shown in the 审批表's titles and in the plan JSON."""
+
+    model_config = ConfigDict(frozen=True)
+
+    approvable: bool
+    notice: str = ""
+
+
+#: The notice on a plan that exists but breaks rules (--relax, or an edited plan).
+NOT_FOR_APPROVAL = "未满足全部规则，仅供讨论，不得报批"
+
+
+def verdict(result: SolveResult, checks: Sequence[RuleCheck]) -> Verdict:
+    """A plan is approvable when it was found and every rule instance holds on it."""
+    if result.status == "infeasible":
+        return Verdict(approvable=False, notice="规则无法同时满足，未生成方案，不得报批")
+    if result.status == "unknown":
+        return Verdict(approvable=False, notice="在时间上限内未求得方案，不得报批")
+    if result.shortfalls or any(not c.ok for c in checks):
+        return Verdict(approvable=False, notice=NOT_FOR_APPROVAL)
+    if result.status == "feasible":
+        return Verdict(
+            approvable=True, notice="符合全部规则；在时间上限内未证明最优，可加大时间上限重新编制"
+        )
+    return Verdict(approvable=True)

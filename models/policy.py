@@ -48,6 +48,13 @@ class Policy(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    district_name: str | None = _param(
+        None,
+        "区县名称",
+        "审批表、公示名单等标题中的区县名称，如 闵行区；留空时用数据文件名",
+        min_length=1,
+        max_length=40,
+    )
     plan_year: int | None = _param(
         None,
         "编制学年",
@@ -180,7 +187,7 @@ class Policy(BaseModel):
 
 
 #: Parameters that only make sense district-wide.
-DISTRICT_ONLY: frozenset[str] = frozenset({"plan_year"})
+DISTRICT_ONLY: frozenset[str] = frozenset({"plan_year", "district_name"})
 
 PARAMETER_KEYS: tuple[str, ...] = tuple(Policy.model_fields)
 
@@ -333,10 +340,12 @@ def parse_param(key: str, value: Any) -> Any:
     field = Policy.model_fields[key]
     blank = value is None or (isinstance(value, str) and not normalise_text(value))
     off = blank or (isinstance(value, str) and normalise_text(value) in ("无", "不限", "off"))
-    if key in ("lead_outflow_ratio", "max_outflow_share", "plan_year") and off:
+    if key in ("lead_outflow_ratio", "max_outflow_share", "plan_year", "district_name") and off:
         return None
     if blank:
         raise PolicyValueError("值为空")
+    if key == "district_name":
+        return normalise_text(str(value))
     if key in RATIO_KEYS:
         return parse_ratio(value)
     if key == "exam_inflow_only":
@@ -436,6 +445,38 @@ def format_param(key: str, value: Any) -> str:
     if isinstance(value, tuple):
         return ",".join(str(v) for v in value)
     return str(value)
+
+
+#: Enum values as reports show them to people.
+_VALUE_WORDS = {
+    "lead_to_member": "牵头校到成员校",
+    "member_to_lead": "成员校到牵头校",
+    "member_to_member": "成员校之间",
+    "group": "按集团考核",
+    "school": "按学校考核",
+    "eligible": "符合交流条件的教师",
+    "full_time": "全部专任教师",
+}
+
+#: What a blank optional parameter means.
+_BLANK_WORDS = {
+    "district_name": "未填（标题用数据文件名）",
+    "plan_year": "未填",
+    "lead_outflow_ratio": "不考核",
+    "max_outflow_share": "不限",
+}
+
+
+def display_param(key: str, value: Any) -> str:
+    """A parameter value in Chinese words for reports (format_param gives the 规则 sheet's
+    spelling, which the reader accepts back)."""
+    if value is None:
+        return _BLANK_WORDS.get(key, "未设")
+    if isinstance(value, tuple):
+        return "、".join(_VALUE_WORDS.get(str(v), str(v)) for v in value)
+    if isinstance(value, str) and value in _VALUE_WORDS:
+        return _VALUE_WORDS[value]
+    return format_param(key, value)
 
 
 def check_policy_values(values: dict[str, Any]) -> Policy:

@@ -11,6 +11,7 @@ stable entry points. Nothing here prints; every function returns data.
         print(*(c.message for c in result.conflicts), sep="\\n")
     api.write(district, result, "审批表.xlsx", "方案.json")
     failing = [c for c in api.check(district, result.plan) if not c.ok]
+    edited = api.compare_workbook(district, "审批表.xlsx")  # names, schools, 公示名单 vs the data
     frames = api.frames(district, result)                # pandas: 交流名单, 学校汇总, 规则核查…
     next_year = api.advance(district, result.plan)
 """
@@ -27,6 +28,7 @@ from models.rules import check_plan
 from rotation.formats.planio import read_plan as _read_plan
 from rotation.formats.reading import input_sha256, read_district
 from rotation.formats.writing import write_district
+from rotation.reports.approval_audit import audit_workbook
 from rotation.service.planning import solve_district, write_plan
 
 if TYPE_CHECKING:
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "advance",
     "check",
+    "compare_workbook",
     "explain",
     "frames",
     "plan",
@@ -68,6 +71,13 @@ def plan(
 def check(district: District, plan: Plan) -> list[RuleCheck]:
     """Every rule instance checked on a plan without the solver (`ok` False where it fails)."""
     return check_plan(district, plan)
+
+
+def compare_workbook(district: District, approval: str | Path) -> list[str]:
+    """What `rotation check` adds on a 审批表, perhaps edited in Excel: every cell a reader can
+    compare (names, schools, terms…) that differs from the data, and every 公示名单 row that is
+    not 交流名单's, each a Chinese sentence naming sheet, row and column (empty when all match)."""
+    return audit_workbook(district, Path(approval))
 
 
 def explain(district: District, *, workers: int = 0) -> list[Conflict]:

@@ -140,7 +140,9 @@ def check(
             err=True,
         )
         raise typer.Exit(EXIT_RULES)
-    raise typer.Exit(report_check(checked.checks, len(checked.plan.rotations), echo))
+    raise typer.Exit(
+        report_check(checked.checks, len(checked.plan.rotations), echo, checked.mismatches)
+    )
 
 
 @app.command()

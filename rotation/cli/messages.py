@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from models import District
-from models.plan import Conflict, RuleCheck, SolveResult
+from models.plan import NOT_FOR_APPROVAL, Conflict, RuleCheck, SolveResult
 from models.rules import RULES
 from rotation.exit_codes import EXIT_OK, EXIT_RULES
 from rotation.service.checking import Explanation
@@ -61,7 +61,7 @@ def report_result(
                 err=True,
             )
         _more(len(result.shortfalls), echo)
-        echo(written, err=True)
+        echo(f"审批表和方案 JSON 已标注「{NOT_FOR_APPROVAL}」。{written}", err=True)
         return EXIT_RULES
     if result.status in ("optimal", "feasible"):
         proven = "已证明最优" if result.status == "optimal" else "未证明最优（已达时间上限）"
@@ -139,14 +139,23 @@ def report_explanation(explanation: Explanation, echo: Callable[..., None]) -> i
     return EXIT_OK
 
 
-def report_check(checks: Sequence[RuleCheck], rotations: int, echo: Callable[..., None]) -> int:
-    """The failed rule instances of a re-checked plan; the exit code."""
+def report_check(
+    checks: Sequence[RuleCheck],
+    rotations: int,
+    echo: Callable[..., None],
+    mismatches: Sequence[str] = (),
+) -> int:
+    """The failed rule instances of a re-checked plan, then the cells of its 审批表 that do not
+    match the data; the exit code (2 when anything failed)."""
     failed = [c for c in checks if not c.ok]
     echo(f"核查 {rotations} 名新交流教师、{len(checks)} 项规则实例：{len(failed)} 项未通过")
     for c in failed:
-        echo(
-            f"  [未通过] {RULES[c.rule].name}（{c.rule}）{c.scope}：要求{c.required}，实际{c.actual}"
-        )
+        name = RULES[c.rule].name if c.rule in RULES else c.rule
+        echo(f"  [未通过] {name}（{c.rule}）{c.scope}：要求{c.required}，实际{c.actual}")
         for detail in c.details[:10]:
             echo(f"      {detail}")
-    return EXIT_RULES if failed else EXIT_OK
+    if mismatches:
+        echo(f"审批表与数据核对：{len(mismatches)} 处不一致")
+        for line in mismatches:
+            echo(f"  [不一致] {line}")
+    return EXIT_RULES if failed or mismatches else EXIT_OK

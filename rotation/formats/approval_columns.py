@@ -1,8 +1,11 @@
-"""The approval workbook's (审批表) 交流名单 and 在岗交流 sheets, and its plan_id row, declared once.
+"""The approval workbook's (审批表) 交流名单, 在岗交流 and 公示名单 sheets, and its plan_id row,
+declared once.
 
 `rotation.reports.approval` writes these sheets with exactly these headers, and
 `rotation check` / `rotation advance` read a plan back from them (`planio.read_plan`) — for
-instance after HR edited the list by hand in Excel. Both sides import the names from here.
+instance after HR edited the list by hand in Excel — and `check` compares every column a reader
+can compare (`PLAN_COMPARED`) with the data, and 公示名单 with 交流名单. Both sides import the
+names from here.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ SUMMARY_SHEET = "汇总"
 #: The label (first column) of the 汇总 row holding the plan_id the plan JSON carries too.
 PLAN_ID_LABEL = "方案编号(plan_id)"
 ONGOING_SHEET = "在岗交流"
+PUBLIC_SHEET = "公示名单"
 
 #: 交流类型 as the sheet shows it, for each kind of new rotation.
 KIND_NAMES = {RotationKind.ROTATION: "交流轮岗", RotationKind.ENTRUSTED: "托管常驻"}
@@ -70,3 +74,27 @@ ONGOING_HEADER = [
 PLAN_READ = (TEACHER_ID, FROM_SCHOOL_ID, TO_SCHOOL_ID, START_YEAR, END_YEAR)
 #: The 在岗交流 columns the year's returns are read back from.
 ONGOING_READ = (TEACHER_ID, FROM_SCHOOL_ID, TO_SCHOOL_ID, STATUS, RETURN_YEAR)
+
+#: 交流名单 columns `check` compares with the data (the ids and years are read as the plan).
+PLAN_COMPARED = (
+    "姓名",
+    "学科",
+    "职称",
+    "骨干",
+    "流出学校",
+    "流入学校",
+    "集团",
+    KIND,
+    "考核单位",
+)
+
+TERM = "交流期限"
+#: 公示名单: what may be posted, and nothing more (SPEC §5); a title row stands above it.
+PUBLIC_HEADER = ["序号", "姓名", "学科", "流出学校", "流入学校", TERM]
+#: The 公示名单 columns that must equal 交流名单's (交流期限 from its 开始/结束学年).
+PUBLIC_COMPARED = ("姓名", "学科", "流出学校", "流入学校", TERM)
+
+
+def term_text(start_year: int, end_year: int) -> str:
+    """交流期限 as posted: 2025-2026学年至2027-2028学年."""
+    return f"{start_year}-{start_year + 1}学年至{end_year}-{end_year + 1}学年"

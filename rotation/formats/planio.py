@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,15 @@ from pydantic import ValidationError
 
 from models import District, InputError, Problem
 from models.objective import TERMS
-from models.plan import NewRotation, Plan, Return, RotationKind, RuleCheck, SolveResult
+from models.plan import (
+    NewRotation,
+    Plan,
+    Return,
+    RotationKind,
+    RuleCheck,
+    SolveResult,
+    verdict,
+)
 from models.policy import PARAMETER_KEYS, format_param
 from rotation import __version__
 from rotation.formats.approval_columns import (
@@ -78,7 +87,9 @@ def plan_json(
     timings: dict[str, float],
     plan_id: str = "",
 ) -> dict[str, Any]:
-    """The machine contract: everything at the top level, ids exactly as in the input."""
+    """The machine contract: everything at the top level, ids exactly as in the input;
+    `approvable` is false (with a Chinese `notice`) when the plan breaks rules or is missing."""
+    judged = verdict(result, compliance)
     return {
         "schema_version": SCHEMA_VERSION,
         "software_version": __version__,
@@ -86,6 +97,8 @@ def plan_json(
         "district": district.name,
         "plan_year": district.plan_year,
         "status": result.status,
+        "approvable": judged.approvable,
+        "notice": judged.notice,
         "objective": result.objective,
         "best_bound": result.best_bound,
         "objective_terms": {t.key: result.terms.get(t.key, 0) for t in TERMS}
@@ -258,15 +271,15 @@ def _plan_from_workbook(path: Path) -> tuple[Plan, str | None]:
     rows = book.get_sheet_by_name(PLAN_SHEET).to_python(skip_empty_area=False)
     problems: list[Problem] = []
     rotations: list[NewRotation] = []
-    header, body = _header_and_body(rows)
     needed = PLAN_READ
+    header, body, top = _header_and_body(rows, needed)
     missing = [h for h in needed if h not in header]
     if missing:
         raise InputError(
-            [Problem(sheet=PLAN_SHEET, row=1, column=h, message="缺少此列") for h in missing]
+            [Problem(sheet=PLAN_SHEET, row=top, column=h, message="缺少此列") for h in missing]
         )
     kinds = {v: k for k, v in KIND_NAMES.items()}
-    for offset, cells in enumerate(body, start=2):
+    for offset, cells in enumerate(body, start=top + 1):
         values = {h: _text(cells[i]) if i < len(cells) else "" for h, i in header.items()}
         if not any(values.get(h) for h in needed):
             continue
@@ -296,8 +309,8 @@ def _plan_from_workbook(path: Path) -> tuple[Plan, str | None]:
 def _returns_from_workbook(book: Any) -> list[Return]:
     if ONGOING_SHEET not in book.sheet_names:
         return []
-    header, body = _header_and_body(
-        book.get_sheet_by_name(ONGOING_SHEET).to_python(skip_empty_area=False)
+    header, body, _top = _header_and_body(
+        book.get_sheet_by_name(ONGOING_SHEET).to_python(skip_empty_area=False), ONGOING_READ
     )
     if not set(ONGOING_READ) <= set(header):
         return []
@@ -316,14 +329,65 @@ def _returns_from_workbook(book: Any) -> list[Return]:
     return result
 
 
-def _header_and_body(rows: list[list[Any]]) -> tuple[dict[str, int], list[list[Any]]]:
+#: How far down a header row is looked for (a title row may stand above it).
+_HEADER_SEARCH = 5
+
+
+def _header_and_body(
+    rows: list[list[Any]], needed: Sequence[str] = ()
+) -> tuple[dict[str, int], list[list[Any]], int]:
+    """The header (name → column), the rows below it, and the header's 1-based row: the first
+    of the top rows holding every `needed` column (a title row above it is skipped)."""
+    for number, cells in enumerate(rows[:_HEADER_SEARCH], 1):
+        header = {_text(h): i for i, h in enumerate(cells) if _text(h)}
+        if needed and set(needed) <= set(header):
+            return header, rows[number:], number
     if not rows:
-        return {}, []
-    header = {_text(h): i for i, h in enumerate(rows[0]) if _text(h)}
-    return header, rows[1:]
+        return {}, [], 1
+    return {_text(h): i for i, h in enumerate(rows[0]) if _text(h)}, rows[1:], 1
 
 
 def _text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return "" if value is None else str(value).strip()
+
+
+@dataclass(frozen=True)
+class SheetRows:
+    """One sheet of an approval workbook as text: its header, and each row below it with its
+    row number as Excel shows it; `found` is False when the sheet or its header is missing."""
+
+    name: str
+    found: bool
+    header: dict[str, int]
+    rows: list[tuple[int, list[str]]]
+
+    def cell(self, cells: list[str], column: str) -> str:
+        """The text of `column` in a row ('' when the column is absent)."""
+        i = self.header.get(column)
+        return cells[i] if i is not None and i < len(cells) else ""
+
+
+def read_sheet_rows(path: Path, sheet: str, needed: Sequence[str]) -> SheetRows:
+    """The text of a sheet of an approval workbook below the header holding `needed`; blank
+    rows are left out. For `check`, which compares 交流名单 and 公示名单 with the data."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for damaged files
+        raise InputError([Problem(sheet=path.name, message=f"无法打开审批表：{exc}")]) from None
+    if sheet not in book.sheet_names:
+        return SheetRows(sheet, False, {}, [])
+    header, body, top = _header_and_body(
+        book.get_sheet_by_name(sheet).to_python(skip_empty_area=False), needed
+    )
+    if not set(needed) <= set(header):
+        return SheetRows(sheet, False, header, [])
+    rows = []
+    for number, cells in enumerate(body, start=top + 1):
+        texts = [_text(c) for c in cells]
+        if any(texts):
+            rows.append((number, texts))
+    return SheetRows(sheet, True, header, rows)

@@ -945,7 +945,8 @@ def _read_district(path: Path, year: int | None) -> District:
     result = _parse_policy(source.sheets.get(POLICY_SHEET), year, problems, failures)
 
     try:
-        district = District.model_validate({"name": source.name, "policy": result.policy, **tables})
+        name = result.policy.district.district_name or source.name
+        district = District.model_validate({"name": name, "policy": result.policy, **tables})
     except InputError as exc:
         found = exc.problems
     except ValidationError as exc:  # not expected: the rows are already models

@@ -5,8 +5,10 @@ with or without lxml, and xlsxwriter 20 s. Writing the few XML parts Excel needs
 about 2 s. Only what a data table needs is supported: text (always as shared strings, so a
 value such as "=1+2" is text and never a formula), numbers, blanks; a styled and frozen header
 row; fitted column widths; landscape print set-up fitted to the page width with the header row
-repeated on every printed page. Anything richer (comments, drop-downs, merged cells) is written
-with openpyxl through `rotation.formats.writing`.
+repeated on every printed page; optionally a title row above the header (merged across the
+table), an AutoFilter on the header, a few named cell styles (`Styled`) and charts whose XML the
+caller supplies (`Chart`). Anything richer (comments, drop-downs) is written with openpyxl
+through `rotation.formats.writing`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from xml.sax.saxutils import escape, quoteattr
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_XDR = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+_DRAWING = "http://schemas.openxmlformats.org/drawingml/2006/main"
+_CHART = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 #: Characters XML 1.0 cannot carry at all; they are dropped rather than failing the export.
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -34,15 +39,70 @@ HEADER_FILL = "FFDDEBF7"
 MARKED_FILL = "FFFCE4D6"
 
 
+#: Named cell styles (`Styled.style`) → cellXfs index in `_STYLES`.
+STYLES = {
+    "header": 1,
+    "marked": 2,
+    "title": 3,
+    "warning_title": 4,
+    "section": 5,
+    "percent": 6,
+    "warning": 7,
+}
+
+
+@dataclass(frozen=True)
+class Styled:
+    """A cell drawn with one of the named `STYLES` (a section heading, a percentage…)."""
+
+    value: Any
+    style: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart part (a `c:chartSpace` document) anchored over cells: 0-based (column, row) of
+    its top-left and bottom-right corners."""
+
+    xml: bytes
+    top_left: tuple[int, int]
+    bottom_right: tuple[int, int]
+
+
 @dataclass
 class Table:
-    """One sheet: header, rows, the header columns drawn with the marked fill, column widths."""
+    """One sheet: header, rows, the header columns drawn with the marked fill, column widths;
+    optionally a title row above the header, an AutoFilter, a minimum number of columns (when
+    some rows are wider than the header) and charts."""
 
     name: str
     header: Sequence[str]
     rows: Sequence[Sequence[Any]]
     marked: frozenset[int] = field(default_factory=frozenset)
     widths: Sequence[float] | None = None
+    title: Styled | None = None
+    autofilter: bool = False
+    columns: int = 0
+    charts: Sequence[Chart] = ()
+
+    @property
+    def header_row(self) -> int:
+        """The 1-based row of the header (2 below a title)."""
+        return 2 if self.title is not None else 1
+
+    def plain_header(self) -> list[str]:
+        """The header, padded with blank names to `columns`."""
+        header = list(self.header)
+        return header + [""] * (self.columns - len(header))
+
+    def plain_rows(self) -> list[list[Any]]:
+        """The rows as values (styles dropped), padded to `columns` when it is set."""
+        width = self.columns
+        result = []
+        for row in self.rows:
+            values = [c.value if isinstance(c, Styled) else c for c in row]
+            result.append(values + [None] * (width - len(values)) if width else values)
+        return result
 
 
 def column_letter(index: int) -> str:
@@ -58,48 +118,83 @@ def column_letter(index: int) -> str:
 def write_tables(path: Path, tables: Sequence[Table]) -> None:
     """Write the tables as one workbook at `path` (callers make it atomic)."""
     strings: dict[str, int] = {}
+    charts = 0
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         for number, table in enumerate(tables, 1):
             with zf.open(f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True) as out:
                 _write_sheet(out, table, strings)
+            if table.charts:
+                _write_drawing(zf, number, table.charts, first=charts + 1)
+                charts += len(table.charts)
         zf.writestr("xl/sharedStrings.xml", _shared_strings(strings))
         zf.writestr("xl/styles.xml", _STYLES)
         zf.writestr("xl/workbook.xml", _workbook(tables))
         zf.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(len(tables)))
         zf.writestr("_rels/.rels", _ROOT_RELS)
-        zf.writestr("[Content_Types].xml", _content_types(len(tables)))
+        drawings = [n for n, t in enumerate(tables, 1) if t.charts]
+        zf.writestr("[Content_Types].xml", _content_types(len(tables), drawings, charts))
+
+
+def _write_drawing(zf: zipfile.ZipFile, sheet: int, charts: Sequence[Chart], first: int) -> None:
+    """The sheet's drawing part (drawing{sheet}.xml) holding its charts, chart{first}… ."""
+    anchors = []
+    rels = []
+    for offset, chart in enumerate(charts):
+        number = first + offset
+        zf.writestr(f"xl/charts/chart{number}.xml", chart.xml)
+        rels.append(
+            f'<Relationship Id="rId{offset + 1}" Type="{_REL}/chart" '
+            f'Target="../charts/chart{number}.xml"/>'
+        )
+        (c1, r1), (c2, r2) = chart.top_left, chart.bottom_right
+        anchors.append(
+            "<xdr:twoCellAnchor>"
+            f"<xdr:from><xdr:col>{c1}</xdr:col><xdr:colOff>0</xdr:colOff>"
+            f"<xdr:row>{r1}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>"
+            f"<xdr:to><xdr:col>{c2}</xdr:col><xdr:colOff>0</xdr:colOff>"
+            f"<xdr:row>{r2}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to>"
+            '<xdr:graphicFrame macro=""><xdr:nvGraphicFramePr>'
+            f'<xdr:cNvPr id="{offset + 2}" name="图表 {offset + 1}"/><xdr:cNvGraphicFramePr/>'
+            '</xdr:nvGraphicFramePr><xdr:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/>'
+            f'</xdr:xfrm><a:graphic><a:graphicData uri="{_CHART}">'
+            f'<c:chart xmlns:c="{_CHART}" r:id="rId{offset + 1}"/>'
+            "</a:graphicData></a:graphic></xdr:graphicFrame><xdr:clientData/>"
+            "</xdr:twoCellAnchor>"
+        )
+    zf.writestr(
+        f"xl/drawings/drawing{sheet}.xml",
+        f'{_XML_HEAD}<xdr:wsDr xmlns:xdr="{_XDR}" xmlns:a="{_DRAWING}" xmlns:r="{_REL}">'
+        f"{''.join(anchors)}</xdr:wsDr>",
+    )
+    zf.writestr(
+        f"xl/drawings/_rels/drawing{sheet}.xml.rels",
+        f'{_XML_HEAD}<Relationships xmlns="{_PKG_REL}">{"".join(rels)}</Relationships>',
+    )
+    zf.writestr(
+        f"xl/worksheets/_rels/sheet{sheet}.xml.rels",
+        f'{_XML_HEAD}<Relationships xmlns="{_PKG_REL}"><Relationship Id="rId1" '
+        f'Type="{_REL}/drawing" Target="../drawings/drawing{sheet}.xml"/></Relationships>',
+    )
 
 
 def _write_sheet(out: IO[bytes], table: Table, strings: dict[str, int]) -> None:
-    width = len(table.header)
-    letters = [column_letter(i) for i in range(max(width, 1))]
-    last = f"{letters[-1]}{len(table.rows) + 1}"
-    widths = table.widths or [10.0] * width
-    cols = "".join(
-        f'<col min="{i}" max="{i}" width="{w:.1f}" customWidth="1"/>'
-        for i, w in enumerate(widths, 1)
-    )
-    out.write(
-        (
-            f'{_XML_HEAD}<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">'
-            '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
-            f'<dimension ref="A1:{last}"/>'
-            '<sheetViews><sheetView workbookViewId="0">'
-            '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-            '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
-            "</sheetView></sheetViews>"
-            '<sheetFormatPr defaultRowHeight="15"/>'
-            f"{f'<cols>{cols}</cols>' if cols else ''}<sheetData>"
-        ).encode()
-    )
+    width = max(len(table.header), table.columns, 1)
+    letters = [column_letter(i) for i in range(width)]
+    top = table.header_row
+    last = f"{letters[-1]}{len(table.rows) + top}"
+    out.write(_sheet_head(table, letters, last).encode())
+    if table.title is not None:
+        out.write(
+            f'<row r="1" ht="24" customHeight="1">{_cell("A1", table.title, strings)}</row>'.encode()
+        )
     header = "".join(
-        f'<c r="{letters[i]}1" s="{2 if i in table.marked else 1}" t="s">'
+        f'<c r="{letters[i]}{top}" s="{2 if i in table.marked else 1}" t="s">'
         f"<v>{_string_index(str(h), strings)}</v></c>"
         for i, h in enumerate(table.header)
     )
-    out.write(f'<row r="1">{header}</row>'.encode())
+    out.write(f'<row r="{top}">{header}</row>'.encode())
     chunk: list[str] = []
-    for number, row in enumerate(table.rows, 2):
+    for number, row in enumerate(table.rows, top + 1):
         cells = []
         for letter, value in zip(letters, row, strict=False):
             if value is None:
@@ -114,22 +209,66 @@ def _write_sheet(out: IO[bytes], table: Table, strings: dict[str, int]) -> None:
                 cells.append(f'<c r="{letter}{number}" t="s"><v>{index}</v></c>')
             elif kind is int or kind is Decimal or (kind is float and math.isfinite(value)):
                 cells.append(f'<c r="{letter}{number}"><v>{value}</v></c>')
-            elif kind is bool:
-                cells.append(f'<c r="{letter}{number}" t="b"><v>{int(value)}</v></c>')
             else:
-                index = _string_index(str(value), strings)
-                cells.append(f'<c r="{letter}{number}" t="s"><v>{index}</v></c>')
+                cells.append(_cell(f"{letter}{number}", value, strings))
         chunk.append(f'<row r="{number}">{"".join(cells)}</row>')
         if len(chunk) >= _ROWS_PER_CHUNK:
             out.write("".join(chunk).encode())
             chunk.clear()
     out.write("".join(chunk).encode())
-    out.write(
-        b"</sheetData>"
-        b'<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-        b'<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
-        b"</worksheet>"
+    out.write(_sheet_tail(table, letters, last).encode())
+
+
+def _sheet_head(table: Table, letters: list[str], last: str) -> str:
+    widths = table.widths or [10.0] * len(table.header)
+    cols = "".join(
+        f'<col min="{i}" max="{i}" width="{w:.1f}" customWidth="1"/>'
+        for i, w in enumerate(widths, 1)
     )
+    top = table.header_row
+    return (
+        f'{_XML_HEAD}<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">'
+        '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+        f'<dimension ref="A1:{last}"/>'
+        '<sheetViews><sheetView workbookViewId="0">'
+        f'<pane ySplit="{top}" topLeftCell="A{top + 1}" activePane="bottomLeft" state="frozen"/>'
+        f'<selection pane="bottomLeft" activeCell="A{top + 1}" sqref="A{top + 1}"/>'
+        "</sheetView></sheetViews>"
+        '<sheetFormatPr defaultRowHeight="15"/>'
+        f"{f'<cols>{cols}</cols>' if cols else ''}<sheetData>"
+    )
+
+
+def _sheet_tail(table: Table, letters: list[str], last: str) -> str:
+    """After the rows, in the order the schema requires: AutoFilter, the title's merged cells,
+    print set-up, the drawing."""
+    tail = "</sheetData>"
+    if table.autofilter:
+        tail += f'<autoFilter ref="A{table.header_row}:{last}"/>'
+    if table.title is not None and len(letters) > 1:
+        tail += f'<mergeCells count="1"><mergeCell ref="A1:{letters[-1]}1"/></mergeCells>'
+    tail += (
+        '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+        '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+    )
+    if table.charts:
+        tail += '<drawing r:id="rId1"/>'
+    return tail + "</worksheet>"
+
+
+def _cell(ref: str, value: Any, strings: dict[str, int]) -> str:
+    """A cell that is not plain text or a plain number: a boolean, a styled value, other."""
+    style = ""
+    if isinstance(value, Styled):
+        style = f' s="{STYLES[value.style]}"'
+        value = value.value
+    if value is None or value == "":
+        return f'<c r="{ref}"{style}/>' if style else ""
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int | Decimal) or (isinstance(value, float) and math.isfinite(value)):
+        return f'<c r="{ref}"{style}><v>{value}</v></c>'
+    return f'<c r="{ref}"{style} t="s"><v>{_string_index(str(value), strings)}</v></c>'
 
 
 def _string_index(text: str, strings: dict[str, int]) -> int:
@@ -158,8 +297,16 @@ def _workbook(tables: Sequence[Table]) -> str:
     )
     titles = "".join(
         f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
-        f"{escape(_quoted_sheet(t.name))}!$1:$1</definedName>"
+        f"{escape(_quoted_sheet(t.name))}!${t.header_row}:${t.header_row}</definedName>"
         for i, t in enumerate(tables)
+    )
+    titles += "".join(
+        f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
+        f"{escape(_quoted_sheet(t.name))}!$A${t.header_row}:"
+        f"${column_letter(max(len(t.header), t.columns, 1) - 1)}${len(t.rows) + t.header_row}"
+        "</definedName>"
+        for i, t in enumerate(tables)
+        if t.autofilter
     )
     names = f"<definedNames>{titles}</definedNames>" if titles else ""
     return (
@@ -187,11 +334,20 @@ def _workbook_rels(count: int) -> str:
     return f'{_XML_HEAD}<Relationships xmlns="{_PKG_REL}">{rels}</Relationships>'
 
 
-def _content_types(count: int) -> str:
+def _content_types(count: int, drawings: Sequence[int] = (), charts: int = 0) -> str:
     office = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    drawing = "application/vnd.openxmlformats-officedocument.drawing"
     sheets = "".join(
         f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{office}.worksheet+xml"/>'
         for i in range(1, count + 1)
+    )
+    sheets += "".join(
+        f'<Override PartName="/xl/drawings/drawing{i}.xml" ContentType="{drawing}+xml"/>'
+        for i in drawings
+    )
+    sheets += "".join(
+        f'<Override PartName="/xl/charts/chart{i}.xml" ContentType="{drawing}ml.chart+xml"/>'
+        for i in range(1, charts + 1)
     )
     return (
         f'{_XML_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -214,9 +370,17 @@ _ROOT_RELS = (
 
 _STYLES = (
     f'{_XML_HEAD}<styleSheet xmlns="{_MAIN}">'
-    '<fonts count="2">'
+    '<numFmts count="1"><numFmt numFmtId="164" formatCode="0.0%"/></numFmts>'
+    '<fonts count="6">'
     '<font><sz val="11"/><name val="等线"/><family val="2"/><charset val="134"/></font>'
     '<font><b/><sz val="11"/><name val="等线"/><family val="2"/><charset val="134"/></font>'
+    '<font><b/><sz val="14"/><name val="等线"/><family val="2"/><charset val="134"/></font>'
+    '<font><b/><sz val="14"/><color rgb="FFC00000"/><name val="等线"/><family val="2"/>'
+    '<charset val="134"/></font>'
+    '<font><b/><sz val="11"/><color rgb="FF1F4E79"/><name val="等线"/><family val="2"/>'
+    '<charset val="134"/></font>'
+    '<font><b/><sz val="11"/><color rgb="FFC00000"/><name val="等线"/><family val="2"/>'
+    '<charset val="134"/></font>'
     "</fonts>"
     '<fills count="4">'
     '<fill><patternFill patternType="none"/></fill>'
@@ -228,10 +392,15 @@ _STYLES = (
     "</fills>"
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="3">'
+    '<cellXfs count="8">'
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1"/>'
     '<xf numFmtId="0" fontId="1" fillId="3" borderId="0" xfId="0" applyFont="1" applyFill="1"/>'
+    '<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="0" fontId="3" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="0" fontId="4" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="0" fontId="5" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
     "</cellXfs>"
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"

@@ -1,8 +1,10 @@
 """The approval workbook (审批表, SPEC §5): what the bureau signs, posts and files.
 
 Every sheet is a plain styled table (frozen header, fitted widths, landscape, fit to page
-width, header repeated on each printed page), written by the streaming writer so that a city's
-plan is written in seconds. Text is always stored as text, never as a formula.
+width, header repeated on each printed page; AutoFilter on the long ones), written by the
+streaming writer so that a city's plan is written in seconds. Text is always stored as text,
+never as a formula. 汇总 (approval_summary.py), 审批 and 公示名单 carry a title row naming the
+district and year, marked in red when the plan may not be signed (`models.plan.verdict`).
 """
 
 from __future__ import annotations
@@ -14,12 +16,9 @@ from typing import Any
 
 from models import District
 from models.explain import PassedOver, not_chosen_reasons, selection_reasons, seniority_pairs
-from models.objective import TERMS, distance_km
-from models.plan import NewRotation, Plan, RuleCheck, SolveResult
-from models.policy import PARAMETER_KEYS, format_param, label_of
-from models.requirements import ceil_share, group_requirement
+from models.objective import distance_km
+from models.plan import NewRotation, Plan, RuleCheck, SolveResult, Verdict, verdict
 from models.rules import RULES
-from rotation import __version__
 from rotation.formats.approval_columns import (
     KIND_NAMES,
     ONGOING_HEADER,
@@ -27,57 +26,56 @@ from rotation.formats.approval_columns import (
     PLAN_HEADER,
     PLAN_ID_LABEL,
     PLAN_SHEET,
+    PUBLIC_HEADER,
+    PUBLIC_SHEET,
     RETURNING,
     SERVING,
     SUMMARY_SHEET,
 )
+from rotation.formats.approval_columns import term_text as term_years
 from rotation.formats.safe_write import atomic_write
 from rotation.formats.writing import column_widths
 from rotation.formats.xlsxfast import Table, write_tables
-
-STATUS_NAMES = {
-    "optimal": "最优（已证明）",
-    "feasible": "可行（未证明最优）",
-    "infeasible": "规则无法同时满足",
-    "unknown": "未求得方案",
-}
+from rotation.reports.approval_summary import heading, summary_table, title_cell
 
 
 def term_text(r: NewRotation) -> str:
     """交流期限 as posted: 2025-2026学年至2027-2028学年."""
-    return f"{r.start_year}-{r.start_year + 1}学年至{r.end_year}-{r.end_year + 1}学年"
+    return term_years(r.start_year, r.end_year)
+
+
+def plan_row(d: District, n: int, r: NewRotation, reason: str) -> list[Any]:
+    """One row of 交流名单, in PLAN_HEADER's order."""
+    t = d.teacher(r.teacher_id)
+    home, host = d.school(r.from_school_id), d.school(r.to_school_id)
+    km = distance_km(home, host) if home.lon is not None and host.lon is not None else None
+    return [
+        n,
+        t.teacher_id,
+        t.name,
+        t.subject,
+        t.title,
+        t.backbone or "否",
+        home.school_id,
+        home.name,
+        host.school_id,
+        host.name,
+        d.group(home.group_id).name,
+        r.start_year,
+        r.end_year,
+        KIND_NAMES[r.kind],
+        host.name,
+        km,
+        reason,
+    ]
 
 
 def plan_rows(d: District, result: SolveResult) -> list[list[Any]]:
     """交流名单: one row per new rotation."""
     reasons = selection_reasons(d, result.plan)
-    rows = []
-    for n, r in enumerate(result.plan.rotations, 1):
-        t = d.teacher(r.teacher_id)
-        home, host = d.school(r.from_school_id), d.school(r.to_school_id)
-        km = distance_km(home, host) if home.lon is not None and host.lon is not None else None
-        rows.append(
-            [
-                n,
-                t.teacher_id,
-                t.name,
-                t.subject,
-                t.title,
-                t.backbone or "否",
-                home.school_id,
-                home.name,
-                host.school_id,
-                host.name,
-                d.group(home.group_id).name,
-                r.start_year,
-                r.end_year,
-                KIND_NAMES[r.kind],
-                host.name,
-                km,
-                reasons[r.teacher_id],
-            ]
-        )
-    return rows
+    return [
+        plan_row(d, n, r, reasons[r.teacher_id]) for n, r in enumerate(result.plan.rotations, 1)
+    ]
 
 
 def ongoing_rows(d: District) -> list[list[Any]]:
@@ -165,22 +163,48 @@ SCHOOL_HEADER = [
 
 
 def compliance_rows(checks: Sequence[RuleCheck]) -> list[list[Any]]:
-    """规则核查: every rule instance with required vs actual."""
+    """规则核查: every rule instance with required vs actual (the rule's id last)."""
     return [
         [
-            c.rule,
-            RULES[c.rule].name,
+            RULES[c.rule].name if c.rule in RULES else c.rule,
             c.scope,
             c.required,
             c.actual,
             "通过" if c.ok else "未通过",
             "；".join(c.details[:20]) + ("…" if len(c.details) > 20 else ""),
+            c.rule,
         ]
         for c in checks
     ]
 
 
-COMPLIANCE_HEADER = ["规则编号", "规则", "范围", "要求", "实际", "结果", "说明"]
+COMPLIANCE_HEADER = ["规则", "范围", "要求", "实际", "结果", "说明", "规则编号"]
+
+
+def ineligible_rows(d: District) -> list[list[Any]]:
+    """不符合条件名单: every teacher who may not rotate this year, with every reason."""
+    where = {s.school_id: (s.name, d.group(s.group_id).name) for s in d.schools}
+    status = d.index.status
+    rows = []
+    for t in d.teachers:
+        reasons = status[t.teacher_id].reasons
+        if reasons:
+            school, group = where[t.school_id]
+            rows.append(
+                [
+                    t.teacher_id,
+                    t.name,
+                    school,
+                    group,
+                    t.subject,
+                    t.years_at_school,
+                    "；".join(reasons),
+                ]
+            )
+    return rows
+
+
+INELIGIBLE_HEADER = ["教师编号", "姓名", "学校", "集团", "学科", "本校任教年限", "不符合条件原因"]
 
 
 def not_chosen_rows(d: District, result: SolveResult, pairs: list[PassedOver]) -> list[list[Any]]:
@@ -259,93 +283,6 @@ NOT_CHOSEN_HEADER = [
     "自愿交流",
     "未入选原因",
 ]
-
-
-TIMING_NAMES = {
-    "read": "读取",
-    "build": "建模（各模型合计）",
-    "solve": "求解（各模型合计）",
-    "solve_wall": "建模与求解（实耗）",
-    "write": "核查与写出",
-}
-
-
-def elapsed(timings: dict[str, float]) -> float:
-    """End-to-end seconds: build and solve overlap across processes, so count their wall time."""
-    if "solve_wall" in timings:
-        return timings.get("read", 0.0) + timings["solve_wall"] + timings.get("write", 0.0)
-    return sum(timings.values())
-
-
-def summary_rows(
-    d: District,
-    result: SolveResult,
-    *,
-    input_sha256: str,
-    scenario: str,
-    timings: dict[str, float],
-    plan_id: str = "",
-) -> list[list[Any]]:
-    """汇总: run facts, objective terms, KPIs per group and the effective parameters."""
-    rows: list[list[Any]] = [
-        ["区县", d.name, ""],
-        ["编制学年", f"{d.plan_year}-{d.plan_year + 1}学年", ""],
-        ["方案", scenario, ""],
-        ["求解状态", STATUS_NAMES[result.status], "已达时间上限" if result.time_limit_hit else ""],
-        ["目标值", result.objective, "越大越好"],
-        ["目标上界", result.best_bound, "目标值等于上界即已证明最优"],
-        [
-            "运行时间(秒)",
-            round(elapsed(timings), 2),
-            "；".join(
-                f"{TIMING_NAMES.get(k, k)} {v:.2f}" for k, v in timings.items() if k in TIMING_NAMES
-            ),
-        ],
-        ["输入文件SHA-256", input_sha256, ""],
-        ["软件版本", __version__, ""],
-        *(
-            [[PLAN_ID_LABEL, plan_id, "与方案 JSON 的 plan_id 相同：两份文件出自同一次编制"]]
-            if plan_id
-            else []
-        ),
-        ["新交流人数", len(result.plan.rotations), ""],
-        ["期满返回人数", len(result.plan.returns), ""],
-        ["", "", ""],
-        ["目标分项", "得分", "权重"],
-    ]
-    for term in TERMS:
-        rows.append(
-            [term.name, result.terms.get(term.key, 0), getattr(d.policy.district, term.weight)]
-        )
-    rows += [["", "", ""], ["集团指标", "", ""]]
-    rows.append(["集团", "符合条件/交流/比例", "骨干占比/薄弱学校流入"])
-    rotated: Counter[str] = Counter()
-    backbone: Counter[str] = Counter()
-    weak_in: Counter[str] = Counter()
-    for r in result.plan.rotations:
-        gid = d.status(r.teacher_id).group_id
-        rotated[gid] += 1
-        backbone[gid] += int(d.teacher(r.teacher_id).is_backbone)
-        weak_in[gid] += int(d.school(r.to_school_id).weak)
-    for g in d.groups:
-        req = group_requirement(d, g.group_id)
-        n = rotated[g.group_id]
-        ratio = f"{n / req.ratio_base:.1%}" if req.ratio_base else "—"
-        share = f"{backbone[g.group_id] / n:.1%}" if n else "—"
-        rows.append(
-            [
-                g.name,
-                f"符合条件{req.eligible}人，交流{n}人（至少{req.min_rotations}人），比例{ratio}",
-                f"骨干{backbone[g.group_id]}人（占{share}，至少{ceil_share(n, d.policy.for_group(g.group_id).backbone_share)}人），流入薄弱学校{weak_in[g.group_id]}人",
-            ]
-        )
-    rows += [["", "", ""], ["生效参数", "值", "参数名"]]
-    for key in PARAMETER_KEYS:
-        rows.append([label_of(key), format_param(key, getattr(d.policy.district, key)), key])
-    for gid, overrides in d.policy.group_overrides.items():
-        for key, value in overrides.items():
-            rows.append([f"{label_of(key)}（{d.group(gid).name}）", format_param(key, value), key])
-    return rows
 
 
 def conflict_rows(d: District, result: SolveResult) -> list[list[Any]]:
@@ -474,7 +411,40 @@ def public_rows(d: District, result: SolveResult) -> list[list[Any]]:
     ]
 
 
-PUBLIC_HEADER = ["序号", "姓名", "学科", "流出学校", "流入学校", "交流期限"]
+#: Long sheets get an AutoFilter on their header.
+FILTERED = frozenset(
+    {PLAN_SHEET, "学校汇总", "规则核查", "未入选名单", "资历说明", "不符合条件名单"}
+)
+
+
+def approval_sheet(d: District, result: SolveResult, v: Verdict) -> Table:
+    """审批: the signature block, under a title that says when the plan may not be signed; no
+    signature block at all when no plan was found."""
+    subject = f"{heading(d, '教师交流轮岗名单')}（共{len(result.plan.rotations)}人）"
+    if result.status in ("optimal", "feasible"):
+        rows = APPROVAL_ROWS
+    else:
+        rows = [["说明", v.notice, "", ""], ["", "原因见「不可行说明」", "", ""]]
+    header = ["审批事项", subject, "", ""]
+    return Table(
+        "审批",
+        header,
+        rows,
+        widths=column_widths(header, rows),
+        title=title_cell(d, "教师交流轮岗名单审批", v),
+    )
+
+
+def public_sheet(d: District, result: SolveResult, v: Verdict) -> Table:
+    """公示名单, under its title (marked when the plan may not be signed)."""
+    rows = public_rows(d, result)
+    return Table(
+        PUBLIC_SHEET,
+        PUBLIC_HEADER,
+        rows,
+        widths=column_widths(PUBLIC_HEADER, rows),
+        title=title_cell(d, "教师交流轮岗人员公示名单", v),
+    )
 
 
 def approval_tables(
@@ -490,21 +460,10 @@ def approval_tables(
     plan_id: str = "",
 ) -> list[Table]:
     """Every sheet of the approval workbook, in the order SPEC §5 lists them (变更对比 after
-    交流名单 when re-planning against a reference)."""
+    交流名单 when re-planning against a reference; 不符合条件名单 after 未入选名单)."""
     pairs = seniority_pairs(d, result.plan)
+    v = verdict(result, checks)
     sheets: list[tuple[str, list[str], list[list[Any]]]] = [
-        (
-            SUMMARY_SHEET,
-            ["项目", "内容", "说明"],
-            summary_rows(
-                d,
-                result,
-                input_sha256=input_sha256,
-                scenario=scenario,
-                timings=timings,
-                plan_id=plan_id,
-            ),
-        ),
         (PLAN_SHEET, PLAN_HEADER, plan_rows(d, result)),
         *([("变更对比", CHANGE_HEADER, change_rows(d, result, reference))] if reference else []),
         *([("预排", LATER_HEADER, later_rows(d, later))] if later else []),
@@ -512,28 +471,32 @@ def approval_tables(
         ("学校汇总", SCHOOL_HEADER, school_rows(d, result)),
         ("规则核查", COMPLIANCE_HEADER, compliance_rows(checks)),
         ("未入选名单", NOT_CHOSEN_HEADER, not_chosen_rows(d, result, pairs)),
+        ("不符合条件名单", INELIGIBLE_HEADER, ineligible_rows(d)),
         ("资历说明", SENIORITY_HEADER, seniority_rows(d, pairs)),
     ]
     if result.status == "infeasible" or result.shortfalls:
         header = ["序号", "规则编号", "规则", "范围", "缺口", "说明"]
         sheets.append(("不可行说明", header, conflict_rows(d, result)))
-    sheets.append(
-        (
-            "审批",
-            [
-                "审批事项",
-                f"{d.name}{d.plan_year}学年教师交流轮岗名单（共{len(result.plan.rotations)}人）",
-                "",
-                "",
-            ],
-            APPROVAL_ROWS,
-        )
+    summary = summary_table(
+        d,
+        result,
+        v,
+        input_sha256=input_sha256,
+        scenario=scenario,
+        timings=timings,
+        plan_id=plan_id,
     )
-    sheets.append(("公示名单", PUBLIC_HEADER, public_rows(d, result)))
-    return [
-        Table(name, header, rows, widths=column_widths(header, rows))
+    tables = [
+        Table(
+            name,
+            header,
+            rows,
+            widths=column_widths(header, rows),
+            autofilter=name in FILTERED,
+        )
         for name, header, rows in sheets
     ]
+    return [summary, *tables, approval_sheet(d, result, v), public_sheet(d, result, v)]
 
 
 def write_approval_workbook(path: Path, tables: list[Table], *, force: bool) -> None:

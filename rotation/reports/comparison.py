@@ -8,7 +8,9 @@ Sheets:
   its terms, run time, and what the scenario changes.
 * ``各集团交流人数`` — rotations per group per scenario, and a clustered bar chart of them.
 * ``人员差异`` — teacher by teacher, what each scenario does differently from the first one
-  (新增 / 取消 / 改派); scenarios on different base data are not compared teacher by teacher.
+  (新增 / 取消 / 改派); scenarios on different base data are not compared teacher by teacher,
+  and a scenario whose rules cannot all be met shows 无法满足 with its conflicts (never every
+  teacher 取消); 各集团交流人数 marks its groups 无法满足 too.
 * ``参数扫描`` — only after ``--sweep``: each value's result, and where the rules stop being
   satisfiable.
 
@@ -169,9 +171,18 @@ def _groups_sheet(ws: Any, outcomes: Sequence[Outcome], names: list[str]) -> Bar
         set_cell(ws, r, 1, name)
         for c, o in enumerate(outcomes, 2):
             found = next((g for g in o.groups if g.group_id == gid and g.name == name), None)
-            set_cell(ws, r, c, found.rotated if found and o.feasible else None)
+            if found is not None and not planned(o):
+                set_cell(ws, r, c, UNMET)
+            else:
+                set_cell(ws, r, c, found.rotated if found and o.feasible else None)
     style_sheet(ws)
-    set_cell(ws, len(groups) + 2, 1, "空白：该方案没有这个集团，或其规则无法同时满足")
+    notes = ["空白：该方案没有这个集团", f"{UNMET}：该方案的规则无法同时满足，冲突如下"]
+    for o, name in zip(outcomes, names, strict=True):
+        if not planned(o):
+            notes += [f"【{name}】{c}" for c in o.conflicts] or [f"【{name}】{o.status_text}"]
+    for offset, note in enumerate(notes):
+        set_cell(ws, len(groups) + 2 + offset, 1, note)
+    groups_shown = len(groups) + len(notes)
     chart = BarChart()
     chart.type = "col"
     chart.grouping = "clustered"
@@ -185,7 +196,7 @@ def _groups_sheet(ws: Any, outcomes: Sequence[Outcome], names: list[str]) -> Bar
     chart.set_categories(categories)
     chart.width = min(40.0, 8.0 + 1.2 * len(groups) * max(1, len(outcomes)) ** 0.5)
     chart.height = 10.0
-    anchor = ws.cell(row=len(groups) + 4, column=1).coordinate
+    anchor = ws.cell(row=groups_shown + 3, column=1).coordinate
     ws.add_chart(chart, anchor)
     return chart
 
@@ -199,49 +210,69 @@ DIFF_HEADER = [
     "流出学校",
     "第一个方案的流入学校",
     "本方案的流入学校",
+    "说明",
 ]
+
+#: 变化 of a scenario the rules could not be met in (no plan to compare teacher by teacher).
+UNMET = "无法满足"
+
+
+def planned(o: Outcome) -> bool:
+    """A plan was found (it may still break rules under --relax)."""
+    return o.status in ("optimal", "feasible")
+
+
+def unmet_rows(o: Outcome, name: str) -> list[list[Any]]:
+    """A scenario without a plan: 无法满足 and each of its conflicts, instead of every teacher
+    of the first plan marked 取消."""
+    blank = ["", "", "", "", "", ""]
+    if not o.conflicts:
+        return [[name, UNMET, *blank, f"{o.status_text}，没有可比较的交流名单"]]
+    return [[name, UNMET, *blank, conflict] for conflict in o.conflicts]
+
+
+def _note(name: str, change: str, text: str) -> list[Any]:
+    return [name, change, "", "", "", "", "", "", text]
+
+
+def _teacher_rows(first: Outcome, o: Outcome, name: str) -> list[list[Any]]:
+    """A planned scenario against the planned first one, teacher by teacher."""
+    mine: list[list[Any]] = []
+    for tid in sorted(set(first.moves) | set(o.moves)):
+        a, b = first.moves.get(tid), o.moves.get(tid)
+        move = b or a
+        assert move is not None
+        if a is None:
+            change = "新增"
+        elif b is None:
+            change = "取消"
+        elif a.host != b.host:
+            change = "改派"
+        else:
+            continue
+        host_a, host_b = (a.host if a else ""), (b.host if b else "")
+        mine.append([name, change, tid, move.name, move.subject, move.home, host_a, host_b, ""])
+    order = {"新增": 0, "取消": 1, "改派": 2}
+    mine.sort(key=lambda row: (order[row[1]], row[2]))
+    return mine or [_note(name, "无差异", "与第一个方案的交流名单完全相同")]
 
 
 def diff_rows(outcomes: Sequence[Outcome], names: list[str]) -> list[list[Any]]:
-    """Each scenario after the first against the first, teacher by teacher."""
+    """Each scenario after the first against the first, teacher by teacher; a scenario whose
+    rules cannot be met shows 无法满足 and its conflicts."""
     if not outcomes:
         return []
     first = outcomes[0]
     rows: list[list[Any]] = []
     for o, name in zip(outcomes[1:], names[1:], strict=True):
         if o.base_id != first.base_id:
-            rows.append(
-                [name, "不比较", "", "", "", "", "", "基础数据与第一个方案不同，不逐人比较"]
-            )
-            continue
-        mine: list[list[Any]] = []
-        for tid in sorted(set(first.moves) | set(o.moves)):
-            a, b = first.moves.get(tid), o.moves.get(tid)
-            move = b or a
-            assert move is not None
-            if a is None:
-                change = "新增"
-            elif b is None:
-                change = "取消"
-            elif a.host != b.host:
-                change = "改派"
-            else:
-                continue
-            mine.append(
-                [
-                    name,
-                    change,
-                    tid,
-                    move.name,
-                    move.subject,
-                    move.home,
-                    a.host if a else "",
-                    b.host if b else "",
-                ]
-            )
-        order = {"新增": 0, "取消": 1, "改派": 2}
-        mine.sort(key=lambda row: (order[row[1]], row[2]))
-        rows += mine or [[name, "无差异", "", "", "", "", "", "与第一个方案的交流名单完全相同"]]
+            rows.append(_note(name, "不比较", "基础数据与第一个方案不同，不逐人比较"))
+        elif not planned(o):
+            rows += unmet_rows(o, name)
+        elif not planned(first):
+            rows.append(_note(name, "不比较", f"第一个方案（{names[0]}）{UNMET}，不逐人比较"))
+        else:
+            rows += _teacher_rows(first, o, name)
     return rows
 
 

@@ -18,8 +18,9 @@ from rotation.reports.approval import approval_tables
 
 
 def table_frame(table: Table) -> pd.DataFrame:
-    """One sheet as a data frame: its header as columns, its rows as rows."""
-    return pd.DataFrame([list(row) for row in table.rows], columns=list(table.header))
+    """One sheet as a data frame: its header as columns (blank-named ones added when rows are
+    wider, as 汇总's are), its rows as rows, styled cells as their values."""
+    return pd.DataFrame(table.plain_rows(), columns=table.plain_header())
 
 
 def approval_frames(

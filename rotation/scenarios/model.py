@@ -459,6 +459,8 @@ def apply_spec(base: District, spec: ScenarioSpec, errors: _Errors) -> tuple[Dis
     tables = _apply_edits(base, spec.edits, errors, changes)
     errors.raise_if_any()
     policy = PolicySet(district=old.model_copy(update=district_values), group_overrides=overrides)
+    if district_values.get("district_name"):
+        tables["name"] = district_values["district_name"]
     try:
         district = base.replace(policy=policy, **tables)
     except InputError as exc:

@@ -15,6 +15,7 @@ from rotation.formats.planio import read_plan_file
 from rotation.formats.reading import read_district
 from rotation.formats.safe_write import check_targets
 from rotation.formats.writing import district_target, write_district
+from rotation.reports.approval_audit import audit_workbook
 from solvers.solve import solve
 
 
@@ -40,23 +41,31 @@ def explain_input(input: Path, *, year: int | None, workers: int) -> Explanation
 @dataclass(frozen=True)
 class PlanCheck:
     """A plan re-checked against the data: `checks` is None when the years differ; `plan_id`
-    is the one the plan file carries (None for files without one)."""
+    is the one the plan file carries (None for files without one); `mismatches` are the cells
+    of a 审批表 that do not say what the data says (and 公示名单 rows that are not 交流名单's),
+    each a Chinese sentence naming sheet, row and column."""
 
     district: District
     plan: Plan
     checks: list[RuleCheck] | None
     plan_id: str | None = None
+    mismatches: tuple[str, ...] = ()
 
 
 def check_plan_file(input: Path, plan_file: Path, *, year: int | None) -> PlanCheck:
     """`rotation check`: every rule instance checked on a plan JSON or 审批表, no solver (and
-    its plan_id compared with the other file of its pair beside it)."""
+    its plan_id compared with the other file of its pair beside it); on a 审批表, also every
+    column a reader compares, against the data."""
     district = read_district(input, year=year)
     read = read_plan_file(plan_file)
     the_plan = read.plan
+    workbook = Path(plan_file).suffix.lower() in (".xlsx", ".xlsm")
+    mismatches = tuple(audit_workbook(district, Path(plan_file))) if workbook else ()
     if the_plan.rotations and the_plan.plan_year != district.plan_year:
-        return PlanCheck(district, the_plan, None, read.plan_id)
-    return PlanCheck(district, the_plan, check_plan(district, the_plan), read.plan_id)
+        return PlanCheck(district, the_plan, None, read.plan_id, mismatches)
+    return PlanCheck(
+        district, the_plan, check_plan(district, the_plan), read.plan_id, mismatches
+    )
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from models.policy import (
+    DISTRICT_ONLY,
     PARAMETER_KEYS,
     Policy,
     PolicySet,
     PolicyValueError,
     check_policy_values,
     description_of,
+    display_param,
     format_param,
     label_of,
     parse_param,
@@ -117,3 +119,14 @@ def test_numbers_are_bounded_before_they_are_converted(text: object) -> None:
         parse_param("min_years_at_school", text)
     with pytest.raises(PolicyValueError, match="比例"):
         parse_param("min_rotation_ratio", text)
+
+
+def test_district_name_is_a_district_wide_text_parameter() -> None:
+    assert resolve_key("区县名称") == "district_name"
+    assert parse_param("district_name", " 闵行区 ") == "闵行区"
+    assert parse_param("district_name", "") is None
+    assert "district_name" in DISTRICT_ONLY
+    assert display_param("district_name", None) == "未填（标题用数据文件名）"
+    assert (
+        display_param("flow_direction", Policy().flow_direction) == "牵头校到成员校、成员校到牵头校"
+    )

@@ -26,6 +26,7 @@ APPROVAL_SHEETS = [
     "学校汇总",
     "规则核查",
     "未入选名单",
+    "不符合条件名单",
     "资历说明",
     "审批",
     "公示名单",
@@ -108,7 +109,8 @@ def test_workbook_is_print_ready_and_formula_proof(planned: tuple[Path, Path, Pa
         assert row[2].data_type == "s"
         assert row[14].value == row[9].value  # 考核单位 = the host school
     public = book["公示名单"]
-    assert [c.value for c in public[1]] == [
+    assert public["A1"].value == "数据 2025学年教师交流轮岗人员公示名单"
+    assert [c.value for c in public[2]] == [
         "序号",
         "姓名",
         "学科",
@@ -194,7 +196,7 @@ def test_demo_plans_both_samples_cleanly(tmp_path: Path) -> None:
 
 def test_public_notice_shows_the_term_in_school_years(planned: tuple[Path, Path, Path]) -> None:
     _source, out, _js = planned
-    rows = list(openpyxl.load_workbook(out)["公示名单"].iter_rows(min_row=2, values_only=True))
+    rows = list(openpyxl.load_workbook(out)["公示名单"].iter_rows(min_row=3, values_only=True))
     assert rows and all(row[5] == "2025-2026学年至2027-2028学年" for row in rows)
 
 
@@ -232,6 +234,7 @@ def test_relax_writes_the_closest_plan_and_marks_each_shortfall(tmp_path: Path) 
     result = run("plan", source, "-o", out, "--json", js, "--relax")
     assert result.exit_code == 2
     assert "--relax" in result.output and "缺" in result.output
+    assert "未满足全部规则，仅供讨论，不得报批" in result.output
     data = json.loads(js.read_text(encoding="utf-8"))
     assert data["rotations"] and data["shortfalls"]
     gaps = [s["missing"] for s in data["shortfalls"]]
@@ -242,7 +245,7 @@ def test_relax_writes_the_closest_plan_and_marks_each_shortfall(tmp_path: Path) 
     book = openpyxl.load_workbook(out)
     rows = list(book["不可行说明"].iter_rows(min_row=2, values_only=True))
     assert rows and all(str(r[4]).startswith("缺") for r in rows)
-    results = {r[5] for r in book["规则核查"].iter_rows(min_row=2, values_only=True)}
+    results = {r[4] for r in book["规则核查"].iter_rows(min_row=2, values_only=True)}
     assert results == {"通过", "未通过"}
     assert run("check", source, js).exit_code == 2
 

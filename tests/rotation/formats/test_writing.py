@@ -257,3 +257,41 @@ def test_fast_xlsx_tables_keep_text_exactly(tmp_path: Path) -> None:
     assert [r[0] for r in rows[1:]] == [t.replace("\x01", "") for t in texts]
     assert [r[1] for r in rows[1:]] == list(range(len(texts)))
     assert [column_letter(i) for i in (0, 25, 26, 701, 702)] == ["A", "Z", "AA", "ZZ", "AAA"]
+
+
+def test_streaming_writer_titles_filters_styles_and_charts(tmp_path: Path) -> None:
+    """A title row above the header, an AutoFilter, named styles and a supplied chart part."""
+    import zipfile
+
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.xml.functions import tostring
+
+    from rotation.formats.xlsxfast import Chart, Styled, Table, write_tables
+
+    bars = BarChart()
+    bars.add_data(Reference(openpyxl.Workbook().active, min_col=2, min_row=2, max_row=4))
+    chart = tostring(bars._write())
+    table = Table(
+        "表",
+        ["名称", "比例"],
+        [["甲", Styled(0.125, "percent")], [Styled("小计", "section"), True]],
+        title=Styled("闵行区 2025学年标题", "warning_title"),
+        autofilter=True,
+        columns=3,
+        charts=[Chart(chart, (4, 1), (10, 12))],
+    )
+    path = tmp_path / "t.xlsx"
+    write_tables(path, [table, Table("二", ["a"], [[1]])])
+    sheet = openpyxl.load_workbook(path)["表"]
+    assert len(sheet._charts) == 1
+    assert sheet["A1"].value == "闵行区 2025学年标题" and sheet["A1"].font.color.rgb == "FFC00000"
+    assert [c.value for c in sheet[2]][:2] == ["名称", "比例"]
+    assert sheet["B3"].value == 0.125 and sheet["B3"].number_format == "0.0%"
+    assert sheet["B4"].value is True and sheet["A4"].font.bold
+    assert sheet.auto_filter.ref == "A2:C4" and sheet.freeze_panes == "A3"
+    assert sheet.print_title_rows == "$2:$2" and "A1:C1" in sheet.merged_cells
+    with zipfile.ZipFile(path) as z:
+        assert z.read("xl/charts/chart1.xml") == chart
+        assert "drawing1.xml" in z.read("xl/worksheets/_rels/sheet1.xml.rels").decode()
+        types = z.read("[Content_Types].xml").decode()
+    assert "/xl/charts/chart1.xml" in types and "/xl/drawings/drawing1.xml" in types

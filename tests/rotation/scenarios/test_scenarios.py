@@ -333,6 +333,14 @@ def test_demand_edits_replace_or_remove_rows(tiny: Path) -> None:
     assert removed.demand == () and changes == ["需求：乡镇小学数学 1人 → 0人"]
 
 
+def test_a_scenario_may_name_the_district_for_its_titles(tiny: Path) -> None:
+    path = scenario_file(
+        tiny, "名", 'name = "名"\n' + TINY_BASE + '[policy]\ndistrict_name = "闵行区"\n'
+    )
+    named, changes = apply_spec(tiny_district(), read_spec(path), _Errors(path))
+    assert named.name == "闵行区" and changes == ["district_name（区县名称）：不设 → 闵行区"]
+
+
 # -- running, comparing, sweeping ---------------------------------------------------------------
 
 
