@@ -24,13 +24,11 @@ from rotation.formats.approval_columns import (
     ONGOING_HEADER,
     ONGOING_SHEET,
     PLAN_HEADER,
-    PLAN_ID_LABEL,
     PLAN_SHEET,
     PUBLIC_HEADER,
     PUBLIC_SHEET,
     RETURNING,
     SERVING,
-    SUMMARY_SHEET,
 )
 from rotation.formats.approval_columns import term_text as term_years
 from rotation.formats.safe_write import atomic_write

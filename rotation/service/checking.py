@@ -63,9 +63,7 @@ def check_plan_file(input: Path, plan_file: Path, *, year: int | None) -> PlanCh
     mismatches = tuple(audit_workbook(district, Path(plan_file))) if workbook else ()
     if the_plan.rotations and the_plan.plan_year != district.plan_year:
         return PlanCheck(district, the_plan, None, read.plan_id, mismatches)
-    return PlanCheck(
-        district, the_plan, check_plan(district, the_plan), read.plan_id, mismatches
-    )
+    return PlanCheck(district, the_plan, check_plan(district, the_plan), read.plan_id, mismatches)
 
 
 @dataclass(frozen=True)
