@@ -12,23 +12,38 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperCommand
 
 from models import InputError
+from rotation.cli.helptext import ChineseCommand, ChineseGroup
 from rotation.exit_codes import EXIT_INPUT, EXIT_OK
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ChineseTyper(typer.Typer):
+    """A Typer app whose commands draw their help and usage errors in Chinese."""
+
+    def command(
+        self, name: str | None = None, *, cls: type[TyperCommand] | None = None, **kwargs: Any
+    ) -> Callable[[F], F]:
+        return super().command(name, cls=cls or ChineseCommand, **kwargs)
 
 
 def make_app(name: str, help: str) -> typer.Typer:
-    """A Typer app as every command group has it: no completion, no pretty tracebacks."""
-    return typer.Typer(
+    """A Typer app as every command group has it: Chinese help at the terminal's width (plain,
+    not rich's boxes, which cut long lines), -h as well as --help, no completion, no pretty
+    tracebacks."""
+    return ChineseTyper(
         name=name,
         help=help,
+        cls=ChineseGroup,
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
     )
-
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def echo(text: str = "", *, err: bool = False) -> None:
