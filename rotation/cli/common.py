@@ -16,6 +16,7 @@ from typer.core import TyperCommand
 
 from models import InputError
 from rotation.cli.helptext import ChineseCommand, ChineseGroup
+from rotation.cli.wording import clerk_words, os_error_text, real_name
 from rotation.exit_codes import EXIT_INPUT, EXIT_OK
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -57,7 +58,7 @@ def report_input_error(error: InputError) -> None:
     echo(f"输入数据有 {len(errors)} 处错误，未生成任何文件：", err=True)
     for problem in error.problems:
         mark = "错误" if problem.severity == "error" else "提示"
-        echo(f"  [{mark}] {problem}", err=True)
+        echo(f"  [{mark}] {clerk_words(str(problem))}", err=True)
 
 
 def user_errors(func: F) -> F:
@@ -76,13 +77,17 @@ def user_errors(func: F) -> F:
             echo(f"文件已存在：{exc.path}。如需覆盖，请加 --force。", err=True)
             raise typer.Exit(EXIT_INPUT) from None
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
-            echo(f"找不到文件或目录：{exc.filename or exc}", err=True)
+            echo(f"找不到文件或目录：{real_name(str(exc.filename or exc))}", err=True)
             raise typer.Exit(EXIT_INPUT) from None
         except BrokenPipeError:  # output piped into `head` and cut short: nothing to report
             sys.stderr.close()
             raise typer.Exit(EXIT_OK) from None
         except PermissionError as exc:
-            echo(f"没有权限读写：{exc.filename or exc}（文件是否正在 Excel 中打开？）", err=True)
+            name = real_name(str(exc.filename or exc))
+            echo(f"没有权限读写：{name}（文件是否正在 Excel 中打开？）", err=True)
+            raise typer.Exit(EXIT_INPUT) from None
+        except OSError as exc:  # a full disk, a read-only stick, a name too long
+            echo(os_error_text(exc), err=True)
             raise typer.Exit(EXIT_INPUT) from None
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
@@ -92,7 +97,7 @@ def user_errors(func: F) -> F:
         except Exception as exc:  # a bug: say so plainly, keep the details for the developers
             log = Path(tempfile.gettempdir()) / "rotation-error.log"
             log.write_text(traceback.format_exc(), encoding="utf-8")
-            echo(f"程序内部错误（{type(exc).__name__}）：{exc}", err=True)
+            echo(f"程序内部错误（{type(exc).__name__}）：{clerk_words(str(exc))}", err=True)
             echo(f"输入文件未被修改。请把数据文件和错误记录 {log} 发给技术支持。", err=True)
             raise typer.Exit(EXIT_INPUT) from None
 
