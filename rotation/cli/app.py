@@ -114,27 +114,32 @@ def plan(
 ) -> None:
     """编制下一学年的交流方案，输出审批表和方案 JSON。规则无法同时满足时退出码为 2。"""
     from rotation.cli.messages import report_read, report_result
+    from rotation.cli.progress import ProgressDisplay
     from rotation.service.planning import plan_input, read_input, refuse_existing
+    from rotation.service.progress import READING, Step
 
     output = output or input.with_name(f"{input.stem}-审批表.xlsx")
     json_out = json_out or input.with_name(f"{input.stem}-方案.json")
     refuse_existing(output, json_out, force=force)
-    district, read_seconds = read_input(input, year=year)
-    report_read(district, input, echo)
-    result = plan_input(
-        input,
-        district,
-        output,
-        json_out,
-        read_seconds=read_seconds,
-        time_limit=time_limit,
-        workers=workers,
-        force=force,
-        echo=echo,
-        relax=relax,
-        reference=reference,
-        horizon=horizon,
-    )
+    with ProgressDisplay() as show:
+        show(Step(READING))
+        district, read_seconds = read_input(input, year=year)
+        report_read(district, input, echo)
+        result = plan_input(
+            input,
+            district,
+            output,
+            json_out,
+            read_seconds=read_seconds,
+            time_limit=time_limit,
+            workers=workers,
+            force=force,
+            echo=echo,
+            relax=relax,
+            reference=reference,
+            horizon=horizon,
+            report=show,
+        )
     raise typer.Exit(report_result(result, output, json_out, echo))
 
 
@@ -263,9 +268,11 @@ def demo(
     ),
 ) -> None:
     """演示：生成两个内置示例区县（甘州区真实集团结构、闵行区式），编制方案并输出审批表。"""
+    from rotation.cli.progress import ProgressDisplay
     from rotation.service.demo import run_demo
 
-    lines, clean = run_demo(out_dir)
+    with ProgressDisplay() as show:
+        lines, clean = run_demo(out_dir, report=show)
     for line in lines:
         echo(line)
     if not clean:

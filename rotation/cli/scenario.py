@@ -83,17 +83,20 @@ def run(
     force: Force = False,
 ) -> None:
     """编制每个情景的方案：写出其数据工作簿、审批表和方案 JSON（可用 rotation check 复核）。"""
+    from rotation.cli.progress import ProgressDisplay
     from rotation.service.scenarios import run_scenario_files
 
-    outcomes = run_scenario_files(
-        files,
-        out_dir=out_dir,
-        time_limit=time_limit,
-        processes=workers,
-        teachers=teachers,
-        force=force,
-        echo=echo,
-    )
+    with ProgressDisplay() as show:
+        outcomes = run_scenario_files(
+            files,
+            out_dir=out_dir,
+            time_limit=time_limit,
+            processes=workers,
+            teachers=teachers,
+            force=force,
+            echo=echo,
+            report=show,
+        )
     for o in outcomes:
         echo(f"{o.name}：{o.status_text}" + (f"，新交流 {o.rotations} 人" if o.feasible else ""))
         for path in o.files:
@@ -138,19 +141,22 @@ def compare(
     force: Force = False,
 ) -> None:
     """编制各情景的方案并写出方案对比工作簿：每个情景一列的指标、各集团交流人数柱状图、与第一个情景的逐人差异。"""
+    from rotation.cli.progress import ProgressDisplay
     from rotation.service.scenarios import compare_scenarios
 
-    outcomes, summaries = compare_scenarios(
-        files,
-        output,
-        sweep=sweep,
-        plans=plans,
-        time_limit=time_limit,
-        processes=workers,
-        teachers=teachers,
-        force=force,
-        echo=echo,
-    )
+    with ProgressDisplay() as show:
+        outcomes, summaries = compare_scenarios(
+            files,
+            output,
+            sweep=sweep,
+            plans=plans,
+            time_limit=time_limit,
+            processes=workers,
+            teachers=teachers,
+            force=force,
+            echo=echo,
+            report=show,
+        )
     echo(f"已写出方案对比：{output}（{len(outcomes)} 个方案）")
     for s in summaries:
         echo(f"  {s.name}：{s.conclusion}")
