@@ -5,8 +5,8 @@ with or without lxml, and xlsxwriter 20 s. Writing the few XML parts Excel needs
 about 2 s. Only what a data table needs is supported: text (always as shared strings, so a
 value such as "=1+2" is text and never a formula), numbers, blanks; a styled and frozen header
 row; fitted column widths; landscape print set-up fitted to the page width with the header row
-repeated on every printed page. Anything richer (comments, drop-downs, merged cells) is written
-with openpyxl through `rotation.formats.writing`.
+repeated on every printed page; data validations (drop-downs) given as XML. Anything richer
+(comments, merged cells, wrapped text) is written with openpyxl through `rotation.formats.writing`.
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ class Table:
     rows: Sequence[Sequence[Any]]
     marked: frozenset[int] = field(default_factory=frozenset)
     widths: Sequence[float] | None = None
+    #: ``<dataValidation>`` elements (drop-downs, whole-number ranges) as XML text.
+    validations: Sequence[str] = ()
 
 
 def column_letter(index: int) -> str:
@@ -124,8 +126,13 @@ def _write_sheet(out: IO[bytes], table: Table, strings: dict[str, int]) -> None:
             out.write("".join(chunk).encode())
             chunk.clear()
     out.write("".join(chunk).encode())
+    out.write(b"</sheetData>")
+    if table.validations:
+        count = len(table.validations)
+        out.write(
+            f'<dataValidations count="{count}">{"".join(table.validations)}</dataValidations>'.encode()
+        )
     out.write(
-        b"</sheetData>"
         b'<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
         b'<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
         b"</worksheet>"
