@@ -120,6 +120,8 @@ class ProgressDisplay:
             TimeElapsedColumn(),
             console=self._console or Console(stderr=True),
             transient=True,
+            # stdout on the same terminal is printed above the bar; elsewhere left alone
+            redirect_stdout=sys.stdout.isatty(),
         )
         self._bar.start()
 
@@ -135,12 +137,15 @@ class ProgressDisplay:
         took = self.clock() - self.phase_started
         count = f" {self.count}" if self.count else ""
         self._bar.console.print(
-            f"  {self.phase}：完成{count}，用时 {_seconds(took)}", highlight=False, markup=False
+            f"  {self.phase}：完成{count}，用时 {_seconds(took)}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
         )
 
     def _line(self, text: str) -> None:
         if self._bar is not None:
-            self._bar.console.print(text, highlight=False, markup=False)
+            self._bar.console.print(text, highlight=False, markup=False, soft_wrap=True)
         else:
             self.write(text)
         self.last_line = self.clock()

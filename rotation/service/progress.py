@@ -13,6 +13,7 @@ READING = "读取数据"
 SOLVING = "建模求解"
 WRITING = "核查、写出审批表"
 SCENARIOS = "编制各情景"
+EXPLAINING = "说明首个无法满足的取值"
 COMPARISON = "写出方案对比"
 
 

@@ -16,6 +16,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import replace
 from pathlib import Path
 
 from models import InputError, Problem
@@ -31,7 +32,7 @@ from rotation.reports.outcomes import (
     sweep_summaries,
 )
 from rotation.scenarios.model import Scenario, load_scenarios, parse_sweep, sweep_family
-from rotation.service.progress import COMPARISON, SCENARIOS, Report, Step, silent
+from rotation.service.progress import COMPARISON, EXPLAINING, SCENARIOS, Report, Step, silent
 
 Echo = Callable[..., None]
 
@@ -239,7 +240,7 @@ def compare_scenarios(
             processes=processes,
             force=True,  # replaces the files just written for these values
             echo=echo,
-            report=report,
+            report=lambda step: report(replace(step, phase=EXPLAINING)),
         )
         for i, o in zip(edge, explained, strict=True):
             outcomes[i] = o
