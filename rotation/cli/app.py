@@ -24,14 +24,16 @@ app = make_app(
 
 Year = Annotated[
     int | None,
-    typer.Option("--year", help="编制学年（起始年份，如 2025），覆盖规则表中的 plan_year"),
+    typer.Option(
+        "--year", metavar="学年", help="编制学年（起始年份，如 2025），覆盖规则表中的 plan_year"
+    ),
 ]
 
 
 @app.command()
 @user_errors
 def template(
-    out: Annotated[Path, typer.Argument(help="要生成的空白数据工作簿（.xlsx）")],
+    out: Annotated[Path, typer.Argument(metavar="文件", help="要生成的空白数据工作簿（.xlsx）")],
     force: Force = False,
 ) -> None:
     """生成空白数据工作簿模板（含填写说明、下拉选项和默认规则）。"""
@@ -44,7 +46,9 @@ def template(
 @app.command()
 @user_errors
 def validate(
-    input: Annotated[Path, typer.Argument(help="数据工作簿（.xlsx）、CSV 文件夹或 .json")],
+    input: Annotated[
+        Path, typer.Argument(metavar="数据文件", help="数据工作簿（.xlsx）、CSV 文件夹或 .json")
+    ],
     year: Year = None,
 ) -> None:
     """校验数据工作簿：全部错误一次列出；通过时按集团给出汇总和需要注意的提示。"""
@@ -57,20 +61,30 @@ def validate(
 @app.command()
 @user_errors
 def plan(
-    input: Annotated[Path, typer.Argument(help="数据工作簿（.xlsx）、CSV 文件夹或 .json")],
+    input: Annotated[
+        Path, typer.Argument(metavar="数据文件", help="数据工作簿（.xlsx）、CSV 文件夹或 .json")
+    ],
     output: Annotated[
         Path | None,
         typer.Option(
-            "-o", "--output", help="审批表（.xlsx），默认与输入同目录的「<输入名>-审批表.xlsx」"
+            "-o",
+            "--output",
+            metavar="文件",
+            help="审批表（.xlsx），默认与输入同目录的「<输入名>-审批表.xlsx」",
         ),
     ] = None,
     json_out: Annotated[
         Path | None,
-        typer.Option("--json", help="方案 JSON，默认与输入同目录的「<输入名>-方案.json」"),
+        typer.Option(
+            "--json", metavar="文件", help="方案 JSON，默认与输入同目录的「<输入名>-方案.json」"
+        ),
     ] = None,
     year: Year = None,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", min=0.1, help="每个求解单元的时间上限（秒），仅作保险")
+        float,
+        typer.Option(
+            "--time-limit", min=0.1, metavar="秒", help="每个求解单元的时间上限（秒），仅作保险"
+        ),
     ] = 60.0,
     workers: Annotated[
         int, typer.Option("--workers", min=0, help="并行进程数，0 表示按 CPU 核数")
@@ -81,48 +95,63 @@ def plan(
     reference: Annotated[
         Path | None,
         typer.Option(
-            "--reference", help="参考方案（方案 JSON 或审批表）：数据变化后重新编制时尽量少改动"
+            "--reference",
+            metavar="文件",
+            help="参考方案（方案 JSON 或审批表）：数据变化后重新编制时尽量少改动",
         ),
     ] = None,
     horizon: Annotated[
         int,
         typer.Option(
-            "--horizon", min=1, max=5, help="联合编制的学年数：本学年为正式方案，之后各年为预排"
+            "--horizon",
+            min=1,
+            max=5,
+            metavar="学年数",
+            help="联合编制的学年数：本学年为正式方案，之后各年为预排",
         ),
     ] = 1,
     force: Force = False,
 ) -> None:
     """编制下一学年的交流方案，输出审批表和方案 JSON。规则无法同时满足时退出码为 2。"""
     from rotation.cli.messages import report_read, report_result
+    from rotation.cli.progress import ProgressDisplay
     from rotation.service.planning import check_plan_targets, plan_input, read_input
+    from rotation.service.progress import READING, Step
 
     output = output or input.with_name(f"{input.stem}-审批表.xlsx")
     json_out = json_out or input.with_name(f"{input.stem}-方案.json")
     check_plan_targets(input, output, json_out, reference, force=force)
-    district, read_seconds = read_input(input, year=year)
-    report_read(district, input, echo)
-    result = plan_input(
-        input,
-        district,
-        output,
-        json_out,
-        read_seconds=read_seconds,
-        time_limit=time_limit,
-        workers=workers,
-        force=force,
-        echo=echo,
-        relax=relax,
-        reference=reference,
-        horizon=horizon,
-    )
+    with ProgressDisplay() as show:
+        show(Step(READING))
+        district, read_seconds = read_input(input, year=year)
+        report_read(district, input, echo)
+        result = plan_input(
+            input,
+            district,
+            output,
+            json_out,
+            read_seconds=read_seconds,
+            time_limit=time_limit,
+            workers=workers,
+            force=force,
+            echo=echo,
+            relax=relax,
+            reference=reference,
+            horizon=horizon,
+            report=show,
+        )
     raise typer.Exit(report_result(result, output, json_out, echo))
 
 
 @app.command()
 @user_errors
 def check(
-    input: Annotated[Path, typer.Argument(help="数据工作簿（.xlsx）、CSV 文件夹或 .json")],
-    plan_file: Annotated[Path, typer.Argument(metavar="PLAN", help="方案 JSON 或审批表（.xlsx）")],
+    input: Annotated[
+        Path, typer.Argument(metavar="数据文件", help="数据工作簿（.xlsx）、CSV 文件夹或 .json")
+    ],
+    plan_file: Annotated[
+        Path, typer.Argument(metavar="方案文件", help="方案 JSON 或审批表（.xlsx）")
+    ],
     year: Year = None,
 ) -> None:
     """只用文件（不调用求解器）重新核查方案是否符合全部规则：符合退出码 0，否则 2。"""
@@ -148,7 +177,9 @@ def check(
 @app.command()
 @user_errors
 def explain(
-    input: Annotated[Path, typer.Argument(help="数据工作簿（.xlsx）、CSV 文件夹或 .json")],
+    input: Annotated[
+        Path, typer.Argument(metavar="数据文件", help="数据工作簿（.xlsx）、CSV 文件夹或 .json")
+    ],
     year: Year = None,
     workers: Annotated[
         int, typer.Option("--workers", min=0, help="并行进程数，0 表示按 CPU 核数")
@@ -165,12 +196,18 @@ def explain(
 @app.command()
 @user_errors
 def advance(
-    input: Annotated[Path, typer.Argument(help="本学年的数据工作簿（.xlsx）、CSV 文件夹或 .json")],
+    input: Annotated[
+        Path,
+        typer.Argument(metavar="数据文件", help="本学年的数据工作簿（.xlsx）、CSV 文件夹或 .json"),
+    ],
     plan_file: Annotated[
-        Path, typer.Argument(metavar="PLAN", help="本学年已批准的方案 JSON 或审批表")
+        Path, typer.Argument(metavar="方案文件", help="本学年已批准的方案 JSON 或审批表")
     ],
     output: Annotated[
-        Path, typer.Option("-o", "--output", help="下一学年的数据工作簿（.xlsx、.json 或文件夹）")
+        Path,
+        typer.Option(
+            "-o", "--output", metavar="文件", help="下一学年的数据工作簿（.xlsx、.json 或文件夹）"
+        ),
     ],
     year: Year = None,
     force: Force = False,
@@ -205,13 +242,17 @@ class Structure(StrEnum):
 @app.command()
 @user_errors
 def generate(
-    out: Annotated[Path, typer.Argument(help="输出：.xlsx、.json，或一个文件夹（写 CSV）")],
-    teachers: Annotated[int, typer.Option("--teachers", min=10, help="教师人数")] = 2000,
+    out: Annotated[
+        Path, typer.Argument(metavar="输出", help="输出：.xlsx、.json，或一个文件夹（写 CSV）")
+    ],
+    teachers: Annotated[
+        int, typer.Option("--teachers", min=10, metavar="人数", help="教师人数")
+    ] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="随机种子：相同种子生成相同数据")] = 1,
     structure: Annotated[
         Structure, typer.Option("--structure", help="集团结构：ganzhou（甘州区真实结构）或 minhang")
     ] = Structure.MINHANG,
-    year: Annotated[int, typer.Option("--year", help="编制学年")] = 2025,
+    year: Annotated[int, typer.Option("--year", metavar="学年", help="编制学年")] = 2025,
     force: Force = False,
 ) -> None:
     """生成模拟区县数据（用于演示和测试，真实教师数据不公开）。"""
@@ -230,12 +271,16 @@ def generate(
 @app.command()
 @user_errors
 def demo(
-    out_dir: Annotated[Path, typer.Option("--out-dir", help="输出文件夹")] = Path("output"),
+    out_dir: Annotated[Path, typer.Option("--out-dir", metavar="文件夹", help="输出文件夹")] = Path(
+        "output"
+    ),
 ) -> None:
     """演示：生成两个内置示例区县（甘州区真实集团结构、闵行区式），编制方案并输出审批表。"""
+    from rotation.cli.progress import ProgressDisplay
     from rotation.service.demo import run_demo
 
-    lines, clean = run_demo(out_dir)
+    with ProgressDisplay() as show:
+        lines, clean = run_demo(out_dir, report=show)
     for line in lines:
         echo(line)
     if not clean:
@@ -248,7 +293,9 @@ app.add_typer(scenario_app, name="scenario")  # help: scenario_app's own
 @app.command()
 @user_errors
 def bench(
-    sizes: Annotated[str, typer.Option("--sizes", help="教师人数，逗号分隔")] = "10000,50000",
+    sizes: Annotated[
+        str, typer.Option("--sizes", metavar="人数,人数", help="教师人数，逗号分隔")
+    ] = "10000,50000",
     seed: Annotated[int, typer.Option("--seed", help="随机种子")] = 1,
     structure: Annotated[
         Structure, typer.Option("--structure", help="集团结构")
@@ -264,10 +311,18 @@ def bench(
     ] = True,
     monolithic_max: Annotated[
         int,
-        typer.Option("--monolithic-max", min=0, help="HiGHS 整体模型只在不超过此人数的规模上运行"),
+        typer.Option(
+            "--monolithic-max",
+            min=0,
+            metavar="人数",
+            help="HiGHS 整体模型只在不超过此人数的规模上运行",
+        ),
     ] = 100_000,
     peer_time_limit: Annotated[
-        float, typer.Option("--peer-time-limit", min=1, help="HiGHS 整体模型的时间上限（秒）")
+        float,
+        typer.Option(
+            "--peer-time-limit", min=1, metavar="秒", help="HiGHS 整体模型的时间上限（秒）"
+        ),
     ] = 120.0,
     isolate: Annotated[
         bool,
@@ -276,7 +331,9 @@ def bench(
     sat_param: Annotated[
         list[str] | None,
         typer.Option(
-            "--sat-param", help="试验用的 CP-SAT 参数，如 cp_model_presolve=false（可重复）"
+            "--sat-param",
+            metavar="参数=值",
+            help="试验用的 CP-SAT 参数，如 cp_model_presolve=false（可重复）",
         ),
     ] = None,
 ) -> None:

@@ -13,23 +13,39 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperCommand
 
 from models import InputError
+from rotation.cli.helptext import ChineseCommand, ChineseGroup
+from rotation.cli.wording import clerk_words, os_error_text, real_name
 from rotation.exit_codes import EXIT_INPUT, EXIT_OK
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ChineseTyper(typer.Typer):
+    """A Typer app whose commands draw their help and usage errors in Chinese."""
+
+    def command(
+        self, name: str | None = None, *, cls: type[TyperCommand] | None = None, **kwargs: Any
+    ) -> Callable[[F], F]:
+        return super().command(name, cls=cls or ChineseCommand, **kwargs)
 
 
 def make_app(name: str, help: str) -> typer.Typer:
-    """A Typer app as every command group has it: no completion, no pretty tracebacks."""
-    return typer.Typer(
+    """A Typer app as every command group has it: Chinese help at the terminal's width (plain,
+    not rich's boxes, which cut long lines), -h as well as --help, no completion, no pretty
+    tracebacks."""
+    return ChineseTyper(
         name=name,
         help=help,
+        cls=ChineseGroup,
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
     )
-
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def echo(text: str = "", *, err: bool = False) -> None:
@@ -43,7 +59,7 @@ def report_input_error(error: InputError) -> None:
     echo(f"输入数据有 {len(errors)} 处错误，未生成任何文件：", err=True)
     for problem in error.problems:
         mark = "错误" if problem.severity == "error" else "提示"
-        echo(f"  [{mark}] {problem}", err=True)
+        echo(f"  [{mark}] {clerk_words(str(problem))}", err=True)
 
 
 def user_errors(func: F) -> F:
@@ -51,7 +67,7 @@ def user_errors(func: F) -> F:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from rotation.formats.safe_write import OutputRefused, WriteFailed, write_error_reason
+        from rotation.formats.safe_write import OutputRefused, WriteFailed
 
         try:
             return func(*args, **kwargs)
@@ -62,17 +78,17 @@ def user_errors(func: F) -> F:
             echo(str(exc), err=True)
             raise typer.Exit(EXIT_INPUT) from None
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
-            echo(f"找不到文件或目录：{exc.filename or exc}", err=True)
+            echo(f"找不到文件或目录：{real_name(str(exc.filename or exc))}", err=True)
             raise typer.Exit(EXIT_INPUT) from None
         except BrokenPipeError:  # output piped into `head` and cut short: nothing to report
             sys.stderr.close()
             raise typer.Exit(EXIT_OK) from None
         except PermissionError as exc:
-            echo(f"没有权限读写：{exc.filename or exc}（文件是否正在 Excel 中打开？）", err=True)
+            name = real_name(str(exc.filename or exc))
+            echo(f"没有权限读写：{name}（文件是否正在 Excel 中打开？）", err=True)
             raise typer.Exit(EXIT_INPUT) from None
-        except OSError as exc:  # outside the write boundary: a file read or a folder listed
-            place = f"{exc.filename}：" if exc.filename else ""
-            echo(f"无法读写文件：{place}{write_error_reason(exc)}", err=True)
+        except OSError as exc:  # a full disk, a read-only stick, a name too long
+            echo(os_error_text(exc), err=True)
             raise typer.Exit(EXIT_INPUT) from None
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
@@ -81,7 +97,7 @@ def user_errors(func: F) -> F:
             raise typer.Exit(EXIT_INPUT) from None
         except Exception as exc:  # a bug: say so plainly, keep the details for the developers
             log = write_crash_log(traceback.format_exc())
-            echo(f"程序内部错误（{type(exc).__name__}）：{exc}", err=True)
+            echo(f"程序内部错误（{type(exc).__name__}）：{clerk_words(str(exc))}", err=True)
             where = f"和错误记录 {log} " if log is not None else ""
             echo(f"输入文件未被修改。请把数据文件{where}发给技术支持。", err=True)
             raise typer.Exit(EXIT_INPUT) from None

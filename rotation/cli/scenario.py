@@ -23,16 +23,26 @@ scenario_app = make_app(
 
 Files = Annotated[
     list[Path],
-    typer.Argument(help="情景文件（.toml），可给多个，如 scenarios/*.toml", show_default=False),
+    typer.Argument(
+        metavar="情景文件",
+        help="情景文件（.toml），可给多个，如 scenarios/*.toml",
+        show_default=False,
+    ),
 ]
 Workers = Annotated[int, typer.Option("--workers", min=0, help="并行进程数，0 表示按 CPU 核数")]
 TimeLimit = Annotated[
-    float, typer.Option("--time-limit", min=0.1, help="每个求解单元的时间上限（秒），仅作保险")
+    float,
+    typer.Option(
+        "--time-limit", min=0.1, metavar="秒", help="每个求解单元的时间上限（秒），仅作保险"
+    ),
 ]
 Teachers = Annotated[
     int | None,
     typer.Option(
-        "--teachers", min=10, help="只对示例数据（generate）有效：按此教师人数生成，用于快速试算"
+        "--teachers",
+        min=10,
+        metavar="人数",
+        help="只对示例数据（generate）有效：按此教师人数生成，用于快速试算",
     ),
 ]
 
@@ -59,7 +69,13 @@ def validate(files: Files, teachers: Teachers = None) -> None:
 def run(
     files: Files,
     out_dir: Annotated[
-        Path, typer.Option("-o", "--out-dir", help="输出文件夹：每个情景的数据、审批表和方案 JSON")
+        Path,
+        typer.Option(
+            "-o",
+            "--out-dir",
+            metavar="文件夹",
+            help="输出文件夹：每个情景的数据、审批表和方案 JSON",
+        ),
     ] = Path("output/scenarios"),
     workers: Workers = 0,
     time_limit: TimeLimit = 60.0,
@@ -67,17 +83,20 @@ def run(
     force: Force = False,
 ) -> None:
     """编制每个情景的方案：写出其数据工作簿、审批表和方案 JSON（可用 rotation check 复核）。"""
+    from rotation.cli.progress import ProgressDisplay
     from rotation.service.scenarios import run_scenario_files
 
-    outcomes = run_scenario_files(
-        files,
-        out_dir=out_dir,
-        time_limit=time_limit,
-        processes=workers,
-        teachers=teachers,
-        force=force,
-        echo=echo,
-    )
+    with ProgressDisplay() as show:
+        outcomes = run_scenario_files(
+            files,
+            out_dir=out_dir,
+            time_limit=time_limit,
+            processes=workers,
+            teachers=teachers,
+            force=force,
+            echo=echo,
+            report=show,
+        )
     for o in outcomes:
         echo(f"{o.name}：{o.status_text}" + (f"，新交流 {o.rotations} 人" if o.feasible else ""))
         for path in o.files:
@@ -98,20 +117,23 @@ def run(
 @user_errors
 def compare(
     files: Files,
-    output: Annotated[Path, typer.Option("-o", "--output", help="方案对比工作簿（.xlsx）")] = Path(
-        "方案对比.xlsx"
-    ),
+    output: Annotated[
+        Path, typer.Option("-o", "--output", metavar="文件", help="方案对比工作簿（.xlsx）")
+    ] = Path("方案对比.xlsx"),
     sweep: Annotated[
         str | None,
         typer.Option(
             "--sweep",
+            metavar="参数=起:止:步长",
             help="参数扫描：参数=起:止:步长（含止值），如 min_rotation_ratio=0.10:0.20:0.02，"
             "对每个情景生成一组方案，找出规则从哪个取值起无法同时满足",
         ),
     ] = None,
     plans: Annotated[
         Path | None,
-        typer.Option("--plans", help="同时把每个方案的数据、审批表和方案 JSON 写到此文件夹"),
+        typer.Option(
+            "--plans", metavar="文件夹", help="同时把每个方案的数据、审批表和方案 JSON 写到此文件夹"
+        ),
     ] = None,
     workers: Workers = 0,
     time_limit: TimeLimit = 60.0,
@@ -119,19 +141,22 @@ def compare(
     force: Force = False,
 ) -> None:
     """编制各情景的方案并写出方案对比工作簿：每个情景一列的指标、各集团交流人数柱状图、与第一个情景的逐人差异。"""
+    from rotation.cli.progress import ProgressDisplay
     from rotation.service.scenarios import compare_scenarios
 
-    outcomes, summaries = compare_scenarios(
-        files,
-        output,
-        sweep=sweep,
-        plans=plans,
-        time_limit=time_limit,
-        processes=workers,
-        teachers=teachers,
-        force=force,
-        echo=echo,
-    )
+    with ProgressDisplay() as show:
+        outcomes, summaries = compare_scenarios(
+            files,
+            output,
+            sweep=sweep,
+            plans=plans,
+            time_limit=time_limit,
+            processes=workers,
+            teachers=teachers,
+            force=force,
+            echo=echo,
+            report=show,
+        )
     echo(f"已写出方案对比：{output}（{len(outcomes)} 个方案）")
     for s in summaries:
         echo(f"  {s.name}：{s.conclusion}")

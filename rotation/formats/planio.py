@@ -240,11 +240,23 @@ def _workbook_plan_id(book: Any) -> str | None:
 def _plan_from_json(path: Path) -> tuple[Plan, str | None]:
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError([Problem(sheet=path.name, message=f"不是有效的 JSON：{exc}")]) from None
+    except json.JSONDecodeError as exc:
+        where = f"第{exc.lineno}行第{exc.colno}列（{exc.msg}）"
+        raise InputError(
+            [Problem(sheet="", message=f"「{path.name}」不是有效的 JSON：{where}")]
+        ) from None
+    except UnicodeDecodeError:
+        raise InputError(
+            [Problem(sheet="", message=f"「{path.name}」不是 UTF-8 编码的 JSON 文本")]
+        ) from None
     if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
         raise InputError(
-            [Problem(sheet=path.name, message="不是本工具输出的方案 JSON（schema_version 应为 1）")]
+            [
+                Problem(
+                    sheet="",
+                    message=f"「{path.name}」不是本工具输出的方案 JSON（schema_version 应为 1）",
+                )
+            ]
         )
     try:
         plan = Plan(
@@ -254,9 +266,19 @@ def _plan_from_json(path: Path) -> tuple[Plan, str | None]:
         )
     except (KeyError, TypeError, ValidationError) as exc:
         raise InputError(
-            [Problem(sheet=path.name, message=f"方案 JSON 内容不完整：{exc}")]
+            [Problem(sheet="", message=f"「{path.name}」内容不完整：{_what_is_wrong(exc)}")]
         ) from None
     return plan, _json_plan_id(data)
+
+
+def _what_is_wrong(exc: Exception) -> str:
+    """The fields of a plan JSON that are missing or wrong, without pydantic's English."""
+    if isinstance(exc, ValidationError):
+        fields = dict.fromkeys(".".join(str(p) for p in e["loc"]) for e in exc.errors())
+        return "以下字段缺失或取值有误：" + "、".join(fields)
+    if isinstance(exc, KeyError):
+        return f"缺少「{exc.args[0]}」"
+    return '调动或返回的记录应为对象，如 {"teacher_id": ...}'
 
 
 def _plan_from_workbook(path: Path) -> tuple[Plan, str | None]:
@@ -265,7 +287,9 @@ def _plan_from_workbook(path: Path) -> tuple[Plan, str | None]:
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for damaged files
-        raise InputError([Problem(sheet=path.name, message=f"无法打开审批表：{exc}")]) from None
+        raise InputError(
+            [Problem(sheet="", message=f"无法打开审批表「{path.name}」（{exc}）")]
+        ) from None
     if PLAN_SHEET not in book.sheet_names:
         raise InputError([Problem(sheet=PLAN_SHEET, message=f"审批表中没有「{PLAN_SHEET}」工作表")])
     rows = book.get_sheet_by_name(PLAN_SHEET).to_python(skip_empty_area=False)

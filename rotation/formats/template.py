@@ -17,8 +17,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.xml.functions import tostring
 
-from models import ROW_MODELS, Row
+from models import ROW_MODELS, District, Row
 from models.fields import to_backbone, to_bool, to_required_bool
 from models.policy import (
     PARAMETER_KEYS,
@@ -36,10 +37,13 @@ from rotation.formats.writing import (
     POLICY_DESCRIPTION_HEADER,
     POLICY_LABEL_HEADER,
     column_widths,
+    district_tables,
     policy_cell,
+    required_header_indexes,
     style_sheet,
     write_rows,
 )
+from rotation.formats.xlsxfast import Table, write_tables
 
 INSTRUCTIONS_SHEET = "填写说明"
 LAST_ROW = 1_048_576  # Excel's last row: drop-downs cover the whole column
@@ -147,6 +151,21 @@ def _whole_validation(model: type[Row], name: str) -> DataValidation | None:
     return validation
 
 
+def column_validations(model: type[Row]) -> list[DataValidation]:
+    """The drop-downs and number ranges of a data sheet's columns, each over its whole column."""
+    validations = []
+    for i, name in enumerate(model.columns(), 1):
+        letter = get_column_letter(i)
+        choices = column_choices(model, name)
+        validation = (
+            _list_validation(*choices) if choices is not None else _whole_validation(model, name)
+        )
+        if validation is not None:
+            validation.add(f"{letter}2:{letter}{LAST_ROW}")
+            validations.append(validation)
+    return validations
+
+
 def _data_sheet(ws: Any, model: type[Row]) -> None:
     columns = model.columns()
     names = list(columns)
@@ -154,19 +173,13 @@ def _data_sheet(ws: Any, model: type[Row]) -> None:
     header = list(columns.values())
     write_rows(ws, header, [], marked={i for i, n in enumerate(names) if n in required})
     for i, name in enumerate(names, 1):
-        letter = get_column_letter(i)
         description = model.model_fields[name].description or ""
         need = "必填" if name in required else "可选"
         ws.cell(row=1, column=i).comment = Comment(
             f"{need}（英文列名 {name}）\n{description}", _AUTHOR, height=120, width=260
         )
-        choices = column_choices(model, name)
-        validation = (
-            _list_validation(*choices) if choices is not None else _whole_validation(model, name)
-        )
-        if validation is not None:
-            validation.add(f"{letter}2:{letter}{LAST_ROW}")
-            ws.add_data_validation(validation)
+    for validation in column_validations(model):
+        ws.add_data_validation(validation)
     widths = [max(w, 12.0) for w in column_widths(header, [])]
     style_sheet(ws, widths=widths)
 
@@ -204,15 +217,33 @@ def _policy_sheet(ws: Any) -> None:
             cell.comment = Comment(
                 "必填：编制学年，如 2025（或在命令行使用 --year）", _AUTHOR, height=80, width=220
             )
-        choices = _policy_choices(key)
-        if choices is not None:
-            validation = _list_validation(choices, True)
-            validation.add(cell.coordinate)
+        validation = policy_validation(key, cell.coordinate)
+        if validation is not None:
             ws.add_data_validation(validation)
     style_sheet(ws)
 
 
+def policy_validation(key: str, coordinate: str) -> DataValidation | None:
+    """The drop-down of a 规则 value cell, for a parameter with a fixed set of values."""
+    choices = _policy_choices(key)
+    if choices is None:
+        return None
+    validation = _list_validation(choices, True)
+    validation.add(coordinate)
+    return validation
+
+
 def _guide_sheet(ws: Any) -> None:
+    header, rows = guide_table()
+    write_rows(ws, header, rows)
+    for (cell,) in ws.iter_rows(min_row=2, max_row=len(rows) - len(_NOTES), min_col=7, max_col=7):
+        cell.alignment = _WRAP
+    widths = column_widths(header, rows[: -len(_NOTES)])
+    style_sheet(ws, widths=widths)
+
+
+def guide_table() -> tuple[list[str], list[list[Any]]]:
+    """The 填写说明 sheet: every column of every sheet and what to write in it, then the notes."""
     header = ["工作表", "工作表英文名", "是否必需", "列名", "英文列名", "是否必填", "说明"]
     rows: list[list[Any]] = []
     for model in ROW_MODELS:
@@ -244,8 +275,36 @@ def _guide_sheet(ws: Any) -> None:
         )
     rows.append([])
     rows += [[note] for note in _NOTES]
-    write_rows(ws, header, rows)
-    for (cell,) in ws.iter_rows(min_row=2, max_row=len(rows) - len(_NOTES), min_col=7, max_col=7):
-        cell.alignment = _WRAP
-    widths = column_widths(header, rows[: -len(_NOTES)])
-    style_sheet(ws, widths=widths)
+    return header, rows
+
+
+def write_filled_workbook(district: District, path: Path, *, force: bool = False) -> None:
+    """The district as an input workbook as good as the template (`rotation advance`): the
+    填写说明 sheet first, the same drop-downs and number ranges, the 规则 sheet's 中文名称 and
+    说明 columns. `read_district` gives the same district back. Written by the streaming writer,
+    so a large district takes seconds; only the header comments of the template are left out
+    (the 填写说明 sheet says the same)."""
+    guide_header, guide_rows = guide_table()
+    tables = [
+        Table(
+            INSTRUCTIONS_SHEET,
+            guide_header,
+            guide_rows,
+            widths=column_widths(guide_header, guide_rows[: -len(_NOTES)]),
+        )
+    ]
+    for name, header, rows in district_tables(district):
+        if name == POLICY_SHEET:
+            header = [*header, POLICY_DESCRIPTION_HEADER]
+            rows = [[*row, description_of(str(row[0]))] for row in rows]
+            value = get_column_letter(header.index(POLICY_COLUMNS["value"][0]) + 1)
+            found = (policy_validation(str(row[0]), f"{value}{n}") for n, row in enumerate(rows, 2))
+            validations = [v for v in found if v is not None]
+        else:
+            model = next(m for m in ROW_MODELS if name == m.SHEET)
+            validations = column_validations(model)
+        widths = [max(w, 12.0) for w in column_widths(header, rows)]
+        xml = [tostring(v.to_tree()).decode() for v in validations]
+        marked = required_header_indexes(name)
+        tables.append(Table(name, header, rows, marked=marked, widths=widths, validations=xml))
+    atomic_write(Path(path), lambda temp: write_tables(temp, tables), force=force)

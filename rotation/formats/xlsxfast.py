@@ -7,8 +7,8 @@ value such as "=1+2" is text and never a formula), numbers, blanks; a styled and
 row; fitted column widths; landscape print set-up fitted to the page width with the header row
 repeated on every printed page; optionally a title row above the header (merged across the
 table), an AutoFilter on the header, a few named cell styles (`Styled`) and charts whose XML the
-caller supplies (`Chart`). Anything richer (comments, drop-downs) is written with openpyxl
-through `rotation.formats.writing`.
+caller supplies (`Chart`); data validations (drop-downs) given as XML. Anything richer
+(comments, wrapped text) is written with openpyxl through `rotation.formats.writing`.
 """
 
 from __future__ import annotations
@@ -84,6 +84,8 @@ class Table:
     autofilter: bool = False
     columns: int = 0
     charts: Sequence[Chart] = ()
+    #: ``<dataValidation>`` elements (drop-downs, whole-number ranges) as XML text.
+    validations: Sequence[str] = ()
 
     @property
     def header_row(self) -> int:
@@ -247,6 +249,9 @@ def _sheet_tail(table: Table, letters: list[str], last: str) -> str:
         tail += f'<autoFilter ref="A{table.header_row}:{last}"/>'
     if table.title is not None and len(letters) > 1:
         tail += f'<mergeCells count="1"><mergeCell ref="A1:{letters[-1]}1"/></mergeCells>'
+    if table.validations:
+        count = len(table.validations)
+        tail += f'<dataValidations count="{count}">{"".join(table.validations)}</dataValidations>'
     tail += (
         '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
         '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'

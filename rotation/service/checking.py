@@ -14,6 +14,7 @@ from models.rules import check_plan, violations
 from rotation.formats.planio import read_plan_file
 from rotation.formats.reading import read_district
 from rotation.formats.safe_write import check_targets
+from rotation.formats.template import write_filled_workbook
 from rotation.formats.writing import district_target, write_district
 from rotation.reports.approval_audit import audit_workbook
 from solvers.solve import solve
@@ -94,5 +95,8 @@ def read_approved(input: Path, plan_file: Path, *, year: int | None) -> Approved
 def write_next_year(approved: Approved, output: Path, *, force: bool) -> District:
     """`rotation advance`, second step: next year's data, written to `output`."""
     following = advance_district(approved.district, approved.plan)
-    write_district(following, output, force=force)
+    if output.suffix.lower() == ".xlsx":  # the clerk fills it in next: as good as the template
+        write_filled_workbook(following, output, force=force)
+    else:
+        write_district(following, output, force=force)
     return following

@@ -15,6 +15,7 @@ from rotation.formats.reading import input_sha256, read_district
 from rotation.formats.safe_write import Writer, check_targets, write_together
 from rotation.formats.xlsxfast import write_tables
 from rotation.reports.approval import approval_tables
+from rotation.service.progress import SOLVING, WRITING, Report, Step, silent
 from solvers.horizon import solve_horizon
 from solvers.solve import ComponentOutcome, solve
 
@@ -31,13 +32,16 @@ def plan_district(
     read_seconds: float = 0.0,
     echo: Callable[..., None] | None = None,
     horizon: int = 1,
+    report: Report = silent,
 ) -> SolveResult:
     """Solve a checked district and write the approval workbook (and the JSON, when asked).
 
     With a horizon of several years the first year is planned jointly with the next ones; the
-    later years' rotations go to the 预排 sheet and the JSON's `indicative` list."""
+    later years' rotations go to the 预排 sheet and the JSON's `indicative` list. Messages go
+    to `echo`, progress to `report`."""
     say = echo or (lambda *_a, **_k: None)
-    result, later = solve_district(district, options, horizon=horizon, echo=say)
+    result, later = solve_district(district, options, horizon=horizon, echo=say, report=report)
+    report(Step(WRITING))
     write_plan(
         district,
         result,
@@ -59,17 +63,16 @@ def solve_district(
     *,
     horizon: int = 1,
     echo: Callable[..., None] | None = None,
+    report: Report = silent,
 ) -> tuple[SolveResult, tuple[Plan, ...]]:
     """The plan of the district's year (jointly with the next ones when horizon > 1), and the
-    later years' indicative plans; progress per component goes to `echo`."""
+    later years' indicative plans; components solved go to `report`, messages to `echo`."""
     say = echo or (lambda *_a, **_k: None)
 
-    def progress(done: int, total: int, outcome: ComponentOutcome) -> None:
-        say(
-            f"  求解进度 {done}/{total}：{outcome.status}，目标值 {outcome.objective}，上界 {outcome.best_bound}",
-            err=True,
-        )
+    def progress(done: int, total: int, _outcome: ComponentOutcome) -> None:
+        report(Step(SOLVING, done, total))
 
+    report(Step(SOLVING))
     if horizon > 1:
         joint = solve_horizon(district, horizon, options)
         if joint.status in ("optimal", "feasible"):
@@ -86,8 +89,7 @@ def solve_district(
             )
             return result, joint.plans[1:]
         say(f"提示：{horizon} 个学年无法联合满足全部规则，仅编制本学年方案。", err=True)
-    reporting = progress if total_parts_worth_reporting(district) else None
-    return solve(district, options, progress=reporting), ()
+    return solve(district, options, progress=progress), ()
 
 
 def write_plan(
@@ -156,11 +158,6 @@ def write_plan(
     return checks
 
 
-def total_parts_worth_reporting(district: District) -> bool:
-    """Progress lines only when there is more than a handful of groups."""
-    return len(district.groups) > 3
-
-
 def check_plan_targets(
     input: Path, output: Path, json_out: Path | None, reference: Path | None, *, force: bool
 ) -> None:
@@ -190,9 +187,10 @@ def plan_input(
     relax: bool = False,
     reference: Path | None = None,
     horizon: int = 1,
+    report: Report = silent,
 ) -> SolveResult:
     """`rotation plan` once the input is read: plan against the reference plan when given, and
-    write the 审批表 and plan JSON (`echo` receives the progress lines)."""
+    write the 审批表 and plan JSON (`echo` receives messages, `report` the progress)."""
     old_plan = read_plan(reference) if reference is not None else None
     options = SolveOptions(time_limit=time_limit, workers=workers, relax=relax, reference=old_plan)
     return plan_district(
@@ -205,4 +203,5 @@ def plan_input(
         read_seconds=read_seconds,
         echo=echo,
         horizon=horizon,
+        report=report,
     )

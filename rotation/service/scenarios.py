@@ -16,6 +16,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import replace
 from pathlib import Path
 
 from models import InputError, Problem
@@ -31,6 +32,7 @@ from rotation.reports.outcomes import (
     sweep_summaries,
 )
 from rotation.scenarios.model import Scenario, load_scenarios, parse_sweep, sweep_family
+from rotation.service.progress import COMPARISON, EXPLAINING, SCENARIOS, Report, Step, silent
 
 Echo = Callable[..., None]
 
@@ -118,11 +120,12 @@ def run_scenarios(
     force: bool = False,
     echo: Echo | None = None,
     explain: Callable[[Scenario], bool] | None = None,
+    report: Report = silent,
 ) -> list[Outcome]:
     """Every scenario solved, in parallel processes (`processes`, 0 = one per core); the
     outcomes in the order given. Outputs that exist already are refused before any solving.
     `explain` says which scenarios, when infeasible, get their colliding rules named (default:
-    all, as `options.explain` says)."""
+    all, as `options.explain` says). Each finished scenario goes to `report`, with its line."""
     say = echo or (lambda *_a, **_k: None)
     if out_dir is not None:
         check_targets(
@@ -139,11 +142,13 @@ def run_scenarios(
     say(f"共 {total} 个方案，{how}…", err=True)
     start = time.perf_counter()
     outcomes: dict[int, Outcome] = {}
+    report(Step(SCENARIOS, 0, total))
     if pool_size == 1 or "fork" not in multiprocessing.get_all_start_methods():
         for i, s in enumerate(scenarios):
             wanted = options.explain and (explain is None or explain(s))
             outcomes[i] = run_one(s, out_dir, options.model_copy(update={"explain": wanted}), force)
-            say(progress_line(len(outcomes), total, outcomes[i]), err=True)
+            line = progress_line(len(outcomes), total, outcomes[i])
+            report(Step(SCENARIOS, len(outcomes), total, note=line))
     else:
         _JOBS.update(scenarios=list(scenarios), out_dir=out_dir, options=options, force=force)
         try:
@@ -158,7 +163,8 @@ def run_scenarios(
                 for future in as_completed(futures):
                     outcome = future.result()
                     outcomes[futures[future]] = outcome
-                    say(progress_line(len(outcomes), total, outcome), err=True)
+                    line = progress_line(len(outcomes), total, outcome)
+                    report(Step(SCENARIOS, len(outcomes), total, note=line))
         finally:
             _JOBS.clear()
     say(f"全部完成，用时 {time.perf_counter() - start:.1f} 秒。", err=True)
@@ -179,6 +185,7 @@ def run_scenario_files(
     teachers: int | None,
     force: bool,
     echo: Echo,
+    report: Report = silent,
 ) -> list[Outcome]:
     """`rotation scenario run`: each scenario's input workbook, 审批表 and plan JSON written."""
     scenarios = load_scenarios(files, teachers=teachers)
@@ -189,6 +196,7 @@ def run_scenario_files(
         processes=processes,
         force=force,
         echo=echo,
+        report=report,
     )
 
 
@@ -203,6 +211,7 @@ def compare_scenarios(
     teachers: int | None,
     force: bool,
     echo: Echo,
+    report: Report = silent,
 ) -> tuple[list[Outcome], list[SweepSummary]]:
     """`rotation scenario compare`: every scenario (or sweep value) planned, the first value of
     each sweep whose rules cannot be met explained, and the comparison workbook written."""
@@ -226,6 +235,7 @@ def compare_scenarios(
         force=force,
         echo=echo,
         explain=lambda s: s.sweep is None,  # sweeps: only their boundary, below
+        report=report,
     )
     edge = boundaries(outcomes)
     if edge:
@@ -237,9 +247,11 @@ def compare_scenarios(
             processes=processes,
             force=True,  # replaces the files just written for these values
             echo=echo,
+            report=lambda step: report(replace(step, phase=EXPLAINING)),
         )
         for i, o in zip(edge, explained, strict=True):
             outcomes[i] = o
     summaries = sweep_summaries(outcomes)
+    report(Step(COMPARISON))
     write_comparison(output, outcomes, summaries, force=force)
     return outcomes, summaries

@@ -185,7 +185,7 @@ def test_bad_input_exits_1_without_writing(tmp_path: Path) -> None:
 def test_demo_plans_both_samples_cleanly(tmp_path: Path) -> None:
     result = run("demo", "--out-dir", tmp_path)
     assert result.exit_code == 0, result.output
-    assert result.output.count("optimal") == 2
+    assert result.output.count("求解：最优") == 2
     assert result.output.count("规则核查未通过 0 项") == 2
     for stem in ("甘州区示例", "闵行区示例"):
         assert (
