@@ -18,7 +18,8 @@ from models import District
 from models.explain import PassedOver, not_chosen_reasons, selection_reasons, seniority_pairs
 from models.objective import distance_km
 from models.plan import NewRotation, Plan, RuleCheck, SolveResult, Verdict, verdict
-from models.rules import RULES
+from models.rules import RULES, PlanFacts
+from models.rules.subject_balance import allowed as balance_range
 from rotation.formats.approval_columns import (
     KIND_NAMES,
     ONGOING_HEADER,
@@ -105,28 +106,21 @@ def ongoing_rows(d: District) -> list[list[Any]]:
 
 
 def school_rows(d: District, result: SolveResult) -> list[list[Any]]:
-    """学校汇总: per school and subject, staff and this year's movements."""
+    """学校汇总: per school and subject, staff, this year's movements, and the range the
+    subject balance allows the net change (SPEC §4: −tolerance … tolerance + returns home)."""
+    facts = PlanFacts.of(d, result.plan)
     staff: Counter[tuple[str, str]] = Counter((t.school_id, t.subject) for t in d.teachers)
-    out: Counter[tuple[str, str]] = Counter()
-    inflow: Counter[tuple[str, str]] = Counter()
-    back: Counter[tuple[str, str]] = Counter()
-    leaving: Counter[tuple[str, str]] = Counter()
-    for r in result.plan.rotations:
-        subject = d.teacher(r.teacher_id).subject
-        out[r.from_school_id, subject] += 1
-        inflow[r.to_school_id, subject] += 1
-    for ret in result.plan.returns:
-        subject = d.teacher(ret.teacher_id).subject
-        back[ret.to_school_id, subject] += 1
-        leaving[ret.from_school_id, subject] += 1
     subjects_at: dict[str, set[str]] = {}
-    for sid, subj in [*staff, *inflow]:
+    for sid, subj in [*staff, *facts.in_subject]:
         subjects_at.setdefault(sid, set()).add(subj)
     rows = []
     for s in d.schools:
+        tol = d.policy.for_group(s.group_id).subject_balance_tolerance
         for subject in sorted(subjects_at.get(s.school_id, ())):
             key = (s.school_id, subject)
-            net = inflow[key] + back[key] - out[key] - leaving[key]
+            out, inflow = facts.out_subject[key], facts.in_subject[key]
+            back, leaving = facts.returns_home[key], facts.returns_leaving[key]
+            low, high = balance_range(tol, back)
             rows.append(
                 [
                     d.group(s.group_id).name,
@@ -135,11 +129,12 @@ def school_rows(d: District, result: SolveResult) -> list[list[Any]]:
                     "是" if s.weak else "否",
                     subject,
                     staff[key],
-                    out[key],
-                    inflow[key],
-                    back[key],
-                    leaving[key],
-                    net,
+                    out,
+                    inflow,
+                    back,
+                    leaving,
+                    inflow + back - out - leaving,
+                    f"{low:+d}～{high:+d}" if low != -high else f"±{high}",
                 ]
             )
     return rows
@@ -157,6 +152,7 @@ SCHOOL_HEADER = [
     "期满返回本校",
     "期满离开",
     "净变化",
+    "允许范围",
 ]
 
 
