@@ -134,7 +134,7 @@ def school_rows(d: District, result: SolveResult) -> list[list[Any]]:
                     back,
                     leaving,
                     inflow + back - out - leaving,
-                    f"{low:+d}～{high:+d}" if low != -high else f"±{high}",
+                    f"{low}～+{high}" if low != -high else f"±{high}",
                 ]
             )
     return rows
