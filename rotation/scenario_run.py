@@ -11,12 +11,9 @@ back from a process.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +23,7 @@ from models.requirements import group_requirement, is_weak_junior
 from models.rules import RULES, ongoing_junior_present, violations
 from models.vocab import TeachingStage
 from rotation.scenario import Scenario
+from solvers.parallel import cores, run_tasks
 
 STATUS_WORDS = {
     "optimal": "最优",
@@ -213,26 +211,15 @@ def run_one(s: Scenario, out_dir: Path | None, options: SolveOptions, force: boo
     return summarise(s, result, time.perf_counter() - start, files)
 
 
-def cores() -> int:
-    """CPU cores this process may use."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1  # pragma: no cover - platforms without affinity
+Shared = tuple[list[Scenario], Path | None, SolveOptions, bool]
 
 
-_JOBS: dict[str, object] = {}
-
-
-def _run_shared(index: int, explain: bool) -> Outcome:
-    scenarios = _JOBS["scenarios"]
-    assert isinstance(scenarios, list)
-    out_dir = _JOBS["out_dir"]
-    options = _JOBS["options"]
-    force = _JOBS["force"]
-    assert isinstance(options, SolveOptions) and isinstance(force, bool)
-    assert out_dir is None or isinstance(out_dir, Path)
+def _run_job(shared: Shared, job: tuple[int, bool]) -> tuple[int, Outcome]:
+    """One scenario, in a worker process or here (module-level: spawn pickles it by name)."""
+    scenarios, out_dir, options, force = shared
+    index, explain = job
     options = options.model_copy(update={"explain": explain})
-    return run_one(scenarios[index], out_dir, options, force)
+    return index, run_one(scenarios[index], out_dir, options, force)
 
 
 def progress_line(done: int, total: int, o: Outcome) -> str:
@@ -277,28 +264,19 @@ def run_scenarios(
     say(f"共 {total} 个方案，{how}…", err=True)
     start = time.perf_counter()
     outcomes: dict[int, Outcome] = {}
-    if pool_size == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for i, s in enumerate(scenarios):
-            wanted = options.explain and (explain is None or explain(s))
-            outcomes[i] = run_one(s, out_dir, options.model_copy(update={"explain": wanted}), force)
-            say(progress_line(len(outcomes), total, outcomes[i]), err=True)
-    else:
-        _JOBS.update(scenarios=list(scenarios), out_dir=out_dir, options=options, force=force)
-        try:
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=pool_size, mp_context=context) as pool:
-                futures: dict[Future[Outcome], int] = {
-                    pool.submit(
-                        _run_shared, i, options.explain and (explain is None or explain(s))
-                    ): i
-                    for i, s in enumerate(scenarios)
-                }
-                for future in as_completed(futures):
-                    outcome = future.result()
-                    outcomes[futures[future]] = outcome
-                    say(progress_line(len(outcomes), total, outcome), err=True)
-        finally:
-            _JOBS.clear()
+
+    def done(result: tuple[int, Outcome]) -> None:
+        outcomes[result[0]] = result[1]
+        say(progress_line(len(outcomes), total, result[1]), err=True)
+
+    run_tasks(
+        _run_job,
+        (list(scenarios), out_dir, options, force),
+        [(i, options.explain and (explain is None or explain(s))) for i, s in enumerate(scenarios)],
+        done,
+        workers=pool_size,
+        method=options.start_method,
+    )
     say(f"全部完成，用时 {time.perf_counter() - start:.1f} 秒。", err=True)
     return [outcomes[i] for i in range(total)]
 
