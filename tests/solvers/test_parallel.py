@@ -95,7 +95,7 @@ def test_done_is_called_once_per_job(workers: int, method: str) -> None:
         assert results == [100 + j for j in jobs]  # in-process: the jobs' own order
 
 
-def test_serial_runs_keep_the_jobs_order_and_pools_start_the_first_ones_first() -> None:
+def test_serial_runs_keep_the_jobs_order_and_largest_first_orders_every_component() -> None:
     seen: list[int] = []
     run_tasks(operator.add, 0, [5, 6, 7], seen.append, workers=1, first=[2, 1, 0])
     assert seen == [5, 6, 7]
