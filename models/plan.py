@@ -86,6 +86,10 @@ class Shortfall(RuleScope):
 
 PlanStatus = Literal["optimal", "feasible", "infeasible", "unknown"]
 
+#: How worker processes start: "auto" forks where the platform can (nothing is pickled) and
+#: spawns elsewhere (Windows); "spawn" can be asked for anywhere. Plans are the same either way.
+StartMethod = Literal["auto", "fork", "spawn"]
+
 
 class Plan(BaseModel):
     """The new rotations and this year's returns for one plan year."""
@@ -121,6 +125,9 @@ class SolveOptions(BaseModel):
         60.0, gt=0, description="wall-clock safety net per component, seconds"
     )
     workers: int = Field(0, ge=0, description="parallel processes; 0 = one per core")
+    start_method: StartMethod = Field(
+        "auto", description="how worker processes start: fork where possible, or spawn"
+    )
     explain: bool = Field(
         True, description="on infeasibility, name the rule instances that collide"
     )

@@ -15,33 +15,26 @@ here means proven to HiGHS's absolute gap (1e-6), and a time limit leaves status
 
 from __future__ import annotations
 
-import gc
 import math
-import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Literal, cast
 
 from ortools.linear_solver import linear_solver_pb2, pywraplp
 from ortools.sat.python import cp_model
 
 from models.district import District
 from models.objective import fair_outflow, seniority_ranks
-from models.plan import SolveOptions
+from models.plan import PlanStatus, StartMethod
+from solvers.components import components, largest_first
+from solvers.parallel import run_tasks, worker_count
 from solvers.sat import SatBuilder
-from solvers.solve import components, largest_first, worker_count
+from solvers.status import mip_status, worst_status
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 
-MipStatus = Literal["optimal", "feasible", "infeasible", "unknown"]
-
-_STATUS: dict[int, MipStatus] = {
-    pywraplp.Solver.OPTIMAL: "optimal",
-    pywraplp.Solver.FEASIBLE: "feasible",
-    pywraplp.Solver.INFEASIBLE: "infeasible",
-}
+#: The same four words as a plan's status (solvers.status maps HiGHS's codes to them).
+MipStatus = PlanStatus
 
 
 class UnsupportedModel(ValueError):
@@ -234,7 +227,7 @@ def solve_mip(mip: MipModel, *, time_limit: float = 60.0) -> MipOutcome:
     start = time.perf_counter()
     code = solver.Solve()
     seconds = time.perf_counter() - start
-    status = _STATUS.get(code, "unknown")
+    status = mip_status(code)
     objective = None
     if status == "optimal":
         objective = round(mip.scaling * (solver.Objective().Value() + mip.offset))
@@ -276,11 +269,7 @@ class PeerRun:
     @property
     def status(self) -> MipStatus:
         """The weakest status of any component (as `solve()` merges them)."""
-        statuses = {o.status for o in self.outcomes}
-        for status in ("infeasible", "unknown", "feasible"):
-            if status in statuses:
-                return cast(MipStatus, status)
-        return "optimal"
+        return worst_status(o.status for o in self.outcomes)
 
     @property
     def objective(self) -> int | None:
@@ -299,37 +288,35 @@ class PeerRun:
         return float(sum(getattr(o, name) for o in self.outcomes))
 
 
-_SHARED: dict[str, object] = {}
-
-
-def _solve_shared(index: int, group_ids: list[str]) -> MipOutcome:
-    district, time_limit = _SHARED["district"], _SHARED["time_limit"]
-    assert isinstance(district, District) and isinstance(time_limit, float)
+def _solve_part(shared: tuple[District, float], job: tuple[int, list[str]]) -> MipOutcome:
+    """One component's MIP, in a worker process or here (see solvers.parallel)."""
+    district, time_limit = shared
+    index, group_ids = job
     return solve_groups_mip(district, group_ids, time_limit=time_limit, index=index)
 
 
-def per_component(district: District, *, workers: int = 0, time_limit: float = 60.0) -> PeerRun:
+def per_component(
+    district: District,
+    *,
+    workers: int = 0,
+    time_limit: float = 60.0,
+    method: StartMethod = "auto",
+) -> PeerRun:
     """One HiGHS MIP per component (groups linked by 托管 pairs) over the same process pool as
-    `solve()`: forked workers, one thread each, biggest models first."""
+    `solve()`: one thread per model, biggest models first."""
     start = time.perf_counter()
     parts = components(district)
-    seniority_ranks(district), fair_outflow(district)  # as solve() does before forking
-    count = worker_count(SolveOptions(workers=workers), len(parts))
-    order = largest_first(district, parts)
-    if count > 1 and "fork" in multiprocessing.get_all_start_methods():
-        _SHARED["district"], _SHARED["time_limit"] = district, float(time_limit)
-        gc.freeze()
-        try:
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
-                futures = [pool.submit(_solve_shared, i, parts[i]) for i in order]
-                outcomes = [f.result() for f in futures]
-        finally:
-            gc.unfreeze()
-            _SHARED.clear()
-    else:
-        outcomes = [
-            solve_groups_mip(district, parts[i], time_limit=time_limit, index=i) for i in order
-        ]
+    seniority_ranks(district), fair_outflow(district)  # as solve() does before starting workers
+    count = worker_count(workers, len(parts))
+    outcomes: list[MipOutcome] = []
+    run_tasks(
+        _solve_part,
+        (district, float(time_limit)),
+        list(enumerate(parts)),
+        outcomes.append,
+        workers=count,
+        first=largest_first(district, parts),
+        method=method,
+    )
     outcomes.sort(key=lambda o: o.index)
     return PeerRun(tuple(outcomes), time.perf_counter() - start, count)

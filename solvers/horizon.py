@@ -24,16 +24,10 @@ from models.objective import evaluate, fair_outflow, seniority_ranks
 from models.plan import NewRotation, Plan, PlanStatus, SolveOptions, returns_of
 from models.rules.min_rotation_ratio import instance
 from models.vocab import TeachingStage
+from solvers.components import components, largest_first
+from solvers.parallel import run_tasks, worker_count
 from solvers.sat import LinearTerms, SatBuilder, SatModel, chosen_rotations, sat_parameters
-from solvers.solve import SHARED, components, largest_first, run_components, worker_count
-
-STATUS: dict[cp_model.CpSolverStatus, PlanStatus] = {
-    cp_model.OPTIMAL: "optimal",
-    cp_model.FEASIBLE: "feasible",
-    cp_model.INFEASIBLE: "infeasible",
-    cp_model.MODEL_INVALID: "unknown",
-    cp_model.UNKNOWN: "unknown",
-}
+from solvers.status import sat_status, worst_status
 
 
 class HorizonResult(BaseModel):
@@ -70,22 +64,21 @@ def solve_horizon(
         seniority_ranks(world), fair_outflow(world)
     parts = components(district)
     outcomes: list[_Outcome] = []
-    run_components(
-        _solve_shared,
-        [(i, parts[i]) for i in largest_first(district, parts)],
-        worker_count(options, len(parts)),
-        {"worlds": worlds, "options": options},
+    run_tasks(
+        _solve_part,
+        (worlds, options),
+        list(enumerate(parts)),
         outcomes.append,
+        workers=worker_count(options.workers, len(parts)),
+        first=largest_first(district, parts),
+        method=options.start_method,
     )
     outcomes.sort(key=lambda o: o.index)
-    statuses = {o.status for o in outcomes}
     total = sum(o.objective for o in outcomes)
     per_year = [
         [r for o in outcomes if o.per_year for r in o.per_year[k]] for k in range(len(worlds))
     ]
-    status: PlanStatus = next(
-        (s for s in ("infeasible", "unknown", "feasible") if s in statuses), "optimal"
-    )
+    status = worst_status(o.status for o in outcomes)
     solved = status in ("optimal", "feasible")
     plans = tuple(
         Plan(plan_year=w.plan_year, rotations=tuple(r) if solved else (), returns=returns_of(w))
@@ -112,10 +105,12 @@ class _Outcome:
     per_year: list[list[NewRotation]] = field(default_factory=list)
 
 
-def _solve_shared(index: int, group_ids: list[str]) -> _Outcome:
-    """In a forked worker (or in this process): the inputs come from run_components."""
-    worlds, options = SHARED["worlds"], SHARED["options"]
-    assert isinstance(worlds, list) and isinstance(options, SolveOptions)
+def _solve_part(
+    shared: tuple[list[District], SolveOptions], job: tuple[int, list[str]]
+) -> _Outcome:
+    """One component over the horizon, in a worker process or here (see solvers.parallel)."""
+    worlds, options = shared
+    index, group_ids = job
     return _solve_component(worlds, index, group_ids, options)
 
 
@@ -144,7 +139,7 @@ def _solve_component(
     objective.maximize(model)
     solver = sat_parameters(options)
     code = solver.solve(model)
-    outcome = _Outcome(index, STATUS[code])
+    outcome = _Outcome(index, sat_status(code))
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return outcome
     outcome.objective = round(solver.objective_value)

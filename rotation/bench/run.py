@@ -34,10 +34,11 @@ from rotation.formats.reading import read_district
 from rotation.formats.writing import write_district
 from rotation.samples.generate import generate_district
 from rotation.service.planning import plan_district
+from solvers.components import components
 from solvers.greedy import greedy_plan
 from solvers.highs import monolithic as highs_monolithic
 from solvers.highs import per_component
-from solvers.solve import components, worker_count
+from solvers.parallel import worker_count
 
 
 class PeerRow(BaseModel):
@@ -168,7 +169,12 @@ def _measure(
     peer_row = None
     if peer:
         with quiet_stdout():
-            run = per_component(district, workers=options.workers, time_limit=options.time_limit)
+            run = per_component(
+                district,
+                workers=options.workers,
+                time_limit=options.time_limit,
+                method=options.start_method,
+            )
             peer_row = PeerRow(
                 per_group_status=run.status,
                 per_group_objective=run.objective,
@@ -195,7 +201,7 @@ def _measure(
         groups=len(district.groups),
         components=parts,
         eligible=len(district.eligible_teachers()),
-        workers=worker_count(options, parts),
+        workers=worker_count(options.workers, parts),
         read_s=read_s,
         build_s=result.build_seconds,
         solve_s=result.solve_seconds,

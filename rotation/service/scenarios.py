@@ -11,11 +11,8 @@ back from a process.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import replace
 from pathlib import Path
 
@@ -33,6 +30,7 @@ from rotation.reports.outcomes import (
 )
 from rotation.scenarios.model import Scenario, load_scenarios, parse_sweep, sweep_family
 from rotation.service.progress import COMPARISON, EXPLAINING, SCENARIOS, Report, Step, silent
+from solvers.parallel import cores, run_tasks
 
 Echo = Callable[..., None]
 
@@ -78,26 +76,15 @@ def scenario_inputs(scenarios: Sequence[Scenario]) -> list[Path]:
     return [s.path for s in scenarios] + [s.source for s in scenarios if s.source is not None]
 
 
-def cores() -> int:
-    """CPU cores this process may use."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1  # pragma: no cover - platforms without affinity
+Shared = tuple[list[Scenario], Path | None, SolveOptions, bool]
 
 
-_JOBS: dict[str, object] = {}
-
-
-def _run_shared(index: int, explain: bool) -> Outcome:
-    scenarios = _JOBS["scenarios"]
-    assert isinstance(scenarios, list)
-    out_dir = _JOBS["out_dir"]
-    options = _JOBS["options"]
-    force = _JOBS["force"]
-    assert isinstance(options, SolveOptions) and isinstance(force, bool)
-    assert out_dir is None or isinstance(out_dir, Path)
+def _run_job(shared: Shared, job: tuple[int, bool]) -> tuple[int, Outcome]:
+    """One scenario, in a worker process or here (module-level: spawn pickles it by name)."""
+    scenarios, out_dir, options, force = shared
+    index, explain = job
     options = options.model_copy(update={"explain": explain})
-    return run_one(scenarios[index], out_dir, options, force)
+    return index, run_one(scenarios[index], out_dir, options, force)
 
 
 def progress_line(done: int, total: int, o: Outcome) -> str:
@@ -143,30 +130,20 @@ def run_scenarios(
     start = time.perf_counter()
     outcomes: dict[int, Outcome] = {}
     report(Step(SCENARIOS, 0, total))
-    if pool_size == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for i, s in enumerate(scenarios):
-            wanted = options.explain and (explain is None or explain(s))
-            outcomes[i] = run_one(s, out_dir, options.model_copy(update={"explain": wanted}), force)
-            line = progress_line(len(outcomes), total, outcomes[i])
-            report(Step(SCENARIOS, len(outcomes), total, note=line))
-    else:
-        _JOBS.update(scenarios=list(scenarios), out_dir=out_dir, options=options, force=force)
-        try:
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=pool_size, mp_context=context) as pool:
-                futures: dict[Future[Outcome], int] = {
-                    pool.submit(
-                        _run_shared, i, options.explain and (explain is None or explain(s))
-                    ): i
-                    for i, s in enumerate(scenarios)
-                }
-                for future in as_completed(futures):
-                    outcome = future.result()
-                    outcomes[futures[future]] = outcome
-                    line = progress_line(len(outcomes), total, outcome)
-                    report(Step(SCENARIOS, len(outcomes), total, note=line))
-        finally:
-            _JOBS.clear()
+
+    def done(result: tuple[int, Outcome]) -> None:
+        outcomes[result[0]] = result[1]
+        line = progress_line(len(outcomes), total, result[1])
+        report(Step(SCENARIOS, len(outcomes), total, note=line))
+
+    run_tasks(
+        _run_job,
+        (list(scenarios), out_dir, options, force),
+        [(i, options.explain and (explain is None or explain(s))) for i, s in enumerate(scenarios)],
+        done,
+        workers=pool_size,
+        method=options.start_method,
+    )
     say(f"全部完成，用时 {time.perf_counter() - start:.1f} 秒。", err=True)
     return [outcomes[i] for i in range(total)]
 
