@@ -198,15 +198,21 @@ def group_chart(first_row: int, last_row: int, columns: int) -> Chart:
     sheet = Workbook().active
     sheet.title = SUMMARY_SHEET
     chart = BarChart()
-    chart.type = "col"
+    chart.type = "bar"  # horizontal: long Chinese group names read along the axis
     chart.grouping = "clustered"
     chart.title = "各集团交流人数"
     chart.y_axis.title = "人数"
-    chart.y_axis.majorGridlines = None
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.x_axis.scaling.orientation = "maxMin"  # groups top to bottom, as in the table
     minimum, rotated = GROUP_HEADER.index("至少交流") + 1, GROUP_HEADER.index("已交流") + 1
     data = Reference(sheet, min_col=minimum, max_col=rotated, min_row=first_row, max_row=last_row)
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(Reference(sheet, min_col=1, min_row=first_row + 1, max_row=last_row))
+    # explicit colours: the streaming writer has no theme for scheme colours to come from
+    for series, colour in zip(chart.series, ("A5A5A5", "4472C4"), strict=False):
+        series.graphicalProperties.solidFill = colour
+        series.graphicalProperties.line.solidFill = colour
     height = max(16, 2 * (last_row - first_row))
     return Chart(
         xml=tostring(chart._write()),
