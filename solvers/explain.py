@@ -40,7 +40,7 @@ class ConflictFinder:
         model.clear_assumptions()
         chosen = [self.by_key[k] for k in keys]
         model.add_assumptions([g.literal for g in chosen])
-        solver = sat_parameters(self.options)  # the LP relaxation proves these quickly
+        solver = sat_parameters(self.options, "full_lp")  # the full LP proves these quickly
         status = solver.solve(model)
         if status != cp_model.INFEASIBLE:
             return True, set()
@@ -57,7 +57,7 @@ class ConflictFinder:
         model.clear_assumptions()
         for key, guard in self.by_key.items():
             model.add(guard.literal == int(key in on))
-        return sat_parameters(self.options).solve(model) != cp_model.INFEASIBLE
+        return sat_parameters(self.options, "full_lp").solve(model) != cp_model.INFEASIBLE
 
     def _drop_order(self, key: RuleInstance) -> tuple[int, int]:
         """Members tried for removal first; where several minimal sets exist this prefers one

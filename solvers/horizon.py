@@ -137,7 +137,7 @@ def _solve_component(
     for k, builder in enumerate(builders):
         objective.extend(builder.objective_terms(), len(builders) - k)
     objective.maximize(model)
-    solver = sat_parameters(options)
+    solver = sat_parameters(options, "full_lp")  # the joint model: measured so far with these
     code = solver.solve(model)
     outcome = _Outcome(index, sat_status(code))
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

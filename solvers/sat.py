@@ -44,25 +44,36 @@ from solvers.rules import eligibility as eligibility_rule
 from solvers.rules import flow_direction as flow_rule
 from solvers.rules import within_group as within_group_rule
 
+Purpose = Literal["plan", "full_lp"]
 
-def sat_parameters(options: SolveOptions) -> cp_model.CpSolver:
+
+def sat_parameters(options: SolveOptions, purpose: Purpose = "plan") -> cp_model.CpSolver:
     """A solver configured for reproducible runs on many small models (BENCHMARKS.md, city scale).
 
-    One worker and a fixed seed make runs deterministic. The full LP relaxation (nearly
-    integral here) proves the counting rules quickly; presolve, probing, symmetry detection and
-    cuts cost more than they save on models of a few hundred Booleans (19.4 → 4.1 CPU s for the
-    242 models of a 100,000-teacher district; infeasible ratio sweeps 12.7 → 0.2 s).
+    One worker and a fixed seed make runs deterministic. Presolve, symmetry detection and deep
+    probing cost more than they save on models of a few hundred Booleans (19.4 → 4.1 CPU s for
+    the 242 models of a 100,000-teacher district). For plans (and --relax), the linear
+    relaxation of the counting rules with cuts: since the amended subject balance (returns home
+    may leave a school one above) the full relaxation without cuts left a few models searching
+    for seconds (9.5 → 4.6 CPU s over the 242 models, the slowest 3.6 → 0.2 s). Explaining keeps
+    the full relaxation without cuts: it proves the near-limit counting subsets of the deletion
+    filter fastest (infeasible ratio sweeps 12.7 → 0.2 s; with the plan's settings explain was
+    many times slower).
     """
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.num_workers = 1
     p.random_seed = 0
-    p.linearization_level = 2
     p.cp_model_presolve = False
     p.add_lp_constraints_lazily = False
-    p.max_num_cuts = 0
     p.cp_model_probing_level = 1
     p.symmetry_level = 0
+    if purpose == "plan":
+        p.linearization_level = 1
+        p.max_num_cuts = 10000
+    else:
+        p.linearization_level = 2
+        p.max_num_cuts = 0
     p.max_time_in_seconds = options.time_limit
     return solver
 
