@@ -39,6 +39,7 @@ from models.policy import Policy
 from models.requirements import RatioUnit, ratio_scopes
 from models.rules import RULES, RuleInstance
 from models.rules.min_tenure import term
+from models.vocab import TeachingStage
 from solvers.rules import BUILDERS
 from solvers.rules import eligibility as eligibility_rule
 from solvers.rules import flow_direction as flow_rule
@@ -337,16 +338,22 @@ class SatBuilder:
             ]
             if not explain:
                 hosts = [h for h in hosts if h[2]]
+            by_stage: dict[TeachingStage, list[tuple[School, RotationKind, bool]]] = {}
             for teacher in d.teachers_of_school(home.school_id):
                 status = d.status(teacher.teacher_id)
-                if not status.eligible and not explain:
+                eligible = eligibility_rule.may_move(status)
+                if not eligible and not explain:
                     continue
-                for host, kind, allowed in hosts:
-                    may = eligibility_rule.may_move(self, status, host)
-                    if may is False or (may is None and not allowed):
+                stage = status.teaching_stage
+                if stage not in by_stage:
+                    by_stage[stage] = [
+                        h for h in hosts if eligibility_rule.takes(self, h[0], stage)
+                    ]
+                for host, kind, allowed in by_stage[stage]:
+                    if not eligible and not allowed:
                         continue
                     index = self._add_arc(Arc(teacher, home, host, kind))
-                    if may is None:
+                    if not eligible:
                         self.blocked[eligibility_rule.ID][home.group_id].append(index)
                     elif not allowed:
                         self.blocked[flow_rule.ID][home.group_id].append(index)

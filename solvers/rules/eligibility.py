@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from models.district import TeacherStatus
 from models.entities import School
+from models.vocab import TeachingStage
 
 if TYPE_CHECKING:
     from solvers.sat import SatBuilder
@@ -18,12 +19,15 @@ if TYPE_CHECKING:
 ID = "eligibility"
 
 
-def may_move(b: SatBuilder, status: TeacherStatus, host: School) -> bool | None:
-    """True: a real candidate move; None: only when explaining (held at zero by this rule's
-    guard); False: never a variable (the host does not teach the teacher's stage)."""
-    if not b.d.hosts_stage(host.school_id, status.teaching_stage):
-        return False
-    return True if status.eligible else None
+def takes(b: SatBuilder, host: School, stage: TeachingStage) -> bool:
+    """Whether a host teaches this stage: no move variable exists otherwise, in any mode."""
+    return b.d.hosts_stage(host.school_id, stage)
+
+
+def may_move(status: TeacherStatus) -> bool:
+    """Whether a teacher's moves are real candidates; an ineligible teacher's exist only when
+    explaining, held at zero by this rule's guard."""
+    return status.eligible
 
 
 def build(b: SatBuilder) -> None:
