@@ -277,6 +277,14 @@ def bench(
             "--sat-param", help="试验用的 CP-SAT 参数，如 cp_model_presolve=false（可重复）"
         ),
     ] = None,
+    years: Annotated[
+        int,
+        typer.Option(
+            "--years",
+            min=0,
+            help="连续编制的学年数：每个规模逐年编制→核查→进入下一学年（退休离开、新教师补入）",
+        ),
+    ] = 0,
 ) -> None:
     """性能测试：在模拟区县上计时（读取、建模、求解、写审批表），与手工式贪心方案及 HiGHS 对照。"""
     from models.plan import SolveOptions
@@ -296,6 +304,13 @@ def bench(
         echo(f"--sizes 应为正整数：{sizes}", err=True)
         raise typer.Exit(EXIT_INPUT)
     echo(machine_line() + "".join(f"; {k}={v}" for k, v in overrides.items()))
+    if years:
+        from rotation.bench.years import bench_years
+
+        bench_years(
+            numbers, years, seed=seed, structure=structure.value, workers=workers, echo=echo
+        )
+        return
     run_bench(
         numbers,
         seed=seed,
