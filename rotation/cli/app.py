@@ -185,11 +185,13 @@ def advance(
         )
     following = write_next_year(approved, output, force=force)
     returning = sum(1 for o in following.ongoing if o.end_year < following.plan_year)
+    retired = len(approved.district.teachers) - len(following.teachers)
     basis = f"（依据方案 {approved.plan_id}）" if approved.plan_id else ""
     echo(
         f"已生成 {following.plan_year} 学年数据{basis}：{output}。在岗交流 {len(following.ongoing)} 人"
         f"（其中本学年期满返回 {returning} 人），需求 {len(following.demand)} 条；"
-        "锁定已清空，请核对暂缓交流、需求和人员变动后再编制。"
+        f"到 {following.plan_year} 学年退休的 {retired} 名教师已删除；"
+        "锁定已清空，请补入新进教师（本校连续任教年限填 0），核对暂缓交流、需求和人员变动后再编制。"
     )
 
 
