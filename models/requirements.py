@@ -339,3 +339,33 @@ def lead_pool_warnings(district: District) -> list[str]:
                 "牵头校将无人可派（可考虑允许成员校之间交流，或设学科增减容差）"
             )
     return notes
+
+
+#: Share of a group's eligible teachers with nowhere to go from which validate warns.
+UNMOVABLE_SHARE = Decimal("0.25")
+
+
+def unmovable_warnings(district: District) -> list[str]:
+    """Groups where eligible teachers count in the ratio base though no school they may go to
+    teaches their stage (e.g. junior-high members of a group led by a senior high, moves lead ↔
+    member only) — a quarter of them or more: the others carry the whole minimum, every year."""
+    movable = {t.teacher_id for ts in mobility(district).movable.values() for t in ts}
+    notes = []
+    for group in district.groups:
+        p = district.policy.for_group(group.group_id)
+        if p.ratio_base != RatioBase.ELIGIBLE:
+            continue
+        stuck = [
+            t
+            for s in district.schools_of(group.group_id)
+            for t in district.teachers_of_school(s.school_id)
+            if district.status(t.teacher_id).eligible and t.teacher_id not in movable
+        ]
+        req = group_requirement(district, group.group_id)
+        if stuck and len(stuck) >= UNMOVABLE_SHARE * req.eligible:
+            notes.append(
+                f"「{group.name}」符合条件的{req.eligible}名教师中有{len(stuck)}名在允许的交流方向上"
+                f"没有任教学段相符的学校可去，但计入交流比例基数：至少{req.min_rotations}人的交流"
+                f"全部由其余{req.eligible - len(stuck)}人承担，连续几个学年后可能无人可派"
+            )
+    return notes

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models import District
-from models.requirements import lead_pool_warnings
+from models.requirements import lead_pool_warnings, unmovable_warnings
 
 from ..conftest import build_district, teacher  # type: ignore[import-not-found]
 
@@ -26,3 +26,14 @@ def test_no_warning_for_a_large_lead_or_other_flows() -> None:
     flows = "lead_to_member,member_to_lead,member_to_member"
     assert lead_pool_warnings(_district(2, 30, flow_direction=flows)) == []
     assert lead_pool_warnings(_district(2, 30, subject_balance_tolerance="1")) == []
+
+
+def test_eligible_teachers_with_nowhere_to_go_are_warned_about() -> None:
+    """Junior-stage teachers of the nine-year member S3: the lead S1 is a primary school and
+    moves go lead ↔ member only, so they count in the base but cannot move."""
+    teachers = [teacher(f"L{i}", "S1") for i in range(4)]
+    teachers += [teacher(f"J{i}", "S3", teaching_stage="初中") for i in range(3)]
+    d = build_district(teachers=teachers)
+    (note,) = unmovable_warnings(d)
+    assert "符合条件的7名教师中有3名" in note and "其余4人" in note
+    assert unmovable_warnings(build_district(teachers=teachers[:4])) == []
