@@ -331,8 +331,10 @@ _LEAD_SIZE = 1.25
 #: The lead school's expected share of its group's teachers: under the default flow (lead ↔
 #: member) and subject balance, every rotation is an exchange with the lead, so the lead sends
 #: half of the group's rotations each year, and a lead teacher who rotates is out of the pool
-#: for nine years (three away, six to qualify again). Below about a third the lead runs out of
-#: eligible teachers within five years and the defaults cannot be met.
+#: for nine years (three away, six to qualify again). At 1.25× a member school (15-20 % of a
+#: group) the lead ran out of eligible teachers in the fourth or fifth year; a Minhang-like lead
+#: is the group's multi-campus flagship (一校多区) with about a third of its teachers. Ganzhou's
+#: real groups keep 1.25× (BENCHMARKS.md, issue 13).
 _LEAD_SHARE = 1 / 3
 
 
