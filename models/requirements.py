@@ -309,3 +309,63 @@ def _mobility(district: District) -> Mobility:
                 for subject, n in subjects.items():
                     can_come[h.school_id][subject, stage] += n
     return Mobility(movable, can_come)
+
+
+def lead_pool_warnings(district: District) -> list[str]:
+    """Groups whose lead school cannot keep up year after year (a long-run estimate, not a
+    failure this year). When moves may only go lead ↔ member, the ratio is counted per group and
+    subject_balance_tolerance is 0, every rotation is a same-subject exchange with the lead, so
+    the lead sends at least half of each year's minimum; a teacher it sends is away for
+    min_tenure_years and qualifies again min_years_at_school years after coming home. A lead
+    with fewer teachers than half the minimum × that cycle runs out within a few years."""
+    exchange = {FlowDirection.LEAD_TO_MEMBER, FlowDirection.MEMBER_TO_LEAD}
+    notes = []
+    for group in district.groups:
+        p = district.policy.for_group(group.group_id)
+        if not set(p.flow_direction) <= exchange or p.subject_balance_tolerance != 0:
+            continue
+        if p.ratio_scope != RatioScope.GROUP:
+            continue
+        need = math.ceil(group_requirement(district, group.group_id).min_rotations / 2)
+        cycle = p.min_tenure_years + p.min_years_at_school
+        lead = district.school(group.lead_school_id)
+        staff = len(district.teachers_of_school(lead.school_id))
+        if need * cycle > staff:
+            notes.append(
+                f"「{group.name}」只允许牵头校与成员校之间交流且各学科增减须平衡，每学年的交流都是"
+                f"与牵头校「{lead.name}」的同学科对等交换，牵头校每年须派出约{need}人；派出教师"
+                f"{p.min_tenure_years}年后返回、再满{p.min_years_at_school}年才重新符合条件，"
+                f"长期需约{need * cycle}名教师轮换，而牵头校只有{staff}名专任教师：连续几个学年后"
+                "牵头校将无人可派（可考虑允许成员校之间交流，或设学科增减容差）"
+            )
+    return notes
+
+
+#: Share of a group's eligible teachers with nowhere to go from which validate warns.
+UNMOVABLE_SHARE = Decimal("0.25")
+
+
+def unmovable_warnings(district: District) -> list[str]:
+    """Groups where eligible teachers count in the ratio base though no school they may go to
+    teaches their stage (e.g. junior-high members of a group led by a senior high, moves lead ↔
+    member only) — a quarter of them or more: the others carry the whole minimum, every year."""
+    movable = {t.teacher_id for ts in mobility(district).movable.values() for t in ts}
+    notes = []
+    for group in district.groups:
+        p = district.policy.for_group(group.group_id)
+        if p.ratio_base != RatioBase.ELIGIBLE:
+            continue
+        stuck = [
+            t
+            for s in district.schools_of(group.group_id)
+            for t in district.teachers_of_school(s.school_id)
+            if district.status(t.teacher_id).eligible and t.teacher_id not in movable
+        ]
+        req = group_requirement(district, group.group_id)
+        if stuck and len(stuck) >= UNMOVABLE_SHARE * req.eligible:
+            notes.append(
+                f"「{group.name}」符合条件的{req.eligible}名教师中有{len(stuck)}名在允许的交流方向上"
+                f"没有任教学段相符的学校可去，但计入交流比例基数：至少{req.min_rotations}人的交流"
+                f"全部由其余{req.eligible - len(stuck)}人承担，连续几个学年后可能无人可派"
+            )
+    return notes

@@ -224,11 +224,13 @@ def advance(
         )
     following = write_next_year(approved, output, force=force)
     returning = sum(1 for o in following.ongoing if o.end_year < following.plan_year)
+    retired = len(approved.district.teachers) - len(following.teachers)
     basis = f"（依据方案 {approved.plan_id}）" if approved.plan_id else ""
     echo(
         f"已生成 {following.plan_year} 学年数据{basis}：{output}。在岗交流 {len(following.ongoing)} 人"
         f"（其中本学年期满返回 {returning} 人），需求 {len(following.demand)} 条；"
-        "锁定已清空，请核对暂缓交流、需求和人员变动后再编制。"
+        f"到 {following.plan_year} 学年退休的 {retired} 名教师已删除；"
+        "锁定已清空，请补入新进教师（本校连续任教年限填 0），核对暂缓交流、需求和人员变动后再编制。"
     )
 
 
@@ -336,6 +338,14 @@ def bench(
             help="试验用的 CP-SAT 参数，如 cp_model_presolve=false（可重复）",
         ),
     ] = None,
+    years: Annotated[
+        int,
+        typer.Option(
+            "--years",
+            min=0,
+            help="连续编制的学年数：每个规模逐年编制→核查→进入下一学年（退休离开、新教师补入）",
+        ),
+    ] = 0,
 ) -> None:
     """性能测试：在模拟区县上计时（读取、建模、求解、写审批表），与手工式贪心方案及 HiGHS 对照。"""
     from models.plan import SolveOptions
@@ -355,6 +365,13 @@ def bench(
         echo(f"--sizes 应为正整数：{sizes}", err=True)
         raise typer.Exit(EXIT_INPUT)
     echo(machine_line() + "".join(f"; {k}={v}" for k, v in overrides.items()))
+    if years:
+        from rotation.bench.years import bench_years
+
+        bench_years(
+            numbers, years, seed=seed, structure=structure.value, workers=workers, echo=echo
+        )
+        return
     run_bench(
         numbers,
         seed=seed,

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from models import District
 from models.policy import format_param
-from models.requirements import demand_warnings, group_requirement
+from models.requirements import (
+    demand_warnings,
+    group_requirement,
+    lead_pool_warnings,
+    unmovable_warnings,
+)
 from models.rules import precheck
 
 
@@ -37,7 +42,8 @@ def summary_lines(district: District) -> list[str]:
             f"预计无法满足的规则（{len(foreseen)} 条；不论怎样编制都做不到，请先调整数据或规则参数）：",
         ]
         lines += [f"  [无法满足] {m}" for m in foreseen]
-    notes = demand_warnings(district) + [str(w) for w in district.warnings]
+    notes = demand_warnings(district) + lead_pool_warnings(district) + unmovable_warnings(district)
+    notes += [str(w) for w in district.warnings]
     if notes:
         lines += ["", f"需要注意（{len(notes)} 条）："]
         lines += [f"  [提示] {n}" for n in notes]

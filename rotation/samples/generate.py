@@ -328,6 +328,21 @@ _GANZHOU_NOTES: dict[str, tuple[Stage, float]] = {
 }
 _GANZHOU_WEAK_NOTE = "乡镇中心学校"
 _LEAD_SIZE = 1.25
+#: The lead school's expected share of its group's teachers: under the default flow (lead ↔
+#: member) and subject balance, every rotation is an exchange with the lead, so the lead sends
+#: half of the group's rotations each year, and a lead teacher who rotates is out of the pool
+#: for nine years (three away, six to qualify again). At 1.25× a member school (15-20 % of a
+#: group) the lead ran out of eligible teachers in the fourth or fifth year; a Minhang-like lead
+#: is the group's multi-campus flagship (一校多区) with about a third of its teachers. Ganzhou's
+#: real groups keep 1.25× (BENCHMARKS.md, issue 13).
+_LEAD_SHARE = 1 / 3
+
+
+def _lead_factor(schools: int) -> float:
+    """The lead's size relative to a member, so that it holds _LEAD_SHARE of a group of this
+    many schools (never smaller than _LEAD_SIZE)."""
+    return max(_LEAD_SIZE, _LEAD_SHARE * (schools - 1) / (1 - _LEAD_SHARE))
+
 
 #: Approximate bearing (degrees from north) and distance (km) of each township from Zhangye city.
 _GANZHOU_TOWNSHIPS: dict[str, tuple[float, float]] = {
@@ -557,7 +572,7 @@ def _minhang_layout(rng: random.Random, teachers: int) -> _Layout:
             sid = f"MH{len(specs) + 1:0{swidth}d}"
             spec = {"school_id": sid, "name": name, "group_id": gid, "stage": stage}
             specs.append({**spec, "lon": lon, "lat": lat, "row": len(specs) + 2})
-            size_factor = (_LEAD_SIZE if lead else 1.0) * rng.uniform(0.75, 1.25)
+            size_factor = (_lead_factor(size) if lead else 1.0) * rng.uniform(0.75, 1.25)
             weights.append(size_factor * (1.3 if stage == Stage.NINE_YEAR else 1.0))
             weak_odds.append(0.0 if lead else 1.7 if where[4] else 1.0)
             if lead:

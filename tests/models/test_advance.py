@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models import Demand, OngoingRotation, Pin
-from models.advance import advance
+from models.advance import advance, retirees
 from models.plan import NewRotation, Plan, returns_of
 
 from ..conftest import build_district, teacher  # type: ignore[import-not-found]
@@ -58,3 +58,51 @@ def test_advance_moves_everyone_on_one_year() -> None:
     # two rotated maths teachers present at S2 in 2026 (T3, T1): one more is still wanted
     assert [(r.school_id, r.subject, r.count) for r in nxt.demand] == [("S2", "数学", 1)]
     assert d.plan_year == 2025 and len(d.ongoing) == 3  # the input is never changed
+
+
+def test_a_retiree_leaves_the_next_years_data() -> None:
+    """Female, born 1971: retires in 2026 at 55 (the default), so 2026's data no longer has her;
+    an explicit 预计退休学年 counts too; one a year later stays."""
+    teachers = [
+        teacher("STAY", "S1"),
+        teacher("AGE55", "S1", birth_year=1971),
+        teacher("GIVEN", "S1", retirement_year=2026),
+        teacher("LATER", "S1", birth_year=1972),
+    ]
+    d = build_district(teachers=teachers)
+    assert [t.teacher_id for t in retirees(d)] == ["AGE55", "GIVEN"]
+    nxt = advance(d, Plan(plan_year=2025, rotations=(), returns=returns_of(d)))
+    assert [t.teacher_id for t in nxt.teachers] == ["STAY", "LATER"]
+    assert nxt.status("LATER").retirement_year == 2027
+
+
+def test_a_retiree_on_rotation_leaves_with_the_row_and_demand_carries_over() -> None:
+    """A maths teacher at the host S2 until 2026 retires in 2026: the row goes with her, and
+    S2's request for 2 maths teachers is then covered by one rotated teacher only (T1's row)."""
+    teachers = [
+        teacher("T1", "S1"),
+        teacher("OLD", "S1", birth_year=1971),
+        teacher("BACK", "S1", birth_year=1971),
+    ]
+    ongoing = [
+        OngoingRotation(
+            teacher_id="T1", from_school_id="S1", to_school_id="S2", start_year=2024, end_year=2026
+        ),
+        OngoingRotation(
+            teacher_id="OLD", from_school_id="S1", to_school_id="S2", start_year=2024, end_year=2026
+        ),
+        OngoingRotation(  # would come home in 2026, retires instead
+            teacher_id="BACK",
+            from_school_id="S1",
+            to_school_id="S2",
+            start_year=2023,
+            end_year=2025,
+        ),
+    ]
+    demand = [Demand(school_id="S2", subject="数学", count=2)]
+    d = build_district(teachers=teachers, ongoing=ongoing, demand=demand)
+    nxt = advance(d, Plan(plan_year=2025, rotations=(), returns=returns_of(d)))
+    assert [t.teacher_id for t in nxt.teachers] == ["T1"]
+    assert [o.teacher_id for o in nxt.ongoing] == ["T1"]
+    assert returns_of(nxt) == ()
+    assert [(r.school_id, r.subject, r.count) for r in nxt.demand] == [("S2", "数学", 1)]

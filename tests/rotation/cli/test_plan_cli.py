@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from models import District, Pin
+from models.advance import retirees
 from rotation.cli.app import app
 from rotation.formats.reading import read_district
 from rotation.formats.writing import write_district
@@ -258,6 +259,9 @@ def test_advance_then_plan_the_next_year(tmp_path: Path, planned: tuple[Path, Pa
     assert "已生成 2026 学年数据" in result.output
     nxt = read_district(following)
     assert nxt.plan_year == 2026
+    retired = {t.teacher_id for t in retirees(read_district(source))}
+    assert f"到 2026 学年退休的 {len(retired)} 名教师已删除" in result.output
+    assert not retired & {t.teacher_id for t in nxt.teachers}
     chosen = {r["teacher_id"] for r in json.loads(js.read_text(encoding="utf-8"))["rotations"]}
     assert {o.teacher_id for o in nxt.ongoing} == chosen
     assert run(
