@@ -122,7 +122,8 @@ class YearResult:
     rules: tuple[str, ...] = ()  # names of the colliding rules, when the year failed
     messages: tuple[str, ...] = ()  # the first conflicts in words
     rotated_ids: tuple[str, ...] = ()  # teachers whose new rotation starts this year
-    seconds: float = 0.0
+    seconds: float = 0.0  # the year: plan, check, figures, carry-over
+    solve_seconds: float = 0.0  # of which building and solving
 
     @property
     def ok(self) -> bool:
@@ -199,6 +200,10 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
         "每学年初，预计退休学年不晚于该学年的教师离岗，同校同学科补充同样人数的新教师",
     ),
     ("新入职教师", "本校连续任教年限为0，22–25岁，按随机种子生成：相同参数得到相同结果"),
+    (
+        "未模拟的变化",
+        "骨干评定、调入调出、学校增减和新的需求不在模拟之内：新教师均非骨干，需求只按结转减少",
+    ),
 )
 
 
@@ -247,6 +252,20 @@ def _notes_sheet(ws: Any, simulations: Sequence[Simulation], names: list[str]) -
         row += 1
         set_cell(ws, row, 1, label)
         set_cell(ws, row, 2, text)
+    failed = [
+        (bad, name)
+        for s, name in zip(simulations, names, strict=True)
+        if (bad := s.failed) is not None
+    ]
+    if failed:
+        row += 2
+        set_cell(ws, row, 1, "无法满足的学年：冲突说明（节选）").font = SECTION_FONT
+    for bad, name in failed:
+        for message in bad.messages or (bad.status,):
+            row += 1
+            set_cell(ws, row, 1, f"{name}，{bad.year}学年")
+            set_cell(ws, row, 2, message).alignment = Alignment(wrap_text=True, vertical="top")
+            ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=6)
     style_sheet(ws, widths=[22.0, 40.0, 36.0, 10.0, 12.0, 60.0], header_rows=0)
 
 
@@ -354,6 +373,7 @@ def _charts_sheet(ws: Any, simulations: Sequence[Simulation], names: list[str]) 
         chart.title = f"{label}（全区，按情景）"
         chart.y_axis.title = label
         chart.x_axis.title = "学年"
+        chart.x_axis.delete = chart.y_axis.delete = False  # shown (openpyxl 3.1 omits it)
         if fmt:
             chart.y_axis.number_format = "0%"
         last = top + 1 + len(years)

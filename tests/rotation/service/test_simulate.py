@@ -190,6 +190,7 @@ def test_exit_codes_bad_input_and_rules_not_met(tmp_path: Path) -> None:
     assert "学科增减平衡" in rows[1][4] and "模拟在此停止" in rows[1][4]
     notes = [c for row in book[NOTES_SHEET].iter_rows(values_only=True) for c in row if c]
     assert any("第2学年（2026学年）无法满足" in str(c) for c in notes)
+    assert any(str(c).startswith("学科增减平衡（subject_balance）") for c in notes)
 
 
 def test_simulation_is_deterministic() -> None:
