@@ -164,8 +164,14 @@ def test_simulate_two_scenario_files(district_file: Path, tmp_path: Path) -> Non
         )
         files.append(str(path))
     out = tmp_path / "模拟.xlsx"
-    result = runner.invoke(app, ["simulate", *files, "--years", "3", "-o", str(out)])
+    result = runner.invoke(
+        app, ["simulate", *files, "--years", "3", "-o", str(out), "--workers", "2"]
+    )
     assert result.exit_code == 0, result.output
+    # two processes; their progress lines come back through a queue and are printed here
+    assert "2 个进程并行模拟" in result.output
+    assert "第3/3学年：交流比例十，2027学年" in result.output
+    assert "第3/3学年：交流比例十二，2027学年" in result.output
     _check_workbook(out, scenarios=2, years=3, groups=2)
     chart = _workbook(out)[CHARTS_SHEET]
     assert [chart.cell(2, c).value for c in (2, 3)] == ["交流比例十", "交流比例十二"]
