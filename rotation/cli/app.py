@@ -294,6 +294,74 @@ app.add_typer(scenario_app, name="scenario")  # help: scenario_app's own
 
 @app.command()
 @user_errors
+def simulate(
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="数据或情景文件",
+            help="数据工作簿（.xlsx）、CSV 文件夹或 .json（按其规则表），或情景文件（.toml），可给多个",
+            show_default=False,
+        ),
+    ],
+    years: Annotated[
+        int, typer.Option("--years", min=1, max=30, metavar="学年数", help="模拟的学年数")
+    ] = 5,
+    output: Annotated[
+        Path, typer.Option("-o", "--output", metavar="文件", help="政策模拟工作簿（.xlsx）")
+    ] = Path("政策模拟.xlsx"),
+    year: Year = None,
+    seed: Annotated[
+        int,
+        typer.Option("--seed", metavar="整数", help="新入职教师的随机种子：相同种子得到相同结果"),
+    ] = 1,
+    teachers: Annotated[
+        int | None,
+        typer.Option(
+            "--teachers",
+            min=10,
+            metavar="人数",
+            help="只对情景的示例数据（generate）有效：按此教师人数生成",
+        ),
+    ] = None,
+    workers: Annotated[
+        int,
+        typer.Option("--workers", min=0, metavar="进程数", help="并行进程数，0 表示按 CPU 核数"),
+    ] = 0,
+    time_limit: Annotated[
+        float,
+        typer.Option(
+            "--time-limit", min=0.1, metavar="秒", help="每个求解单元的时间上限（秒），仅作保险"
+        ),
+    ] = 60.0,
+    force: Force = False,
+) -> None:
+    """政策模拟：按各情景的规则逐年编制方案并结转（退休离岗、新教师入职），写出逐年指标和趋势图。某学年规则无法满足时该情景停止，退出码为 2。"""
+    from rotation.service.simulate import simulate_files
+
+    simulations = simulate_files(
+        inputs,
+        output,
+        years=years,
+        year=year,
+        teachers=teachers,
+        seed=seed,
+        time_limit=time_limit,
+        processes=workers,
+        force=force,
+        echo=echo,
+    )
+    echo(f"已写出政策模拟：{output}（{len(simulations)} 个情景，各 {years} 个学年）")
+    for s in simulations:
+        echo(f"  {s.name}：{s.conclusion}")
+    failed = [s for s in simulations if s.failed is not None]
+    if failed:
+        names = "、".join(s.name for s in failed)
+        echo(f"{len(failed)} 个情景在模拟期内出现规则无法同时满足的学年：{names}", err=True)
+        raise typer.Exit(EXIT_RULES)
+
+
+@app.command()
+@user_errors
 def bench(
     sizes: Annotated[
         str, typer.Option("--sizes", metavar="人数,人数", help="教师人数，逗号分隔")

@@ -1,0 +1,398 @@
+"""Policy simulation (`rotation simulate`): a district and a policy planned N school years forward.
+
+Each year of each scenario: plan with the scenario's policy (as `rotation plan`), carry the plan
+over to the next year (`models.advance.advance`, as `rotation advance`), then let the teachers
+whose retirement year has come leave and the same number of new teachers arrive (same school and
+subject, 0 years at the school, 22–25 years old, drawn from a seeded generator: the same
+arguments give the same simulation). A year whose rules cannot all be met (or that finds no plan
+in time) is recorded with the names of the colliding rules and stops that scenario's chain.
+
+Several scenarios run in parallel processes, one per core, as `rotation scenario` runs them; the
+cores left over go to each scenario's components. Progress lines (one per year) come back from
+the workers through a queue and are printed by this process.
+
+The new-hire generator here is private and minimal (rotation.samples.hires, being written
+separately, will be the shared one).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import queue as queues
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from models import District, InputError, Problem, Teacher
+from models.advance import advance
+from models.plan import Plan, SolveOptions, SolveResult
+from models.requirements import group_requirement
+from models.rules import RULES, check_plan
+from models.vocab import Gender
+from rotation.formats.safe_write import check_targets
+from rotation.memory import paused_cycle_collection
+from rotation.reports.simulation import (
+    CHECK_FAILED,
+    DONE,
+    FAILED,
+    UNSOLVED,
+    GroupYear,
+    Simulation,
+    YearResult,
+    write_simulation,
+)
+from rotation.scenarios.model import Scenario, load_scenarios
+from rotation.service.scenarios import scenario_inputs
+from solvers.parallel import cores
+
+Echo = Callable[..., None]
+Say = Callable[[str], None]
+
+#: Conflicts kept in words per failed year.
+MAX_MESSAGES = 10
+
+
+# -- new hires (private: rotation.samples.hires will be the shared generator) ----------------
+
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜"
+_GIVEN = "晓思雨欣佳子文嘉俊宇浩然婷静怡涵博睿明悦诗琪一航泽晨阳瑶萱铭轩"
+_FEMALE_SHARE = 0.7
+_START_AGES = (22, 23, 23, 24, 25)
+
+
+def hires_for(leaving: Sequence[Teacher], year: int, seed: int, taken: set[str]) -> list[Teacher]:
+    """One young new teacher per leaving teacher: same school, subject and teaching stage,
+    0 years at the school; ids N<year><n> not in `taken`. Deterministic in (seed, year)."""
+    rng = random.Random(f"rotation-simulate-hires|{seed}|{year}")
+    hires: list[Teacher] = []
+    n = 0
+    for t in sorted(leaving, key=lambda t: t.teacher_id):
+        n += 1
+        while f"N{year}{n:05d}" in taken:
+            n += 1
+        female = rng.random() < _FEMALE_SHARE
+        given = "".join(rng.choice(_GIVEN) for _ in range(rng.choice((1, 2))))
+        hires.append(
+            Teacher(
+                teacher_id=f"N{year}{n:05d}",
+                name=rng.choice(_SURNAMES) + given,
+                school_id=t.school_id,
+                subject=t.subject,
+                gender=Gender.FEMALE if female else Gender.MALE,
+                birth_year=year - rng.choice(_START_AGES),
+                years_at_school=0,
+                title=None,
+                teaching_stage=t.teaching_stage,
+            )
+        )
+    return hires
+
+
+def next_year(district: District, plan: Plan, seed: int) -> tuple[District, Counter[str]]:
+    """Next year's district after `plan`: advanced, retirees gone, hires in; retirees by group."""
+    following = advance(district, plan)
+    year = following.plan_year
+    status = following.index.status
+    leaving = [t for t in following.teachers if status[t.teacher_id].retirement_year <= year]
+    if not leaving:
+        return following, Counter()
+    gone = {t.teacher_id for t in leaving}
+    by_group = Counter(status[tid].group_id for tid in gone)
+    hires = hires_for(leaving, year, seed, set(following.index.teacher))
+    kept = tuple(t for t in following.teachers if t.teacher_id not in gone)
+    return (
+        following.replace(
+            teachers=kept + tuple(hires),
+            ongoing=tuple(o for o in following.ongoing if o.teacher_id not in gone),
+            pins=tuple(p for p in following.pins if p.teacher_id not in gone),
+        ),
+        by_group,
+    )
+
+
+# -- one year's figures -----------------------------------------------------------------------
+
+
+def year_figures(
+    district: District,
+    plan: Plan,
+    rotated_ever: set[str],
+    pool: set[str],
+    turnover: Counter[str],
+) -> tuple[GroupYear, ...]:
+    """Per group: this year's rotations and the shares reached so far (`rotated_ever` and
+    `pool` already include this year's rotations and eligible teachers)."""
+    index = district.index
+    rotations: Counter[str] = Counter()
+    backbone: Counter[str] = Counter()
+    weak: Counter[str] = Counter()
+    for r in plan.rotations:
+        gid = index.status[r.teacher_id].group_id
+        rotations[gid] += 1
+        backbone[gid] += index.teacher[r.teacher_id].is_backbone
+        weak[gid] += index.school[r.to_school_id].weak
+    teachers: Counter[str] = Counter()
+    in_pool: Counter[str] = Counter()
+    ever: Counter[str] = Counter()
+    for tid, s in index.status.items():
+        teachers[s.group_id] += 1
+        in_pool[s.group_id] += tid in pool
+        ever[s.group_id] += tid in rotated_ever
+    figures = []
+    for g in district.groups:
+        gid = g.group_id
+        req = group_requirement(district, gid)
+        figures.append(
+            GroupYear(
+                gid,
+                g.name,
+                teachers=teachers[gid],
+                eligible=req.eligible,
+                ratio_base=req.ratio_base,
+                minimum=req.min_rotations,
+                rotations=rotations[gid],
+                backbone=backbone[gid],
+                weak_inflow=weak[gid],
+                pool=in_pool[gid],
+                rotated_ever=ever[gid],
+                retired=turnover[gid],
+                hired=turnover[gid],
+            )
+        )
+    return tuple(figures)
+
+
+def _failure(index: int, year: int, result: SolveResult, broken: int) -> YearResult:
+    if result.status == "infeasible":
+        status = FAILED
+    elif result.status == "unknown":
+        status = UNSOLVED
+    else:
+        status = CHECK_FAILED
+    rules = dict.fromkeys(RULES[c.rule].name for c in result.conflicts)
+    messages = [c.message for c in result.conflicts[:MAX_MESSAGES]]
+    if broken:
+        messages.append(f"规则核查有 {broken} 项未通过")
+    return YearResult(index, year, status, rules=tuple(rules), messages=tuple(messages))
+
+
+def progress_line(name: str, years: int, r: YearResult) -> str:
+    """One line per simulated year."""
+    if r.ok:
+        total = r.total
+        share = f"{total.coverage:.1%}" if total.coverage is not None else "—"
+        what = (
+            f"新交流 {total.rotations} 人，交流覆盖率 {share}，退休离岗/新入职 {total.retired} 人"
+        )
+        took = f"用时 {r.seconds:.1f} 秒（求解 {r.solve_seconds:.1f} 秒）"
+    else:
+        what = f"{r.status}（{'、'.join(r.rules) or '无冲突说明'}），{name}的模拟在此停止"
+        took = f"用时 {r.seconds:.1f} 秒"
+    return f"第{r.index}/{years}学年：{name}，{r.year}学年{what}，{took}"
+
+
+def simulate_scenario(
+    s: Scenario, years: int, options: SolveOptions, *, seed: int = 1, say: Say | None = None
+) -> Simulation:
+    """One scenario planned `years` school years forward (stopping at a year that fails)."""
+    from solvers.solve import solve
+
+    start = time.perf_counter()
+    district = s.district
+    sim = Simulation(s.key, s.name, s.base_label, str(s.path), years, district.plan_year)
+    rotated_ever = {o.teacher_id for o in district.ongoing}  # ongoing or just completed
+    pool = set(rotated_ever)
+    turnover: Counter[str] = Counter()
+    for k in range(1, years + 1):
+        began = time.perf_counter()
+        result = solve(district, options)
+        with paused_cycle_collection():  # many small acyclic objects: teachers, checks
+            solved = result.status in ("optimal", "feasible")
+            broken = sum(not c.ok for c in check_plan(district, result.plan)) if solved else 0
+            if not solved or broken:
+                outcome = _failure(k, district.plan_year, result, broken)
+            else:
+                rotated_ever |= {r.teacher_id for r in result.plan.rotations}
+                pool |= {t.teacher_id for t in district.index.eligible} | rotated_ever
+                figures = year_figures(district, result.plan, rotated_ever, pool, turnover)
+                outcome = YearResult(
+                    k,
+                    district.plan_year,
+                    DONE,
+                    groups=figures,
+                    rotated_ids=tuple(r.teacher_id for r in result.plan.rotations),
+                )
+                if k < years:
+                    district, turnover = next_year(district, result.plan, seed)
+        seconds = time.perf_counter() - began
+        outcome = replace(outcome, seconds=seconds, solve_seconds=result.wall_seconds)
+        sim.results.append(outcome)
+        if say is not None:
+            say(progress_line(s.name, years, outcome))
+        if not outcome.ok:
+            break
+    sim.seconds = time.perf_counter() - start
+    return sim
+
+
+# -- several scenarios, in parallel -----------------------------------------------------------
+
+_JOBS: dict[str, Any] = {}
+
+
+def _run_shared(index: int) -> Simulation:
+    lines = _JOBS["queue"]
+    return simulate_scenario(
+        _JOBS["scenarios"][index],
+        _JOBS["years"],
+        _JOBS["options"],
+        seed=_JOBS["seed"],
+        say=lines.put,
+    )
+
+
+def run_simulations(
+    scenarios: Sequence[Scenario],
+    years: int,
+    *,
+    options: SolveOptions,
+    seed: int = 1,
+    processes: int = 0,
+    echo: Echo | None = None,
+) -> list[Simulation]:
+    """Every scenario simulated, in parallel processes (`processes`, 0 = one per core); the
+    simulations in the order given."""
+    say = echo or (lambda *_a, **_k: None)
+    total = len(scenarios)
+    available = processes or cores()
+    pool_size = max(1, min(available, total))
+    options = options.model_copy(update={"workers": max(1, available // pool_size)})
+    how = f"{pool_size} 个进程并行模拟" if pool_size > 1 else "依次模拟"
+    say(f"共 {total} 个情景，各模拟 {years} 个学年，{how}…", err=True)
+    start = time.perf_counter()
+    if pool_size == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        results = [
+            simulate_scenario(s, years, options, seed=seed, say=lambda t: say(t, err=True))
+            for s in scenarios
+        ]
+    else:
+        results = _in_processes(scenarios, years, options, seed, pool_size, say)
+    say(f"全部完成，用时 {time.perf_counter() - start:.1f} 秒。", err=True)
+    return results
+
+
+def _in_processes(
+    scenarios: Sequence[Scenario],
+    years: int,
+    options: SolveOptions,
+    seed: int,
+    pool_size: int,
+    say: Echo,
+) -> list[Simulation]:
+    context = multiprocessing.get_context("fork")
+    with context.Manager() as manager:
+        lines = manager.Queue()
+        _JOBS.update(scenarios=list(scenarios), years=years, options=options, seed=seed)
+        _JOBS["queue"] = lines
+        try:
+            with ProcessPoolExecutor(max_workers=pool_size, mp_context=context) as pool:
+                futures: list[Future[Simulation]] = [
+                    pool.submit(_run_shared, i) for i in range(len(scenarios))
+                ]
+                while not all(f.done() for f in futures):
+                    with contextlib.suppress(queues.Empty):
+                        say(lines.get(timeout=0.2), err=True)
+                results = [f.result() for f in futures]
+        finally:
+            _JOBS.clear()
+        while not lines.empty():  # puts are synchronous: every line is here by now
+            say(lines.get(), err=True)
+    return results
+
+
+# -- the command ------------------------------------------------------------------------------
+
+
+def _data_scenario(path: Path, year: int | None) -> Scenario:
+    from rotation.formats.reading import input_sha256, read_district
+
+    district = read_district(path, year=year)
+    name = district.name if district.name != "未命名区县" else path.stem
+    return Scenario(
+        path=path,
+        key=path.stem,
+        name=name,
+        description="",
+        district=district,
+        base_label=f"数据：{path.name}（按其规则表）",
+        base_id=f"input|{input_sha256(path)}|{year}",
+        source=path,
+    )
+
+
+def load_inputs(
+    paths: Sequence[Path], *, year: int | None = None, teachers: int | None = None
+) -> list[Scenario]:
+    """Each argument as a scenario: a .toml file is a scenario file, anything else the bureau's
+    data (workbook, CSV folder or JSON) under its own 规则 sheet; every problem at once."""
+    problems: list[Problem] = []
+    loaded: dict[int, Scenario] = {}
+    tomls = [(i, Path(p)) for i, p in enumerate(paths) if Path(p).suffix.lower() == ".toml"]
+    try:
+        found = load_scenarios([p for _, p in tomls], teachers=teachers)
+        loaded.update({i: s for (i, _), s in zip(tomls, found, strict=True)})
+    except InputError as exc:
+        problems += exc.problems
+    keys = {s.key for s in loaded.values()}
+    for i, p in enumerate(paths):
+        if i in loaded or Path(p).suffix.lower() == ".toml":
+            continue
+        try:
+            s = _data_scenario(Path(p), year)
+        except InputError as exc:
+            problems += [Problem(sheet="", message=f"「{p}」有 {len(exc.errors)} 处错误：")]
+            problems += exc.problems
+            continue
+        key, n = s.key, 2
+        while key in keys:
+            key, n = f"{s.key}-{n}", n + 1
+        keys.add(key)
+        loaded[i] = replace(s, key=key)
+    if problems:
+        raise InputError(problems)
+    return [loaded[i] for i in range(len(paths))]
+
+
+def simulate_files(
+    paths: Sequence[Path],
+    output: Path,
+    *,
+    years: int,
+    year: int | None = None,
+    teachers: int | None = None,
+    seed: int = 1,
+    time_limit: float = 60.0,
+    processes: int = 0,
+    force: bool = False,
+    echo: Echo | None = None,
+) -> list[Simulation]:
+    """`rotation simulate`: every input simulated and the workbook written; the simulations."""
+    check_targets([output], [Path(p) for p in paths], force=force)
+    scenarios = load_inputs(paths, year=year, teachers=teachers)
+    check_targets([output], scenario_inputs(scenarios), force=force)
+    simulations = run_simulations(
+        scenarios,
+        years,
+        options=SolveOptions(time_limit=time_limit),
+        seed=seed,
+        processes=processes,
+        echo=echo,
+    )
+    write_simulation(output, simulations, force=force)
+    return simulations
