@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import queue as queues
-import random
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -29,12 +28,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from models import District, InputError, Problem, Teacher
-from models.advance import advance
+from models import District, InputError, Problem
+from models.advance import advance, retirees
 from models.plan import Plan, SolveOptions, SolveResult
 from models.requirements import group_requirement
 from models.rules import RULES, check_plan
-from models.vocab import Gender
 from rotation.formats.safe_write import check_targets
 from rotation.memory import paused_cycle_collection
 from rotation.reports.simulation import (
@@ -47,6 +45,7 @@ from rotation.reports.simulation import (
     YearResult,
     write_simulation,
 )
+from rotation.samples.hires import with_hires
 from rotation.scenarios.model import Scenario, load_scenarios
 from rotation.service.scenarios import scenario_inputs
 from solvers.parallel import cores
@@ -58,62 +57,15 @@ Say = Callable[[str], None]
 MAX_MESSAGES = 10
 
 
-# -- new hires (private: rotation.samples.hires will be the shared generator) ----------------
-
-_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜"
-_GIVEN = "晓思雨欣佳子文嘉俊宇浩然婷静怡涵博睿明悦诗琪一航泽晨阳瑶萱铭轩"
-_FEMALE_SHARE = 0.7
-_START_AGES = (22, 23, 23, 24, 25)
-
-
-def hires_for(leaving: Sequence[Teacher], year: int, seed: int, taken: set[str]) -> list[Teacher]:
-    """One young new teacher per leaving teacher: same school, subject and teaching stage,
-    0 years at the school; ids N<year><n> not in `taken`. Deterministic in (seed, year)."""
-    rng = random.Random(f"rotation-simulate-hires|{seed}|{year}")
-    hires: list[Teacher] = []
-    n = 0
-    for t in sorted(leaving, key=lambda t: t.teacher_id):
-        n += 1
-        while f"N{year}{n:05d}" in taken:
-            n += 1
-        female = rng.random() < _FEMALE_SHARE
-        given = "".join(rng.choice(_GIVEN) for _ in range(rng.choice((1, 2))))
-        hires.append(
-            Teacher(
-                teacher_id=f"N{year}{n:05d}",
-                name=rng.choice(_SURNAMES) + given,
-                school_id=t.school_id,
-                subject=t.subject,
-                gender=Gender.FEMALE if female else Gender.MALE,
-                birth_year=year - rng.choice(_START_AGES),
-                years_at_school=0,
-                title=None,
-                teaching_stage=t.teaching_stage,
-            )
-        )
-    return hires
-
-
 def next_year(district: District, plan: Plan, seed: int) -> tuple[District, Counter[str]]:
-    """Next year's district after `plan`: advanced, retirees gone, hires in; retirees by group."""
+    """Next year's district after `plan`: advanced (retirees leave there), each retiree replaced
+    by a new hire and backbone appointments (rotation.samples.hires); retirees by group."""
+    leaving = retirees(district)
+    by_group = Counter(district.status(t.teacher_id).group_id for t in leaving)
     following = advance(district, plan)
-    year = following.plan_year
-    status = following.index.status
-    leaving = [t for t in following.teachers if status[t.teacher_id].retirement_year <= year]
     if not leaving:
-        return following, Counter()
-    gone = {t.teacher_id for t in leaving}
-    by_group = Counter(status[tid].group_id for tid in gone)
-    hires = hires_for(leaving, year, seed, set(following.index.teacher))
-    kept = tuple(t for t in following.teachers if t.teacher_id not in gone)
-    return (
-        following.replace(
-            teachers=kept + tuple(hires),
-            ongoing=tuple(o for o in following.ongoing if o.teacher_id not in gone),
-            pins=tuple(p for p in following.pins if p.teacher_id not in gone),
-        ),
-        by_group,
-    )
+        return following, by_group
+    return with_hires(following, leaving, seed), by_group
 
 
 # -- one year's figures -----------------------------------------------------------------------

@@ -26,7 +26,7 @@ from rotation.reports.simulation import (
 )
 from rotation.samples.generate import generate_district
 from rotation.scenarios.model import Scenario
-from rotation.service.simulate import hires_for, next_year, simulate_scenario
+from rotation.service.simulate import next_year, simulate_scenario
 
 from ...conftest import build_district, teacher  # type: ignore[import-not-found]
 
@@ -106,11 +106,11 @@ def test_retirees_leave_and_hires_take_their_place() -> None:
     following, retired = next_year(d, Plan(plan_year=2025), seed=7)
     assert following.plan_year == 2026
     assert "R1" not in following.index.teacher and retired == {"G1": 1}
-    (hire,) = [t for t in following.teachers if t.teacher_id.startswith("N2026")]
+    (hire,) = [t for t in following.teachers if t.teacher_id.startswith("NEW2026")]
     assert (hire.school_id, hire.subject, hire.years_at_school) == ("S2", "语文", 0)
-    assert 2026 - 25 <= hire.birth_year <= 2026 - 22
-    again = hires_for([d.teacher("R1")], 2026, 7, set())
-    assert again == hires_for([d.teacher("R1")], 2026, 7, set())  # seeded: deterministic
+    assert 2026 - 30 <= hire.birth_year <= 2026 - 24
+    again, _ = next_year(d, Plan(plan_year=2025), seed=7)
+    assert again == following  # seeded: deterministic
     assert len(following.teachers) == len(d.teachers)
 
 
