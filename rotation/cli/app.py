@@ -417,21 +417,9 @@ def bench(
 ) -> None:
     """性能测试：在模拟区县上计时（读取、建模、求解、写审批表），与手工式贪心方案及 HiGHS 对照。"""
     from models.plan import SolveOptions
-    from rotation.bench.run import machine_line, parse_sat_param, run_bench
+    from rotation.bench.run import machine_line, run_bench
 
-    try:
-        numbers = [int(s) for s in sizes.replace("，", ",").split(",") if s.strip()]
-    except ValueError:
-        echo(f"--sizes 应为逗号分隔的整数：{sizes}", err=True)
-        raise typer.Exit(EXIT_INPUT) from None
-    try:
-        overrides = dict(parse_sat_param(p) for p in sat_param or [])
-    except ValueError as exc:
-        echo(f"--sat-param：{exc}", err=True)
-        raise typer.Exit(EXIT_INPUT) from None
-    if not numbers or min(numbers) < 1:
-        echo(f"--sizes 应为正整数：{sizes}", err=True)
-        raise typer.Exit(EXIT_INPUT)
+    numbers, overrides = _bench_arguments(sizes, sat_param)
     echo(machine_line() + "".join(f"; {k}={v}" for k, v in overrides.items()))
     if years:
         from rotation.bench.years import bench_years
@@ -452,6 +440,26 @@ def bench(
         sat_params=overrides,
         echo=echo,
     )
+
+
+def _bench_arguments(sizes: str, sat_param: list[str] | None) -> tuple[list[int], dict[str, str]]:
+    """`bench`'s sizes and CP-SAT overrides, or a usage error (exit 1)."""
+    from rotation.bench.run import parse_sat_param
+
+    try:
+        numbers = [int(s) for s in sizes.replace("，", ",").split(",") if s.strip()]
+    except ValueError:
+        echo(f"--sizes 应为逗号分隔的整数：{sizes}", err=True)
+        raise typer.Exit(EXIT_INPUT) from None
+    try:
+        overrides = dict(parse_sat_param(p) for p in sat_param or [])
+    except ValueError as exc:
+        echo(f"--sat-param：{exc}", err=True)
+        raise typer.Exit(EXIT_INPUT) from None
+    if not numbers or min(numbers) < 1:
+        echo(f"--sizes 应为正整数：{sizes}", err=True)
+        raise typer.Exit(EXIT_INPUT)
+    return numbers, overrides
 
 
 def main() -> None:
