@@ -5,8 +5,19 @@ grow, ongoing rotations come home); one SatBuilder per year adds its rules to on
 model, linked across years: a teacher moves at most once in the horizon (a new rotation lasts
 at least as long as the horizon, so nobody chosen in it is back before it ends), the ratio base
 of a later year leaves out teachers already chosen, and rotated teachers who arrived earlier
-still count towards a weak junior high's exam-subject demand. The objective adds up every
-year's soft terms. The first year is firm; the later ones are indicative (预排).
+still count towards a weak junior high's exam-subject demand. The first year is firm; the later
+ones are indicative (预排).
+
+The years are optimised in order (lexicographically), on the one model: first the firm year's
+soft terms, with every later year only required to remain possible; that year is then fixed and
+the next year's terms are maximised, and so on. The firm year is thus the best plan that leaves the later years possible — the
+one-year optimum itself whenever it does. A weighted sum of the years (×3, ×2, ×1 before) traded
+firm-year quality for indicative years and was slow to prove (most 6,000-teacher components
+still open after 30 s; one stage here takes well under a second, BENCHMARKS.md "Across years").
+
+When the years cannot all be met, each failing component is planned year by year with the
+one-year model (plan → advance → plan) to find the first year that cannot be met alone, and
+solvers.explain names that year's colliding rule instances.
 """
 
 from __future__ import annotations
@@ -21,13 +32,25 @@ from pydantic import BaseModel, ConfigDict
 from models.advance import advance
 from models.district import District
 from models.objective import evaluate, fair_outflow, seniority_ranks
-from models.plan import NewRotation, Plan, PlanStatus, SolveOptions, returns_of
+from models.plan import Conflict, NewRotation, Plan, PlanStatus, SolveOptions, returns_of
 from models.rules.min_rotation_ratio import instance
 from models.vocab import TeachingStage
 from solvers.components import components, largest_first
 from solvers.parallel import run_tasks, worker_count
 from solvers.sat import LinearTerms, SatBuilder, SatModel, chosen_rotations, sat_parameters
+from solvers.solve import solve_component
 from solvers.status import sat_status, worst_status
+
+
+class HorizonFailure(BaseModel):
+    """Why one component's years cannot all be met: the first year its year-by-year plans
+    cannot meet (None when none was found) and that year's minimal conflicting rules."""
+
+    model_config = ConfigDict(frozen=True)
+
+    group_ids: tuple[str, ...]
+    year: int | None
+    conflicts: tuple[Conflict, ...] = ()
 
 
 class HorizonResult(BaseModel):
@@ -39,7 +62,20 @@ class HorizonResult(BaseModel):
     plans: tuple[Plan, ...]
     objective: int | None = None
     objectives: tuple[int, ...] = ()
+    failures: tuple[HorizonFailure, ...] = ()
     wall_seconds: float = 0.0
+
+    @property
+    def failed_year(self) -> int | None:
+        """The earliest year that cannot be met (None when the years can all be met)."""
+        years = [f.year for f in self.failures if f.year is not None]
+        return min(years) if years else None
+
+    @property
+    def conflicts(self) -> tuple[Conflict, ...]:
+        """The colliding rule instances of the earliest failing year, every component's."""
+        year = self.failed_year
+        return tuple(c for f in self.failures if f.year == year for c in f.conflicts)
 
 
 def horizon_districts(district: District, years: int) -> list[District]:
@@ -51,15 +87,20 @@ def horizon_districts(district: District, years: int) -> list[District]:
     return result
 
 
+def horizon_years(district: District, years: int) -> int:
+    """The years actually planned jointly: at most the shortest minimum tenure, so that nobody
+    chosen in the horizon comes home before it ends."""
+    tenure = min(district.policy.for_group(g.group_id).min_tenure_years for g in district.groups)
+    return max(1, min(years, tenure))
+
+
 def solve_horizon(
     district: District, years: int, options: SolveOptions | None = None
 ) -> HorizonResult:
     """Plan `years` school years jointly, component by component; never raises."""
     options = options or SolveOptions()
     start = time.perf_counter()
-    tenure = min(district.policy.for_group(g.group_id).min_tenure_years for g in district.groups)
-    years = max(1, min(years, tenure))
-    worlds = horizon_districts(district, years)
+    worlds = horizon_districts(district, horizon_years(district, years))
     for world in worlds:
         seniority_ranks(world), fair_outflow(world)
     parts = components(district)
@@ -74,35 +115,37 @@ def solve_horizon(
         method=options.start_method,
     )
     outcomes.sort(key=lambda o: o.index)
-    total = sum(o.objective for o in outcomes)
-    per_year = [
-        [r for o in outcomes if o.per_year for r in o.per_year[k]] for k in range(len(worlds))
-    ]
     status = worst_status(o.status for o in outcomes)
     solved = status in ("optimal", "feasible")
     plans = tuple(
-        Plan(plan_year=w.plan_year, rotations=tuple(r) if solved else (), returns=returns_of(w))
-        for w, r in zip(worlds, per_year, strict=True)
+        Plan(
+            plan_year=w.plan_year,
+            rotations=tuple(r for o in outcomes for r in o.per_year[k]) if solved else (),
+            returns=returns_of(w),
+        )
+        for k, w in enumerate(worlds)
     )
     return HorizonResult(
         status=status,
         plans=plans,
-        objective=total if solved else None,
+        objective=sum(sum(o.objectives) for o in outcomes) if solved else None,
         objectives=tuple(sum(evaluate(w, p).values()) for w, p in zip(worlds, plans, strict=True))
         if solved
         else (),
+        failures=tuple(o.failure for o in outcomes if o.failure is not None),
         wall_seconds=time.perf_counter() - start,
     )
 
 
 @dataclass
 class _Outcome:
-    """One component's joint plan: each year's new rotations."""
+    """One component's plan over the horizon: each year's new rotations and objective."""
 
     index: int
     status: PlanStatus
-    objective: int = 0
+    objectives: list[int] = field(default_factory=list)
     per_year: list[list[NewRotation]] = field(default_factory=list)
+    failure: HorizonFailure | None = None
 
 
 def _solve_part(
@@ -111,13 +154,19 @@ def _solve_part(
     """One component over the horizon, in a worker process or here (see solvers.parallel)."""
     worlds, options = shared
     index, group_ids = job
-    return _solve_component(worlds, index, group_ids, options)
+    return solve_component_years(worlds, index, group_ids, options)
 
 
-def _solve_component(
-    worlds: list[District], index: int, group_ids: list[str], options: SolveOptions
-) -> _Outcome:
-    """One CP-SAT model for these groups over every year of the horizon."""
+@dataclass
+class JointModel:
+    """One CP-SAT model of a component over every year of the horizon, and its years."""
+
+    model: SatModel
+    builders: list[SatBuilder]
+
+
+def build_joint(worlds: list[District], group_ids: list[str]) -> JointModel:
+    """Every year's rules on one model, linked; no objective yet."""
     model = SatModel()
     builders: list[SatBuilder] = []
     for k, world in enumerate(worlds):
@@ -133,21 +182,62 @@ def _solve_component(
     for xs in arcs_of.values():
         if len(xs) > 1:
             model.add_at_most_one(xs)
-    objective = LinearTerms()
-    for k, builder in enumerate(builders):
-        objective.extend(builder.objective_terms(), len(builders) - k)
-    objective.maximize(model)
-    solver = sat_parameters(options)
-    code = solver.solve(model)
-    outcome = _Outcome(index, sat_status(code))
-    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return outcome
-    outcome.objective = round(solver.objective_value)
-    outcome.per_year = [
-        chosen_rotations(world, b.arcs, b.x, solver)
-        for world, b in zip(worlds, builders, strict=True)
-    ]
+    return JointModel(model, builders)
+
+
+def solve_component_years(
+    worlds: list[District],
+    index: int,
+    group_ids: list[str],
+    options: SolveOptions,
+) -> _Outcome:
+    """The component's years in order on one joint model: maximise year k's soft terms, fix
+    year k's moves, go on."""
+    joint = build_joint(worlds, group_ids)
+    terms = [b.objective_terms() for b in joint.builders]
+    deadline = time.perf_counter() + options.time_limit
+    outcome = _Outcome(index, "optimal")
+    for world, builder, year_terms in zip(worlds, joint.builders, terms, strict=True):
+        solver, code = _solve_stage(joint.model, year_terms, deadline, options)
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            outcome = _Outcome(index, sat_status(code))
+            if code == cp_model.INFEASIBLE and options.explain:
+                outcome.failure = first_failing_year(worlds[0], group_ids, len(worlds), options)
+            return outcome
+        if code == cp_model.FEASIBLE:
+            outcome.status = "feasible"
+        outcome.objectives.append(round(solver.objective_value))
+        outcome.per_year.append(chosen_rotations(world, builder.arcs, builder.x, solver))
+        for x in builder.x:  # this year is decided: later stages keep it (as constraints:
+            joint.model.add(x == int(solver.boolean_value(x)))  # fixed domains solve far slower)
     return outcome
+
+
+def _solve_stage(
+    model: SatModel, terms: LinearTerms, deadline: float, options: SolveOptions
+) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
+    """One stage: these soft terms maximised within what is left of the component's time."""
+    terms.maximize(model)
+    solver = sat_parameters(options)
+    solver.parameters.max_time_in_seconds = max(0.1, deadline - time.perf_counter())
+    return solver, solver.solve(model)
+
+
+def first_failing_year(
+    district: District, group_ids: list[str], years: int, options: SolveOptions
+) -> HorizonFailure:
+    """The component planned year by year with the one-year model (plan → advance → plan): the
+    first year that cannot be met alone, and its minimal conflicting rule instances."""
+    d = district
+    for _ in range(years):
+        one = solve_component(d, 0, group_ids, options)
+        if one.status not in ("optimal", "feasible"):
+            return HorizonFailure(
+                group_ids=tuple(group_ids), year=d.plan_year, conflicts=tuple(one.conflicts)
+            )
+        plan = Plan(plan_year=d.plan_year, rotations=tuple(one.rotations), returns=returns_of(d))
+        d = advance(d, plan)
+    return HorizonFailure(group_ids=tuple(group_ids), year=None)
 
 
 def _link(builder: SatBuilder, earlier: list[SatBuilder]) -> None:
@@ -155,9 +245,11 @@ def _link(builder: SatBuilder, earlier: list[SatBuilder]) -> None:
     d = builder.d
     chosen: dict[str, list[cp_model.IntVar]] = defaultdict(list)
     junior_in: dict[tuple[str, str], list[cp_model.IntVar]] = defaultdict(list)
+    arrived: dict[tuple[str, str], list[cp_model.IntVar]] = defaultdict(list)
     for b in earlier:
         for arc, x in zip(b.arcs, b.x, strict=True):
             chosen[arc.teacher.teacher_id].append(x)
+            arrived[arc.host.school_id, arc.teacher.subject].append(x)
             if b.d.status(arc.teacher.teacher_id).teaching_stage == TeachingStage.JUNIOR:
                 junior_in[arc.host.school_id, arc.teacher.subject].append(x)
     for unit in builder.ratio_units():
@@ -170,3 +262,5 @@ def _link(builder: SatBuilder, earlier: list[SatBuilder]) -> None:
         builder.base_discount[instance("min_rotation_ratio", unit)] = cp_model.LinearExpr.sum(xs)
     for key, xs in junior_in.items():
         builder.extra_present[key] = cp_model.LinearExpr.sum(xs)
+    for key, xs in arrived.items():
+        builder.earlier_arrivals[key] = cp_model.LinearExpr.sum(xs)
