@@ -8,12 +8,15 @@ of a later year leaves out teachers already chosen, and rotated teachers who arr
 still count towards a weak junior high's exam-subject demand. The first year is firm; the later
 ones are indicative (预排).
 
-The years are optimised in order (lexicographically), on the one model: first the firm year's
-soft terms, with every later year only required to remain possible; that year is then fixed and
-the next year's terms are maximised, and so on. The firm year is thus the best plan that leaves the later years possible — the
-one-year optimum itself whenever it does. A weighted sum of the years (×3, ×2, ×1 before) traded
-firm-year quality for indicative years and was slow to prove (most 6,000-teacher components
-still open after 30 s; one stage here takes well under a second, BENCHMARKS.md "Across years").
+The years are optimised in order (lexicographically): this year's plan is the best one, by this
+year's soft terms, among those that leave every later year of the horizon possible (the joint
+model with this year's terms as its only objective); it is carried out (models.advance) and the
+next year is planned the same way over the remaining years, down to a last year planned alone.
+Each year's plan is thus the one-year optimum whenever that leaves the later years possible,
+and the indicative years are what planning again next year would give on unchanged data. A
+weighted sum of the years (×3, ×2, ×1 before) traded firm-year quality for indicative years
+and was slow to prove (most 6,000-teacher components still open after 30 s; each model here
+takes well under a second, BENCHMARKS.md "Across years").
 
 When the years cannot all be met, each failing component is planned year by year with the
 one-year model (plan → advance → plan) to find the first year that cannot be met alone, and
@@ -37,7 +40,7 @@ from models.rules.min_rotation_ratio import instance
 from models.vocab import TeachingStage
 from solvers.components import components, largest_first
 from solvers.parallel import run_tasks, worker_count
-from solvers.sat import LinearTerms, SatBuilder, SatModel, chosen_rotations, sat_parameters
+from solvers.sat import SatBuilder, SatModel, chosen_rotations, sat_parameters
 from solvers.solve import solve_component
 from solvers.status import sat_status, worst_status
 
@@ -97,13 +100,48 @@ def horizon_years(district: District, years: int) -> int:
 def solve_horizon(
     district: District, years: int, options: SolveOptions | None = None
 ) -> HorizonResult:
-    """Plan `years` school years jointly, component by component; never raises."""
+    """Plan `years` school years, each the best that leaves the later ones possible; never
+    raises. Year by year: every component's joint model over the remaining years gives this
+    year's plan, which is then carried out (models.advance) before the next year is planned."""
     options = options or SolveOptions()
     start = time.perf_counter()
-    worlds = horizon_districts(district, horizon_years(district, years))
+    years = horizon_years(district, years)
+    parts = components(district)
+    current = district
+    plans: list[Plan] = []
+    objectives: list[int] = []
+    statuses: list[PlanStatus] = []
+    for k in range(years):
+        outcomes = _plan_year(horizon_districts(current, years - k), parts, options)
+        status = worst_status(o.status for o in outcomes)
+        statuses.append(status)
+        if status not in ("optimal", "feasible"):
+            return HorizonResult(
+                status=status,
+                plans=tuple(plans),
+                failures=tuple(o.failure for o in outcomes if o.failure is not None),
+                wall_seconds=time.perf_counter() - start,
+            )
+        rotations = tuple(r for o in outcomes for r in o.rotations)
+        plan = Plan(plan_year=current.plan_year, rotations=rotations, returns=returns_of(current))
+        plans.append(plan)
+        objectives.append(sum(evaluate(current, plan).values()))
+        current = advance(current, plan)
+    return HorizonResult(
+        status=worst_status(statuses),
+        plans=tuple(plans),
+        objective=sum(objectives),
+        objectives=tuple(objectives),
+        wall_seconds=time.perf_counter() - start,
+    )
+
+
+def _plan_year(
+    worlds: list[District], parts: list[list[str]], options: SolveOptions
+) -> list[_Outcome]:
+    """This year's plan of every component, each jointly with the remaining years."""
     for world in worlds:
         seniority_ranks(world), fair_outflow(world)
-    parts = components(district)
     outcomes: list[_Outcome] = []
     run_tasks(
         _solve_part,
@@ -111,40 +149,19 @@ def solve_horizon(
         list(enumerate(parts)),
         outcomes.append,
         workers=worker_count(options.workers, len(parts)),
-        first=largest_first(district, parts),
+        first=largest_first(worlds[0], parts),
         method=options.start_method,
     )
-    outcomes.sort(key=lambda o: o.index)
-    status = worst_status(o.status for o in outcomes)
-    solved = status in ("optimal", "feasible")
-    plans = tuple(
-        Plan(
-            plan_year=w.plan_year,
-            rotations=tuple(r for o in outcomes for r in o.per_year[k]) if solved else (),
-            returns=returns_of(w),
-        )
-        for k, w in enumerate(worlds)
-    )
-    return HorizonResult(
-        status=status,
-        plans=plans,
-        objective=sum(sum(o.objectives) for o in outcomes) if solved else None,
-        objectives=tuple(sum(evaluate(w, p).values()) for w, p in zip(worlds, plans, strict=True))
-        if solved
-        else (),
-        failures=tuple(o.failure for o in outcomes if o.failure is not None),
-        wall_seconds=time.perf_counter() - start,
-    )
+    return sorted(outcomes, key=lambda o: o.index)
 
 
 @dataclass
 class _Outcome:
-    """One component's plan over the horizon: each year's new rotations and objective."""
+    """One component's plan for the first year of its horizon."""
 
     index: int
     status: PlanStatus
-    objectives: list[int] = field(default_factory=list)
-    per_year: list[list[NewRotation]] = field(default_factory=list)
+    rotations: list[NewRotation] = field(default_factory=list)
     failure: HorizonFailure | None = None
 
 
@@ -154,7 +171,7 @@ def _solve_part(
     """One component over the horizon, in a worker process or here (see solvers.parallel)."""
     worlds, options = shared
     index, group_ids = job
-    return solve_component_years(worlds, index, group_ids, options)
+    return solve_first_year(worlds, index, group_ids, options)
 
 
 @dataclass
@@ -185,42 +202,23 @@ def build_joint(worlds: list[District], group_ids: list[str]) -> JointModel:
     return JointModel(model, builders)
 
 
-def solve_component_years(
-    worlds: list[District],
-    index: int,
-    group_ids: list[str],
-    options: SolveOptions,
+def solve_first_year(
+    worlds: list[District], index: int, group_ids: list[str], options: SolveOptions
 ) -> _Outcome:
-    """The component's years in order on one joint model: maximise year k's soft terms, fix
-    year k's moves, go on."""
+    """The component's best plan for the first year among those that leave every later year
+    of the horizon possible: the joint model with the first year's soft terms as objective."""
     joint = build_joint(worlds, group_ids)
-    terms = [b.objective_terms() for b in joint.builders]
-    deadline = time.perf_counter() + options.time_limit
-    outcome = _Outcome(index, "optimal")
-    for world, builder, year_terms in zip(worlds, joint.builders, terms, strict=True):
-        solver, code = _solve_stage(joint.model, year_terms, deadline, options)
-        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            outcome = _Outcome(index, sat_status(code))
-            if code == cp_model.INFEASIBLE and options.explain:
-                outcome.failure = first_failing_year(worlds[0], group_ids, len(worlds), options)
-            return outcome
-        if code == cp_model.FEASIBLE:
-            outcome.status = "feasible"
-        outcome.objectives.append(round(solver.objective_value))
-        outcome.per_year.append(chosen_rotations(world, builder.arcs, builder.x, solver))
-        for x in builder.x:  # this year is decided: later stages keep it (as constraints:
-            joint.model.add(x == int(solver.boolean_value(x)))  # fixed domains solve far slower)
-    return outcome
-
-
-def _solve_stage(
-    model: SatModel, terms: LinearTerms, deadline: float, options: SolveOptions
-) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
-    """One stage: these soft terms maximised within what is left of the component's time."""
-    terms.maximize(model)
+    first = joint.builders[0]
+    first.objective_terms().maximize(joint.model)
     solver = sat_parameters(options)
-    solver.parameters.max_time_in_seconds = max(0.1, deadline - time.perf_counter())
-    return solver, solver.solve(model)
+    code = solver.solve(joint.model)
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        outcome = _Outcome(index, sat_status(code))
+        if code == cp_model.INFEASIBLE and options.explain:
+            outcome.failure = first_failing_year(worlds[0], group_ids, len(worlds), options)
+        return outcome
+    rotations = chosen_rotations(worlds[0], first.arcs, first.x, solver)
+    return _Outcome(index, sat_status(code), rotations)
 
 
 def first_failing_year(
