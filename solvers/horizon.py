@@ -126,7 +126,8 @@ def solve_horizon(
         plan = Plan(plan_year=current.plan_year, rotations=rotations, returns=returns_of(current))
         plans.append(plan)
         objectives.append(sum(evaluate(current, plan).values()))
-        current = advance(current, plan)
+        if k + 1 < years:
+            current = advance(current, plan)
     return HorizonResult(
         status=worst_status(statuses),
         plans=tuple(plans),
