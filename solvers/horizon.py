@@ -5,14 +5,16 @@ grow, ongoing rotations come home); one SatBuilder per year adds its rules to on
 model, linked across years: a teacher moves at most once in the horizon (a new rotation lasts
 at least as long as the horizon, so nobody chosen in it is back before it ends), the ratio base
 of a later year leaves out teachers already chosen, and rotated teachers who arrived earlier
-still count towards a weak junior high's exam-subject demand. The first year is firm; the later
-ones are indicative (预排).
+still count towards a weak junior high's exam-subject demand and, once they cover a weak
+school's 需求 rows, spare it a new team. The first year is firm; the later ones are indicative
+(预排).
 
 The years are optimised in order (lexicographically): this year's plan is the best one, by this
 year's soft terms, among those that leave every later year of the horizon possible (the joint
 model with this year's terms as its only objective); it is carried out (models.advance) and the
 next year is planned the same way over the remaining years, down to a last year planned alone.
-Each year's plan is thus the one-year optimum whenever that leaves the later years possible,
+Each year's plan thus has the one-year optimum's value whenever that leaves the later years
+possible,
 and the indicative years are what planning again next year would give on unchanged data. A
 weighted sum of the years (×3, ×2, ×1 before) traded firm-year quality for indicative years
 and was slow to prove (most 6,000-teacher components still open after 30 s; each model here
