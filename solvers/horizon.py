@@ -59,11 +59,13 @@ class HorizonFailure(BaseModel):
 
 
 class HorizonResult(BaseModel):
-    """Plans for each year of the horizon: the first firm, the rest indicative."""
+    """Plans for each year of the horizon (`years`, capped by the shortest minimum tenure): the
+    first firm, the rest indicative; none of them unless every year could be planned."""
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     status: PlanStatus
+    years: int
     plans: tuple[Plan, ...]
     objective: int | None = None
     objectives: tuple[int, ...] = ()
@@ -120,7 +122,8 @@ def solve_horizon(
         if status not in ("optimal", "feasible"):
             return HorizonResult(
                 status=status,
-                plans=tuple(plans),
+                years=years,
+                plans=(),
                 failures=tuple(o.failure for o in outcomes if o.failure is not None),
                 wall_seconds=time.perf_counter() - start,
             )
@@ -132,6 +135,7 @@ def solve_horizon(
             current = advance(current, plan)
     return HorizonResult(
         status=worst_status(statuses),
+        years=years,
         plans=tuple(plans),
         objective=sum(objectives),
         objectives=tuple(objectives),

@@ -98,14 +98,14 @@ def _firm_year(district: District, options: SolveOptions, joint: HorizonResult) 
         time_limit_hit=joint.status == "feasible",
         solve_seconds=joint.wall_seconds,
         wall_seconds=joint.wall_seconds,
-        horizon=HorizonNote(years=len(joint.plans), joint=True),
+        horizon=HorizonNote(years=joint.years, joint=True),
     )
 
 
 def horizon_note(district: District, joint: HorizonResult) -> HorizonNote:
     """Why the years could not be planned jointly: the first year that cannot be met and its
     colliding rules, in words for the 汇总 sheet, the JSON and the console."""
-    years = len(joint.plans)
+    years = joint.years
     year = joint.failed_year
     if joint.status == "unknown":
         reason = f"{years} 个学年的联合编制在时间上限内未求得方案，仅编制本学年方案"

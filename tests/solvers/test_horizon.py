@@ -67,3 +67,11 @@ def test_a_joint_horizon_says_so() -> None:
     assert result.horizon is not None and result.horizon.joint and result.horizon.years == 3
     assert len(later) == 2
     assert horizon_json(result.horizon) == {"years": 3, "joint": True, "conflicts": []}
+
+
+def test_a_horizon_that_cannot_be_met_has_no_plans_and_says_how_many_years() -> None:
+    d = generate_district(teachers=400, seed=5, structure="minhang")
+    joint = solve_horizon(d, 3, SolveOptions(workers=1))
+    assert joint.status == "infeasible" and joint.years == 3 and joint.plans == ()
+    assert joint.failed_year == 2026
+    assert {f.year for f in joint.failures} == {2026}
