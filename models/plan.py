@@ -137,6 +137,19 @@ class SolveOptions(BaseModel):
     )
 
 
+class HorizonNote(BaseModel):
+    """How a plan with --horizon went: planned jointly with the later years, or — when the
+    years cannot all be met — the firm year alone, with the first year that fails and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    years: int
+    joint: bool
+    year: int | None = None
+    reason: str = ""
+    conflicts: tuple[Conflict, ...] = ()
+
+
 class SolveResult(BaseModel):
     """What one solve produced; never raised, always returned (infeasible and timed-out too)."""
 
@@ -154,6 +167,7 @@ class SolveResult(BaseModel):
     build_seconds: float = 0.0
     solve_seconds: float = 0.0
     wall_seconds: float = 0.0
+    horizon: HorizonNote | None = None
 
     @property
     def gap(self) -> float | None:

@@ -219,6 +219,9 @@ class SatBuilder:
         #: arrived in an earlier year and are still there.
         self.base_discount: dict[RuleInstance, cp_model.LinearExpr] = {}
         self.extra_present: dict[tuple[str, str], cp_model.LinearExpr] = {}
+        #: … and per (school, subject), every teacher who arrived in an earlier year: a demand
+        #: row they cover no longer asks for a team (models.advance carries only what is left).
+        self.earlier_arrivals: dict[tuple[str, str], cp_model.LinearExpr] = {}
         self.group_ids = list(group_ids)
         self.groups = set(group_ids)
         self.mode = mode

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from models import District, InputError, Problem
 from models.objective import TERMS
 from models.plan import (
+    HorizonNote,
     NewRotation,
     Plan,
     Return,
@@ -112,6 +113,18 @@ def plan_json(
         "conflicts": [c.model_dump(mode="json") for c in result.conflicts],
         "shortfalls": [s.model_dump(mode="json") for s in result.shortfalls],
         "timings": {k: round(v, 3) for k, v in timings.items()},
+        **({"horizon": horizon_json(result.horizon)} if result.horizon is not None else {}),
+    }
+
+
+def horizon_json(note: HorizonNote) -> dict[str, Any]:
+    """--horizon: whether the years were planned jointly; if not, the first year that cannot
+    be met and its colliding rules."""
+    return {
+        "years": note.years,
+        "joint": note.joint,
+        **({} if note.joint else {"year": note.year, "reason": note.reason}),
+        "conflicts": [c.model_dump(mode="json") for c in note.conflicts],
     }
 
 

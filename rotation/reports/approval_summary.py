@@ -11,7 +11,7 @@ from typing import Any
 
 from models import District
 from models.objective import TERMS
-from models.plan import SolveResult, Verdict
+from models.plan import HorizonNote, SolveResult, Verdict
 from models.policy import PARAMETER_KEYS, display_param, label_of
 from models.requirements import group_requirement
 from rotation import __version__
@@ -161,6 +161,21 @@ def _fact_rows(d: District, result: SolveResult, v: Verdict, scenario: str) -> l
     ]
 
 
+def horizon_rows(note: HorizonNote | None) -> list[list[Any]]:
+    """--horizon: planned jointly with the later years, or why not (the first year that
+    cannot be met and its colliding rules, one row each)."""
+    if note is None:
+        return []
+    rows = [[], _section("多学年联合编制"), ["联合编制学年数", note.years, ""]]
+    if note.joint:
+        rows.append(["结果", "已联合编制", "本学年为正式方案，之后各年为预排（见「预排」）"])
+        return rows
+    rows.append(["结果", Styled("无法联合编制", "warning"), Styled(note.reason, "warning")])
+    rows.append(["无法满足的学年", f"{note.year}学年" if note.year is not None else "未能确定", ""])
+    rows += [["冲突规则", c.scope, c.message] for c in note.conflicts]
+    return rows
+
+
 def _parameter_rows(d: District) -> list[list[Any]]:
     rows = [_section("生效参数"), _header(["参数", "值", "适用范围", "参数名"])]
     for key in PARAMETER_KEYS:
@@ -232,7 +247,7 @@ def summary_table(
     plan_id: str = "",
 ) -> Table:
     """汇总: facts, per-group figures with a chart, objective terms, parameters, run facts."""
-    rows = _fact_rows(d, result, v, scenario)
+    rows = _fact_rows(d, result, v, scenario) + horizon_rows(result.horizon)
     rows += [[], _section("各集团指标"), _header(GROUP_HEADER)]
     header_row = len(rows) + 2  # 1-based, below the title and the sheet's header rows
     figures = group_figures(d, result)

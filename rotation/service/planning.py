@@ -8,7 +8,7 @@ from pathlib import Path
 
 from models import District
 from models.objective import evaluate
-from models.plan import Plan, RuleCheck, SolveOptions, SolveResult
+from models.plan import HorizonNote, Plan, RuleCheck, SolveOptions, SolveResult
 from models.rules import check_plan
 from rotation.formats.planio import new_plan_id, plan_json, read_plan, write_json_text
 from rotation.formats.reading import input_sha256, read_district
@@ -16,7 +16,7 @@ from rotation.formats.safe_write import Writer, check_targets, write_together
 from rotation.formats.xlsxfast import write_tables
 from rotation.reports.approval import approval_tables
 from rotation.service.progress import SOLVING, WRITING, Report, Step, silent
-from solvers.horizon import solve_horizon
+from solvers.horizon import HorizonResult, solve_horizon
 from solvers.solve import ComponentOutcome, solve
 
 
@@ -76,20 +76,52 @@ def solve_district(
     if horizon > 1:
         joint = solve_horizon(district, horizon, options)
         if joint.status in ("optimal", "feasible"):
-            firm = joint.plans[0]
-            terms = evaluate(district, firm, options.reference)
-            result = SolveResult(
-                status=joint.status,
-                plan=firm,
-                objective=sum(terms.values()),
-                terms=terms,
-                time_limit_hit=joint.status == "feasible",
-                solve_seconds=joint.wall_seconds,
-                wall_seconds=joint.wall_seconds,
-            )
-            return result, joint.plans[1:]
-        say(f"提示：{horizon} 个学年无法联合满足全部规则，仅编制本学年方案。", err=True)
+            return _firm_year(district, options, joint), joint.plans[1:]
+        note = horizon_note(district, joint)
+        say(f"提示：{note.reason}", err=True)
+        for c in note.conflicts:
+            say(f"  {c.message}", err=True)
+        alone = solve(district, options, progress=progress)
+        return alone.model_copy(update={"horizon": note}), ()
     return solve(district, options, progress=progress), ()
+
+
+def _firm_year(district: District, options: SolveOptions, joint: HorizonResult) -> SolveResult:
+    """The firm year of a joint plan, as a one-year result."""
+    firm = joint.plans[0]
+    terms = evaluate(district, firm, options.reference)
+    return SolveResult(
+        status=joint.status,
+        plan=firm,
+        objective=sum(terms.values()),
+        terms=terms,
+        time_limit_hit=joint.status == "feasible",
+        solve_seconds=joint.wall_seconds,
+        wall_seconds=joint.wall_seconds,
+        horizon=HorizonNote(years=joint.years, joint=True),
+    )
+
+
+def horizon_note(district: District, joint: HorizonResult) -> HorizonNote:
+    """Why the years could not be planned jointly: the first year that cannot be met and its
+    colliding rules, in words for the 汇总 sheet, the JSON and the console."""
+    years = joint.years
+    year = joint.failed_year
+    if joint.status == "unknown":
+        reason = f"{years} 个学年的联合编制在时间上限内未求得方案，仅编制本学年方案"
+    elif year is None:
+        reason = f"{years} 个学年无法联合满足全部规则，仅编制本学年方案"
+    else:
+        groups = "、".join(
+            district.group(g).name for f in joint.failures if f.year == year for g in f.group_ids
+        )
+        reason = (
+            f"{years} 个学年无法联合满足全部规则：逐年编制时，{groups}的 {year}学年"
+            f"无法满足下列规则，仅编制本学年方案"
+        )
+    return HorizonNote(
+        years=years, joint=False, year=year, reason=reason, conflicts=joint.conflicts
+    )
 
 
 def write_plan(
