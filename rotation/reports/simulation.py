@@ -375,7 +375,7 @@ def _charts_sheet(ws: Any, simulations: Sequence[Simulation], names: list[str]) 
         chart.x_axis.title = "学年"
         chart.x_axis.delete = chart.y_axis.delete = False  # shown (openpyxl 3.1 omits it)
         if fmt:
-            chart.y_axis.number_format = "0%"
+            chart.y_axis.number_format = PERCENT  # "0%" repeats 11% 11% 11% on a narrow range
         last = top + 1 + len(years)
         data = Reference(ws, min_col=2, max_col=1 + len(simulations), min_row=top + 1, max_row=last)
         chart.add_data(data, titles_from_data=True)
