@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import csv
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -747,3 +748,53 @@ def test_an_unexpected_validation_error_is_worded_without_library_english() -> N
     assert zh_message(error) == "「q」取值无效"
     error["input"] = "x" * 100
     assert zh_message(error) == "取值无效"
+
+
+def _append_rows(path: Path, rows: bytes) -> None:
+    part = "xl/worksheets/sheet3.xml"
+    _rewrite_part(path, part, lambda b: b.replace(b"</sheetData>", rows + b"</sheetData>"))
+
+
+def test_cells_and_rows_without_a_reference_count_where_the_library_puts_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cell without r="…" sits after the previous cell of its row, a row without it after the
+    previous row: the guard follows them, so they cannot widen or lengthen a sheet unseen."""
+    from rotation.formats import xlsxguard
+
+    path = write_xlsx(tmp_path / "d.xlsx", sheets())
+    _append_rows(path, b"<row>" + b'<c t="inlineStr"><is><t>x</t></is></c>' * 300 + b"</row>")
+    sheet, _row, _column, message = only(path)
+    assert sheet == "教师" and "超过 200 列" in message and "GS" in message
+    monkeypatch.setattr(xlsxguard, "MAX_ROWS", 1000)
+    path = write_xlsx(tmp_path / "e.xlsx", sheets())
+    _append_rows(path, b"<row/>" * 1000 + b'<row><c t="inlineStr"><is><t>x</t></is></c></row>')
+    assert "超过 1000 行" in only(path)[3]
+    # A cell without r in a row that has one: at that row.
+    path = write_xlsx(tmp_path / "f.xlsx", sheets())
+    _append_rows(path, b'<row r="1048576"><c t="inlineStr"><is><t>x</t></is></c></row>')
+    assert "A1048576" in only(path)[3]
+
+
+def test_one_stray_far_cell_is_refused_but_an_empty_one_and_a_lying_range_are_not(
+    tmp_path: Path,
+) -> None:
+    """A value at A1048576 below a short sheet would make the library allocate a million rows
+    of the header's width; a formatted empty cell there (which it skips) and a <dimension>
+    claiming XFD1048576 over a small sheet (which it ignores) do no harm."""
+    path = write_xlsx(tmp_path / "d.xlsx", sheets())
+    _append_rows(
+        path, b'<row r="1048576"><c r="S1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    )
+    sheet, _row, _column, message = only(path)
+    assert sheet == "教师" and "S1048576" in message and "请删除远处多余的单元格" in message
+    path = write_xlsx(tmp_path / "e.xlsx", sheets())
+    _append_rows(path, b'<row r="1048576"><c r="A1048576" s="1"/><c r="XFD1048576"></c></row>')
+    assert read_district(path).teacher("T2").name == "李二"
+    part = "xl/worksheets/sheet3.xml"
+    _rewrite_part(
+        path,
+        part,
+        lambda b: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', b),
+    )
+    assert read_district(path).teacher("T2").name == "李二"
