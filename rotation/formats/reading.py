@@ -149,9 +149,14 @@ def _fail(message: str) -> NoReturn:
     raise InputError([Problem(sheet="", message=message)])
 
 
-def _load(path: Path) -> Source:
+def require_input(path: Path) -> None:
+    """InputError when the input file or folder does not exist: before any progress is shown."""
     if not path.exists():
         _fail(f"找不到输入文件或文件夹：{path}")
+
+
+def _load(path: Path) -> Source:
+    require_input(path)
     suffix = path.suffix.lower()
     try:
         if path.is_dir():

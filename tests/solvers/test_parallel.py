@@ -185,7 +185,7 @@ import os, sys, time
 from solvers.parallel import run_tasks
 
 def block(shared, job):
-    print("started", flush=True)
+    os.write(1, b"started\\n")  # one write: the two lines never interleave
     time.sleep(600)
 
 try:
@@ -214,7 +214,7 @@ def test_ctrl_c_while_workers_run_is_an_interrupt_not_a_broken_pool() -> None:
         cwd=Path(__file__).parents[2],
     )
     assert child.stdout is not None
-    started = [child.stdout.readline(), child.stdout.readline()]
+    started = [child.stdout.readline(), child.stdout.readline()]  # both workers are solving
     assert started == ["started\n", "started\n"]
     os.killpg(child.pid, signal.SIGINT)  # as the console does on Ctrl-C
     rest, _ = child.communicate(timeout=120)

@@ -90,6 +90,10 @@ def test_missing_input_is_a_clear_error(tmp_path: Path) -> None:
     result = run("validate", tmp_path / "没有这个文件.xlsx")
     assert result.exit_code == 1
     assert "Traceback" not in result.output
+    # plan says so before it shows any progress ("读取数据…").
+    result = run("plan", tmp_path / "没有这个文件.xlsx")
+    assert result.exit_code == 1 and "找不到输入文件或文件夹" in result.output
+    assert "读取数据" not in result.output
 
 
 def test_generate_each_format_reads_back_the_same(tmp_path: Path) -> None:
