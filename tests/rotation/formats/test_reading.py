@@ -798,3 +798,60 @@ def test_one_stray_far_cell_is_refused_but_an_empty_one_and_a_lying_range_are_no
         lambda b: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', b),
     )
     assert read_district(path).teacher("T2").name == "李二"
+
+
+def test_a_nan_number_is_an_error_wherever_it_stands(tmp_path: Path) -> None:
+    """`<v>NaN</v>` is a value the library reads as a float NaN, not an empty cell: an error in
+    a required column and in an optional one with a default (需求.人数) alike."""
+    demand = [["学校编号", "学科", "人数"], ["S2", "数学", 7777]]
+    data = edited("教师", 2, "出生年份", 8888)
+    data["需求"] = demand
+    path = write_xlsx(tmp_path / "d.xlsx", data)
+    for part in ("xl/worksheets/sheet3.xml", "xl/worksheets/sheet5.xml"):
+        _rewrite_part(path, part, lambda b: re.sub(rb"<v>(8888|7777)</v>", b"<v>NaN</v>", b))
+    found = problems(path)
+    assert [(s, r, c) for s, r, c, _m in found] == [("教师", 2, "出生年份"), ("需求", 2, "人数")]
+    assert all("「NaN（非数字）」应为整数" in m for *_w, m in found)
+
+
+def test_a_logical_value_in_a_number_cell_is_named_as_excel_shows_it(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "d.xlsx", edited("教师", 2, "出生年份", True))
+    assert only(path)[3] == "「逻辑值 TRUE」应为整数"
+
+
+def test_control_characters_are_left_out_and_a_name_of_only_them_is_missing(
+    tmp_path: Path,
+) -> None:
+    folder = write_csv_folder(tmp_path / "csv", sheets())
+    file = folder / "教师.csv"
+    text = file.read_text(encoding="utf-8-sig")
+    file.write_text(text.replace("李二", "李\x00二").replace("张一", "\x00\x07"), "utf-8-sig")
+    sheet, row, column, message = only(folder)
+    assert (sheet, row, column, message) == ("教师", 2, "姓名", "必填，不能为空")
+    file.write_text(text.replace("李二", "李\x00二"), "utf-8-sig")
+    assert read_district(folder).teacher("T2").name == "李二"
+    body = json.dumps({k: _records(v) for k, v in sheets().items()}, ensure_ascii=False)
+    path = tmp_path / "d.json"
+    path.write_text(body.replace('"张一"', '"\\u0000"'), encoding="utf-8")
+    assert only(path)[1:] == (1, "姓名", "必填，不能为空")
+
+
+def test_a_json_key_given_twice_is_an_error_naming_it(tmp_path: Path) -> None:
+    body = json.dumps({k: _records(v) for k, v in sheets().items()}, ensure_ascii=False)
+    path = tmp_path / "d.json"
+    path.write_text(body.replace('"出生年份": 1980', '"出生年份": 1980, "出生年份": 1990'), "utf-8")
+    assert "「出生年份」出现了不止一次" in only(path)[3]
+
+
+@pytest.mark.parametrize("text", ["1e-400", "0.5", "2025.5"])
+def test_a_number_that_is_not_whole_is_quoted_as_written(tmp_path: Path, text: str) -> None:
+    """In JSON and CSV, where the text is at hand: 1e-400 is not 0."""
+    body = json.dumps({k: _records(v) for k, v in sheets().items()}, ensure_ascii=False)
+    path = tmp_path / "d.json"
+    path.write_text(body.replace('"出生年份": 1980', f'"出生年份": {text}', 1), "utf-8")
+    _sheet, row, column, message = only(path)
+    assert (row, column) == (1, "出生年份")
+    assert message.startswith(f"「{text}」") and message.endswith("应为整数")
+    folder = write_csv_folder(tmp_path / "csv", edited("教师", 2, "出生年份", text))
+    message = only(folder)[3]
+    assert message.startswith(f"「{text}」") and message.endswith("应为整数")
