@@ -246,10 +246,12 @@ def _load_workbook(path: Path) -> Source:
 
 
 def _mark_errors(data: list[list[Any]], scan: SheetScan) -> None:
-    """Put the Excel error values the library reads as blank back into their cells."""
+    """Put the Excel error values the library reads as blank back into their cells, and the
+    text of numbers it reads as 0 though written otherwise (1e-400)."""
     for (row, column), text in scan.errors.items():
         if row <= len(data) and column <= len(data[row - 1]):
-            data[row - 1][column - 1] = ExcelError(text)
+            number = text.removeprefix("#NUM:")  # a number read as 0: its text, as written
+            data[row - 1][column - 1] = number if number != text else ExcelError(text)
 
 
 def decode_csv(raw: bytes) -> str:

@@ -68,6 +68,7 @@ class SheetScan:
 
     rows: int = 0
     columns: int = 0
+    #: Besides Excel error values: numbers too small for the library ("#NUM:1e-400").
     #: The cells that reach the farthest row and column (A1048576), for messages.
     far_row: str = "A1"
     far_column: str = "A1"
@@ -198,6 +199,8 @@ def _scan_sheet(archive: zipfile.ZipFile, part: str, name: str) -> SheetScan:
                     _note_cell(scan, chunk, at, column_number(ref.group(1)), int(ref.group(2)))
             if b't="e"' in chunk:
                 _error_cells(chunk, scan.errors)
+            if b"e-" in chunk or b"E-" in chunk:
+                _tiny_numbers(chunk, scan.errors)
     if positional:
         _scan_positions(archive, part, name, scan)
     _check_extent(scan, name)
@@ -314,6 +317,28 @@ def _check_extent(scan: SheetScan, name: str) -> None:
 
 _CELL_TAG = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)(\d+)"')
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+
+
+_TINY = re.compile(
+    rb'<(?:\w+:)?c\b([^>]*?)\br="([A-Z]+)(\d+)"([^>]*)>\s*<(?:\w+:)?v>([^<]*[eE]-[^<]*)<'
+)
+
+
+def _tiny_numbers(chunk: bytes, found: dict[tuple[int, int], str]) -> None:
+    """Numbers written with a negative power of ten so small (1e-400) that the library reads
+    them as 0: their text, so that a whole-number column can refuse them as written."""
+    for match in _TINY.finditer(chunk):
+        before, letters, row, after, text = match.groups()
+        kind = re.search(rb'\bt="(\w+)"', before + after)
+        if kind is not None and kind.group(1) != b"n":
+            continue
+        written = text.decode("ascii", "replace").strip()
+        try:
+            number = float(written)
+        except ValueError:
+            continue
+        if number == 0 and any(c in "123456789" for c in written.lower().partition("e")[0]):
+            found[(int(row), column_number(letters))] = "#NUM:" + written
 
 
 def _error_cells(chunk: bytes, errors: dict[tuple[int, int], str]) -> None:

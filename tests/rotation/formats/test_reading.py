@@ -855,3 +855,13 @@ def test_a_number_that_is_not_whole_is_quoted_as_written(tmp_path: Path, text: s
     folder = write_csv_folder(tmp_path / "csv", edited("教师", 2, "出生年份", text))
     message = only(folder)[3]
     assert message.startswith(f"「{text}」") and message.endswith("应为整数")
+
+
+def test_a_tiny_number_in_a_workbook_is_not_read_as_zero(tmp_path: Path) -> None:
+    """`<v>1e-400</v>` underflows to 0 in the Excel library: the guard keeps its text."""
+    path = write_xlsx(tmp_path / "d.xlsx", edited("教师", 2, "本校连续任教年限", 8888))
+    part = "xl/worksheets/sheet3.xml"
+    _rewrite_part(path, part, lambda b: b.replace(b"<v>8888</v>", b"<v>1e-400</v>"))
+    sheet, row, column, message = only(path)
+    assert (sheet, row, column) == ("教师", 2, "本校连续任教年限")
+    assert message.startswith("「1e-400」") and message.endswith("应为整数")
