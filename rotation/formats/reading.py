@@ -358,14 +358,24 @@ class _DuplicateKey(ValueError):
 
 
 def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A JSON object: a key given twice is an error (not the last one silently winning), and
-    control characters are left out of its texts."""
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _DuplicateKey(key)
-        result[key] = without_controls(value) if type(value) is str else value
+    """A JSON object; a key given twice is an error (not the last one silently winning)."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
     return result
+
+
+def _json_object_without_controls(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose texts lose their control characters (written as \\u0000…)."""
+    return _json_object([(k, without_controls(v) if type(v) is str else v) for k, v in pairs])
+
+
+#: A control character written as a JSON escape (raw control characters are invalid JSON).
+_JSON_CONTROL = re.compile(r"\\u00[01][0-9a-fA-F]|\\u007[fF]")
 
 
 def _json_int(text: str) -> int | str:
@@ -386,12 +396,14 @@ def _json_float(text: str) -> float | str:
 
 def _load_json(path: Path) -> Source:
     try:
+        text = decode_csv(path.read_bytes())
+        hook = _json_object_without_controls if _JSON_CONTROL.search(text) else _json_object
         document = json.loads(
-            decode_csv(path.read_bytes()),
+            text,
             parse_int=_json_int,
             parse_float=_json_float,
             parse_constant=str,
-            object_pairs_hook=_json_object,
+            object_pairs_hook=hook,
         )
     except RecursionError:
         _fail(f"「{path.name}」嵌套层数过多（括号一层套一层），不是本程序的输入格式")
