@@ -15,7 +15,13 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from models.policy import PolicyValueError, normalise_text, parse_bool, parse_int
+from models.policy import (
+    PolicyValueError,
+    normalise_text,
+    number_words,
+    parse_bool,
+    parse_int,
+)
 from models.vocab import enum_choices, parse_enum
 
 
@@ -24,13 +30,12 @@ def _fail(message: str) -> PydanticCustomError:
 
 
 def is_blank(value: Any) -> bool:
-    """Empty cell: None, NaN, or only spaces."""
+    """Empty cell: None, or only spaces. (A NaN number is a value, and an error: a cell holding
+    `<v>NaN</v>` is not an empty cell.)"""
     if value is None:
         return True
     if type(value) is str:
         return not value.strip()  # str.strip also removes the full-width space
-    if isinstance(value, float) and math.isnan(value):
-        return True
     return isinstance(value, str) and not normalise_text(value)
 
 
@@ -57,6 +62,8 @@ def to_text(value: Any) -> str:
         return "是" if value else "否"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _fail(f"「{number_words(value)}」不是有效的内容")
     if isinstance(value, _DATES):
         raise _fail("应为文字，不应是日期")
     return str(value).strip()
@@ -101,14 +108,15 @@ def to_float(value: Any) -> float:
     """Required decimal number (coordinates)."""
     if is_blank(value):
         raise _fail("必填，不能为空")
+    shown = number_words(value) if isinstance(value, bool | float) else str(value)
     if isinstance(value, bool):
-        raise _fail(f"「{value}」应为数字")
+        raise _fail(f"「{shown}」应为数字")
     try:
         number = float(normalise_text(str(value)))
     except ValueError:
-        raise _fail(f"「{value}」应为数字") from None
+        raise _fail(f"「{shown}」应为数字") from None
     if not math.isfinite(number):
-        raise _fail(f"「{value}」应为数字")
+        raise _fail(f"「{shown}」应为数字")
     return number
 
 

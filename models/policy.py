@@ -408,16 +408,28 @@ def _shorten(value: Any, limit: int = 30) -> str:
     return text if len(text) <= limit else f"{text[:limit]}…（共{len(text)}个字符）"
 
 
+def number_words(value: bool | float) -> str:
+    """A cell's logical value or odd number as a clerk knows it: 逻辑值 TRUE (as Excel shows it),
+    NaN（非数字）, 无穷大; other numbers as %g."""
+    if isinstance(value, bool):
+        return f"逻辑值 {str(value).upper()}"
+    if math.isnan(value):
+        return "NaN（非数字）"
+    if math.isinf(value):
+        return "无穷大" if value > 0 else "负无穷大"
+    return f"{value:g}"
+
+
 def parse_int(value: Any) -> int:
     """A whole number, also when Excel stored it as 6.0 or the user typed full-width digits."""
     if isinstance(value, bool):
-        raise PolicyValueError(f"「{value}」应为整数")
+        raise PolicyValueError(f"「{number_words(value)}」应为整数")
     if isinstance(value, int):
         return value
     if isinstance(value, float):
         if value.is_integer():
             return int(value)
-        raise PolicyValueError(f"「{value:g}」应为整数")
+        raise PolicyValueError(f"「{number_words(value)}」应为整数")
     if isinstance(value, Decimal):
         number = value
         if not number.is_finite() or (number and abs(number.adjusted()) > MAX_NUMBER_EXPONENT):

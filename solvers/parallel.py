@@ -15,8 +15,10 @@ import gc
 import multiprocessing
 import os
 import pickle
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Literal, TypeVar, cast
 
@@ -63,7 +65,12 @@ def _paused_cycle_collection() -> Iterator[None]:
 
 
 def _install(shared: object, pickled: bool) -> None:
-    """Pool initializer, in each worker: keep the shared inputs for every task it will run."""
+    """Pool initializer, in each worker: keep the shared inputs for every task it will run.
+
+    Ctrl-C reaches every process of the console's group: the workers ignore it, so that only
+    the parent handles it (and stops them), instead of a worker dying first and the parent
+    seeing a broken pool."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if pickled:
         assert isinstance(shared, bytes)
         with _paused_cycle_collection():
@@ -127,11 +134,30 @@ def _pool(
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_install, initargs=initargs
     )
+    processes: list[multiprocessing.process.BaseProcess] = []
     try:
         futures: list[Future[R]] = [pool.submit(_call, task, job) for job in jobs]
+        processes = list(pool._processes.values())
         for future in as_completed(futures):
             done(future.result())
+    except KeyboardInterrupt:
+        _stop(pool, processes)
+        raise
+    except BrokenProcessPool:
+        pool.shutdown(wait=True, cancel_futures=True)
+        if any(p.exitcode == -signal.SIGINT for p in processes):
+            # A worker hit by Ctrl-C before its initializer ran: the user's interrupt.
+            raise KeyboardInterrupt from None
+        raise
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+
+
+def _stop(pool: ProcessPoolExecutor, processes: list[multiprocessing.process.BaseProcess]) -> None:
+    """After Ctrl-C: end the workers now rather than wait for their (long) solves."""
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)

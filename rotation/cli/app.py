@@ -13,7 +13,17 @@ from typing import Annotated
 
 import typer
 
-from rotation.cli.common import Force, echo, make_app, user_errors
+from rotation.cli.common import (
+    MAX_SECONDS,
+    MAX_TEACHERS,
+    MAX_WORKERS,
+    MAX_YEAR,
+    MIN_YEAR,
+    Force,
+    echo,
+    make_app,
+    user_errors,
+)
 from rotation.cli.scenario import scenario_app
 from rotation.exit_codes import EXIT_INPUT, EXIT_OK, EXIT_RULES
 
@@ -25,7 +35,11 @@ app = make_app(
 Year = Annotated[
     int | None,
     typer.Option(
-        "--year", metavar="学年", help="编制学年（起始年份，如 2025），覆盖规则表中的 plan_year"
+        "--year",
+        min=MIN_YEAR,
+        max=MAX_YEAR,
+        metavar="学年",
+        help="编制学年（起始年份，如 2025），覆盖规则表中的 plan_year",
     ),
 ]
 
@@ -83,11 +97,15 @@ def plan(
     time_limit: Annotated[
         float,
         typer.Option(
-            "--time-limit", min=0.1, metavar="秒", help="每个求解单元的时间上限（秒），仅作保险"
+            "--time-limit",
+            min=0.1,
+            max=MAX_SECONDS,
+            metavar="秒",
+            help="每个求解单元的时间上限（秒），仅作保险",
         ),
     ] = 60.0,
     workers: Annotated[
-        int, typer.Option("--workers", min=0, help="并行进程数，0 表示按 CPU 核数")
+        int, typer.Option("--workers", min=0, max=MAX_WORKERS, help="并行进程数，0 表示按 CPU 核数")
     ] = 0,
     relax: Annotated[
         bool, typer.Option("--relax", help="规则无法同时满足时，仍编制最接近的方案，并标明每处缺口")
@@ -182,7 +200,7 @@ def explain(
     ],
     year: Year = None,
     workers: Annotated[
-        int, typer.Option("--workers", min=0, help="并行进程数，0 表示按 CPU 核数")
+        int, typer.Option("--workers", min=0, max=MAX_WORKERS, help="并行进程数，0 表示按 CPU 核数")
     ] = 0,
 ) -> None:
     """说明规则能否同时满足：不能时列出相互冲突的最少规则（含具体人数）；能时说明资历优先的例外。"""
@@ -248,13 +266,15 @@ def generate(
         Path, typer.Argument(metavar="输出", help="输出：.xlsx、.json，或一个文件夹（写 CSV）")
     ],
     teachers: Annotated[
-        int, typer.Option("--teachers", min=10, metavar="人数", help="教师人数")
+        int, typer.Option("--teachers", min=10, max=MAX_TEACHERS, metavar="人数", help="教师人数")
     ] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="随机种子：相同种子生成相同数据")] = 1,
     structure: Annotated[
         Structure, typer.Option("--structure", help="集团结构：ganzhou（甘州区真实结构）或 minhang")
     ] = Structure.MINHANG,
-    year: Annotated[int, typer.Option("--year", metavar="学年", help="编制学年")] = 2025,
+    year: Annotated[
+        int, typer.Option("--year", min=MIN_YEAR, max=MAX_YEAR, metavar="学年", help="编制学年")
+    ] = 2025,
     force: Force = False,
 ) -> None:
     """生成模拟区县数据（用于演示和测试，真实教师数据不公开）。"""
@@ -319,18 +339,29 @@ def simulate(
         typer.Option(
             "--teachers",
             min=10,
+            max=MAX_TEACHERS,
             metavar="人数",
             help="只对情景的示例数据（generate）有效：按此教师人数生成",
         ),
     ] = None,
     workers: Annotated[
         int,
-        typer.Option("--workers", min=0, metavar="进程数", help="并行进程数，0 表示按 CPU 核数"),
+        typer.Option(
+            "--workers",
+            min=0,
+            max=MAX_WORKERS,
+            metavar="进程数",
+            help="并行进程数，0 表示按 CPU 核数",
+        ),
     ] = 0,
     time_limit: Annotated[
         float,
         typer.Option(
-            "--time-limit", min=0.1, metavar="秒", help="每个求解单元的时间上限（秒），仅作保险"
+            "--time-limit",
+            min=0.1,
+            max=MAX_SECONDS,
+            metavar="秒",
+            help="每个求解单元的时间上限（秒），仅作保险",
         ),
     ] = 60.0,
     force: Force = False,
@@ -371,7 +402,7 @@ def bench(
         Structure, typer.Option("--structure", help="集团结构")
     ] = Structure.MINHANG,
     workers: Annotated[
-        int, typer.Option("--workers", min=0, help="并行进程数，0 表示按 CPU 核数")
+        int, typer.Option("--workers", min=0, max=MAX_WORKERS, help="并行进程数，0 表示按 CPU 核数")
     ] = 0,
     peer: Annotated[
         bool,
@@ -384,6 +415,7 @@ def bench(
         typer.Option(
             "--monolithic-max",
             min=0,
+            max=MAX_TEACHERS,
             metavar="人数",
             help="HiGHS 整体模型只在不超过此人数的规模上运行",
         ),
@@ -391,7 +423,11 @@ def bench(
     peer_time_limit: Annotated[
         float,
         typer.Option(
-            "--peer-time-limit", min=1, metavar="秒", help="HiGHS 整体模型的时间上限（秒）"
+            "--peer-time-limit",
+            min=1,
+            max=MAX_SECONDS,
+            metavar="秒",
+            help="HiGHS 整体模型的时间上限（秒）",
         ),
     ] = 120.0,
     isolate: Annotated[
@@ -456,8 +492,8 @@ def _bench_arguments(sizes: str, sat_param: list[str] | None) -> tuple[list[int]
     except ValueError as exc:
         echo(f"--sat-param：{exc}", err=True)
         raise typer.Exit(EXIT_INPUT) from None
-    if not numbers or min(numbers) < 1:
-        echo(f"--sizes 应为正整数：{sizes}", err=True)
+    if not numbers or min(numbers) < 1 or max(numbers) > MAX_TEACHERS:
+        echo(f"--sizes 应为 1 到 {MAX_TEACHERS} 之间的整数：{sizes}", err=True)
         raise typer.Exit(EXIT_INPUT)
     return numbers, overrides
 

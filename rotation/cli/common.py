@@ -121,3 +121,10 @@ def write_crash_log(text: str) -> Path | None:
 
 
 Force = Annotated[bool, typer.Option("--force", help="覆盖已存在的输出文件")]
+
+#: Upper bounds of numeric options, so that a slip of the keyboard (99999999999) is a usage error
+#: rather than a run that exhausts memory or never ends.
+MAX_TEACHERS = 1_000_000  # a whole province's teachers, for generated data
+MAX_WORKERS = 1024
+MAX_SECONDS = 86_400.0  # one day
+MIN_YEAR, MAX_YEAR = 2000, 2100  # as the 规则 sheet's plan_year

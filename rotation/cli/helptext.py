@@ -242,7 +242,8 @@ def usage_error_text(exc: UsageError) -> str:
         if isinstance(param, TyperArgument | TyperOption):
             name = "/".join(param.opts) if isinstance(param, TyperOption) else placeholder(param)
             rule = value_rule(param)
-            return f"{name} 的取值无效" + (f"：应为{rule}" if rule else "")
+            space = " " if rule[:1].isdigit() else ""
+            return f"{name} 的取值无效" + (f"：应为{space}{rule}" if rule else "")
     extra = re.match(r"Got unexpected extra argument\(?s?\)? \((.*)\)", exc.message)
     if extra:
         return f"多余的参数：{extra.group(1)}（含空格的文件名请加引号）"
@@ -264,14 +265,13 @@ class ChineseUsageError(UsageError):
     """A usage error already in Chinese, shown with the Chinese usage line and help hint."""
 
     def show(self, file: IO[Any] | None = None) -> None:
-        lines = []
+        lines = [f"错误：{self.message}"]  # first: the one line the clerk must read
         if self.ctx is not None:
             lines += [
+                "",
                 usage_line(self.ctx.command, self.ctx),
                 f"查看帮助：{self.ctx.command_path} --help",
-                "",
             ]
-        lines.append(f"错误：{self.message}")
         typer.echo("\n".join(lines), err=True, file=file)
 
 

@@ -13,7 +13,15 @@ from typing import Annotated
 
 import typer
 
-from rotation.cli.common import Force, echo, make_app, user_errors
+from rotation.cli.common import (
+    MAX_SECONDS,
+    MAX_TEACHERS,
+    MAX_WORKERS,
+    Force,
+    echo,
+    make_app,
+    user_errors,
+)
 from rotation.exit_codes import EXIT_RULES
 
 scenario_app = make_app(
@@ -29,11 +37,17 @@ Files = Annotated[
         show_default=False,
     ),
 ]
-Workers = Annotated[int, typer.Option("--workers", min=0, help="并行进程数，0 表示按 CPU 核数")]
+Workers = Annotated[
+    int, typer.Option("--workers", min=0, max=MAX_WORKERS, help="并行进程数，0 表示按 CPU 核数")
+]
 TimeLimit = Annotated[
     float,
     typer.Option(
-        "--time-limit", min=0.1, metavar="秒", help="每个求解单元的时间上限（秒），仅作保险"
+        "--time-limit",
+        min=0.1,
+        max=MAX_SECONDS,
+        metavar="秒",
+        help="每个求解单元的时间上限（秒），仅作保险",
     ),
 ]
 Teachers = Annotated[
@@ -41,6 +55,7 @@ Teachers = Annotated[
     typer.Option(
         "--teachers",
         min=10,
+        max=MAX_TEACHERS,
         metavar="人数",
         help="只对示例数据（generate）有效：按此教师人数生成，用于快速试算",
     ),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,9 +174,13 @@ def read_plan(path: Path) -> Plan:
     return read_plan_file(path).plan
 
 
-def read_plan_file(path: Path) -> PlanFile:
+def read_plan_file(path: Path, *, lenient_years: bool = False) -> PlanFile:
     """A plan and its plan_id from its JSON or approval workbook; InputError when it cannot be
-    read, or when its companion beside it carries a different plan_id."""
+    read, or when its companion beside it carries a different plan_id.
+
+    `lenient_years` (for `check`, which names such cells itself): a 交流名单 row whose 开始学年
+    or 结束学年 is not a whole number, or whose 开始学年 is not the one most rows have, is left
+    out of the plan instead of making the file unreadable."""
     path = Path(path)
     if not path.exists():
         raise InputError([Problem(sheet="", message=f"找不到方案文件：{path}")])
@@ -183,7 +188,7 @@ def read_plan_file(path: Path) -> PlanFile:
     if suffix == ".json":
         plan, plan_id = _plan_from_json(path)
     elif suffix in (".xlsx", ".xlsm"):
-        plan, plan_id = _plan_from_workbook(path)
+        plan, plan_id = _plan_from_workbook(path, lenient_years)
     else:
         raise InputError(
             [Problem(sheet="", message=f"方案文件应为 .json 或审批表 .xlsx：{path.name}")]
@@ -294,7 +299,7 @@ def _what_is_wrong(exc: Exception) -> str:
     return '调动或返回的记录应为对象，如 {"teacher_id": ...}'
 
 
-def _plan_from_workbook(path: Path) -> tuple[Plan, str | None]:
+def _plan_from_workbook(path: Path, lenient_years: bool = False) -> tuple[Plan, str | None]:
     from python_calamine import CalamineWorkbook
 
     try:
@@ -306,8 +311,6 @@ def _plan_from_workbook(path: Path) -> tuple[Plan, str | None]:
     if PLAN_SHEET not in book.sheet_names:
         raise InputError([Problem(sheet=PLAN_SHEET, message=f"审批表中没有「{PLAN_SHEET}」工作表")])
     rows = book.get_sheet_by_name(PLAN_SHEET).to_python(skip_empty_area=False)
-    problems: list[Problem] = []
-    rotations: list[NewRotation] = []
     needed = PLAN_READ
     header, body, top = _header_and_body(rows, needed)
     missing = [h for h in needed if h not in header]
@@ -315,32 +318,53 @@ def _plan_from_workbook(path: Path) -> tuple[Plan, str | None]:
         raise InputError(
             [Problem(sheet=PLAN_SHEET, row=top, column=h, message="缺少此列") for h in missing]
         )
-    kinds = {v: k for k, v in KIND_NAMES.items()}
+    rows_read: list[tuple[int, dict[str, str]]] = []
     for offset, cells in enumerate(body, start=top + 1):
         values = {h: _text(cells[i]) if i < len(cells) else "" for h, i in header.items()}
-        if not any(values.get(h) for h in needed):
-            continue
-        try:
-            rotations.append(
-                NewRotation(
-                    teacher_id=values[TEACHER_ID],
-                    from_school_id=values[FROM_SCHOOL_ID],
-                    to_school_id=values[TO_SCHOOL_ID],
-                    start_year=int(values[START_YEAR]),
-                    end_year=int(values[END_YEAR]),
-                    kind=kinds.get(values.get(KIND, ""), RotationKind.ROTATION),
-                )
-            )
-        except ValueError:
-            problems.append(
-                Problem(sheet=PLAN_SHEET, row=offset, message="开始学年、结束学年应为整数")
-            )
-    if problems:
-        raise InputError(problems)
+        if any(values.get(h) for h in needed):
+            rows_read.append((offset, values))
+    rotations = _workbook_rotations(rows_read, lenient_years)
     returns = _returns_from_workbook(book)
     year = rotations[0].start_year if rotations else (returns[0].year if returns else 0)
     plan = Plan(plan_year=year, rotations=tuple(rotations), returns=tuple(returns))
     return plan, _workbook_plan_id(book)
+
+
+def _year(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def _workbook_rotations(
+    rows: list[tuple[int, dict[str, str]]], lenient_years: bool
+) -> list[NewRotation]:
+    """The 交流名单 rows as rotations. A row whose years are not whole numbers is an InputError,
+    or with `lenient_years` takes the 开始学年 most rows have (and their usual term)."""
+    years = [(_year(v[START_YEAR]), _year(v[END_YEAR])) for _row, v in rows]
+    bad = [row for (row, _v), (a, b) in zip(rows, years, strict=True) if a is None or b is None]
+    if bad and not lenient_years:
+        message = "开始学年、结束学年应为整数"
+        raise InputError([Problem(sheet=PLAN_SHEET, row=row, message=message) for row in bad])
+    whole = [(a, b) for a, b in years if a is not None and b is not None]
+    usual = Counter(a for a, _b in whole).most_common(1)[0][0] if whole else 0
+    span = Counter(b - a for a, b in whole).most_common(1)[0][0] if whole else 0
+    kinds = {v: k for k, v in KIND_NAMES.items()}
+    rotations = []
+    for (_row, values), (start, end) in zip(rows, years, strict=True):
+        if lenient_years:
+            end = end if start == usual and end is not None else usual + span
+            start = usual
+        assert start is not None and end is not None
+        rotations.append(
+            NewRotation(
+                teacher_id=values[TEACHER_ID],
+                from_school_id=values[FROM_SCHOOL_ID],
+                to_school_id=values[TO_SCHOOL_ID],
+                start_year=start,
+                end_year=end,
+                kind=kinds.get(values.get(KIND, ""), RotationKind.ROTATION),
+            )
+        )
+    return rotations
 
 
 def _returns_from_workbook(book: Any) -> list[Return]:

@@ -15,6 +15,7 @@ import io
 import itertools
 import json
 import math
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -149,9 +150,14 @@ def _fail(message: str) -> NoReturn:
     raise InputError([Problem(sheet="", message=message)])
 
 
-def _load(path: Path) -> Source:
+def require_input(path: Path) -> None:
+    """InputError when the input file or folder does not exist: before any progress is shown."""
     if not path.exists():
         _fail(f"找不到输入文件或文件夹：{path}")
+
+
+def _load(path: Path) -> Source:
+    require_input(path)
     suffix = path.suffix.lower()
     try:
         if path.is_dir():
@@ -240,10 +246,12 @@ def _load_workbook(path: Path) -> Source:
 
 
 def _mark_errors(data: list[list[Any]], scan: SheetScan) -> None:
-    """Put the Excel error values the library reads as blank back into their cells."""
+    """Put the Excel error values the library reads as blank back into their cells, and the
+    text of numbers it reads as 0 though written otherwise (1e-400)."""
     for (row, column), text in scan.errors.items():
         if row <= len(data) and column <= len(data[row - 1]):
-            data[row - 1][column - 1] = ExcelError(text)
+            number = text.removeprefix("#NUM:")  # a number read as 0: its text, as written
+            data[row - 1][column - 1] = number if number != text else ExcelError(text)
 
 
 def decode_csv(raw: bytes) -> str:
@@ -279,7 +287,7 @@ def _load_csv_folder(folder: Path) -> Source:
             )
             continue
         try:
-            text = decode_csv(raw)
+            text = without_controls(decode_csv(raw))
         except UnicodeDecodeError:
             source.problems.append(
                 Problem(
@@ -333,26 +341,74 @@ def _quote_problem(sheet: str, file_name: str, row: int, line: int) -> Problem:
     )
 
 
+#: Control characters (NUL…), never part of a name or a value: an unseen one could make a
+#: required cell look filled. Tab and line breaks are left to the CSV and text rules.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def without_controls(text: str) -> str:
+    """The text without control characters (one search over the whole text first)."""
+    return _CONTROLS.sub("", text) if _CONTROLS.search(text) else text
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object; a key given twice is an error (not the last one silently winning)."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return result
+
+
+def _json_object_without_controls(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose texts lose their control characters (written as \\u0000…)."""
+    return _json_object([(k, without_controls(v) if type(v) is str else v) for k, v in pairs])
+
+
+#: A control character written as a JSON escape (raw control characters are invalid JSON).
+_JSON_CONTROL = re.compile(r"\\u00[01][0-9a-fA-F]|\\u007[fF]")
+
+
 def _json_int(text: str) -> int | str:
     """JSON whole numbers; too long ones stay text for the cell check to name them."""
     return int(text) if len(text) <= MAX_NUMBER_CHARS else text
 
 
 def _json_float(text: str) -> float | str:
+    """JSON decimals; one that is not finite or underflows to 0 (1e-400) stays text for the cell
+    check to quote as written."""
     value = float(text)
-    return value if math.isfinite(value) else text
+    if not math.isfinite(value):
+        return text
+    if value == 0 and any(c in "123456789" for c in text.lower().partition("e")[0]):
+        return text
+    return value
 
 
 def _load_json(path: Path) -> Source:
     try:
+        text = decode_csv(path.read_bytes())
+        hook = _json_object_without_controls if _JSON_CONTROL.search(text) else _json_object
         document = json.loads(
-            decode_csv(path.read_bytes()),
+            text,
             parse_int=_json_int,
             parse_float=_json_float,
             parse_constant=str,
+            object_pairs_hook=hook,
         )
     except RecursionError:
         _fail(f"「{path.name}」嵌套层数过多（括号一层套一层），不是本程序的输入格式")
+    except _DuplicateKey as exc:
+        _fail(f"「{path.name}」的同一个对象中「{exc.key}」出现了不止一次：请只保留一个")
     except json.JSONDecodeError as exc:
         _fail(f"「{path.name}」不是有效的 JSON：第{exc.lineno}行第{exc.colno}列（{exc.msg}）")
     except UnicodeDecodeError:
@@ -643,8 +699,6 @@ def _row_data(cells: Sequence[Any], plan: _Plan, number: int, notes: _CellNotes)
             elif fillers is not None and len(value) < 6 and value.strip() in fillers:
                 notes.filler(name, number, value.strip())
                 continue
-        elif kind is float and math.isnan(value):
-            continue
         elif kind is ExcelError:
             notes.unusable(name, number, value)
         data[name] = value

@@ -29,7 +29,7 @@ from models.policy import (
     format_param,
     label_of,
 )
-from rotation.formats.safe_write import Target, write_together
+from rotation.formats.safe_write import OutputRefused, Target, write_together
 from rotation.formats.tables import TABLES, is_formula_like
 from rotation.formats.xlsxfast import HEADER_FILL, MARKED_FILL, Table, write_tables
 
@@ -233,6 +233,11 @@ def district_target(path: Path) -> Target:
     path = Path(path)
     if path.suffix.lower() in (".xlsx", ".json"):
         return Target(path)
+    if path.suffix:
+        raise OutputRefused(
+            path,
+            f"不能写入「{path.name}」：输出应为 .xlsx 或 .json 文件，或一个不带扩展名的文件夹（写 CSV）",
+        )
     sheets = [model.SHEET for model in ROW_MODELS] + [POLICY_SHEET]
     return Target(path, frozenset(f"{sheet}.csv" for sheet in sheets))
 

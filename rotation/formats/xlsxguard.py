@@ -3,9 +3,11 @@
 The library (calamine) holds a sheet as one dense grid from A1 to its farthest cell and
 unpacks every part in memory: a 26 KB workbook with one cell at XFD1048576 would ask for
 512 GB and abort the process, and a small zip may unpack to gigabytes. So the zip's sizes
-are checked first, then each input sheet's declared range (``<dimension ref>``), then its cell
-references by streaming the sheet XML once. The same pass notes Excel error values
-(#N/A, #REF!…), which the library reads as blank cells.
+are checked first, then each input sheet's real extent, by streaming the sheet XML once: the
+cell references (``r="XFD5"``) past column Z or row 99,999, and — for the rare sheet whose rows
+or cells omit ``r`` — the positions the library gives them. The declared range
+(``<dimension ref>``) is not trusted either way: the library does not use it. The same pass
+notes Excel error values (#N/A, #REF!…), which the library reads as blank cells.
 
 The limits are named here and listed in README.md (输入限制 / input limits).
 """
@@ -33,15 +35,16 @@ RATIO_CHECK_BYTES = 16 << 20  # 16 MiB
 MAX_COLUMNS = 200
 #: Rows of one input sheet: Excel's own limit.
 MAX_ROWS = 1_048_576
-#: Cells from A1 to a sheet's farthest cell (the library allocates every one of them).
-MAX_SHEET_CELLS = 20_000_000
+#: Cells from A1 to a sheet's farthest cell holding a value: the library allocates every one of
+#: them (some 50 bytes each). 100,000 teachers × 16 columns are 1,600,000; a single stray
+#: cell at A1048576 below 16 columns would be 16,777,216.
+MAX_SHEET_CELLS = 5_000_000
 #: Size of the small XML parts (workbook.xml and its relationships) parsed as documents.
 _MAX_INDEX_BYTES = 16 << 20
 _CHUNK = 8 << 20
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]*)(\d*)(?::([A-Z]*)(\d*))?\"")
 #: A cell reference past column Z or at row 100,000 or beyond: rare in real input sheets.
 #: (Starting with the literal r=" lets the regex engine skip ahead fast; the character before
 #: is checked on the few matches.)
@@ -65,6 +68,10 @@ class SheetScan:
 
     rows: int = 0
     columns: int = 0
+    #: Besides Excel error values: numbers too small for the library ("#NUM:1e-400").
+    #: The cells that reach the farthest row and column (A1048576), for messages.
+    far_row: str = "A1"
+    far_column: str = "A1"
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
@@ -179,47 +186,130 @@ def _chunks(handle: IO[bytes]) -> Iterator[bytes]:
 
 def _scan_sheet(archive: zipfile.ZipFile, part: str, name: str) -> SheetScan:
     scan = SheetScan()
+    positional = False
     with archive.open(part) as handle:
-        first = True
         for chunk in _chunks(handle):
-            if first:
-                _check_dimension(chunk[:8192], name)
-                first = False
+            if scan.columns == 0:
+                scan.columns = _first_row_width(chunk)
+            positional = positional or _lacks_references(chunk)
             for match in _FAR_REF.finditer(chunk):
                 at = match.start()
                 ref = _REF.match(chunk, at) if at and chunk[at - 1] in _SPACES else None
                 if ref is not None:
-                    scan.columns = max(scan.columns, column_number(ref.group(1)))
-                    scan.rows = max(scan.rows, int(ref.group(2)))
+                    _note_cell(scan, chunk, at, column_number(ref.group(1)), int(ref.group(2)))
             if b't="e"' in chunk:
                 _error_cells(chunk, scan.errors)
-    _check_extent(scan.rows or 1, scan.columns or 1, name)
+            if b"e-" in chunk or b"E-" in chunk:
+                _tiny_numbers(chunk, scan.errors)
+    if positional:
+        _scan_positions(archive, part, name, scan)
+    _check_extent(scan, name)
     return scan
 
 
-def _check_dimension(head: bytes, name: str) -> None:
-    found = _DIMENSION.search(head)
-    if found is None:
+def _note_cell(scan: SheetScan, chunk: bytes, at: int, column: int, row: int) -> None:
+    """Widen the scan's extent to a far cell, unless the cell holds no value: the library
+    leaves such cells (a formatted empty cell) out of its grid."""
+    if column <= scan.columns and row <= scan.rows:
         return
-    _first_col, first_row, last_col, last_row = found.groups()
-    col = column_number(last_col or found.group(1) or b"A")
-    row = int(last_row or first_row or b"1")
-    _check_extent(row, col, name, declared=True)
+    if not _within(scan.rows, scan.columns, row, column) and not _has_value(chunk, at):
+        return
+    if row > scan.rows:
+        scan.rows, scan.far_row = row, f"{column_letter(column - 1)}{row}"
+    if column > scan.columns:
+        scan.columns, scan.far_column = column, f"{column_letter(column - 1)}{row}"
 
 
-def _check_extent(rows: int, columns: int, name: str, *, declared: bool = False) -> None:
-    where = "声明的数据区域" if declared else "的数据"
-    far = f"{column_letter(columns - 1)}{rows}"
+def _first_row_width(chunk: bytes) -> int:
+    """Columns of the first row (the header): the width of the grid below it, as far as the
+    scan, which notes only cells past column Z, can tell."""
+    start = chunk.find(b"<row")
+    end = chunk.find(b"</row>", start) if start >= 0 else -1
+    refs = _REF.findall(chunk, start, end) if end >= 0 else []
+    return max((column_number(letters) for letters, _row in refs), default=0)
+
+
+def _within(rows: int, columns: int, row: int, column: int) -> bool:
+    rows, columns = max(rows, row, 1), max(columns, column, 1)
+    return columns <= MAX_COLUMNS and rows <= MAX_ROWS and rows * columns <= MAX_SHEET_CELLS
+
+
+def _has_value(chunk: bytes, at: int) -> bool:
+    """Whether the cell whose tag holds position `at` has content (a value, a string, a
+    formula); a cell cut off at the end of the piece counts as having one."""
+    end = chunk.find(b">", at)
+    if end < 0:
+        return True
+    if chunk[end - 1 : end] == b"/":
+        return False
+    close = chunk.find(b"c>", end)
+    body = chunk[end:close] if close >= 0 else chunk[end:]
+    return close < 0 or any(tag in body for tag in (b"v>", b"<is", b":is", b"f>", b"<f", b":f"))
+
+
+def _lacks_references(chunk: bytes) -> bool:
+    """Whether this piece may hold a cell without an ``r`` attribute (or a cell tag with a
+    namespace prefix), found by counting: true for every such piece, rarely for others. (A row
+    without ``r`` matters only through cells without one.)"""
+    missing = chunk.count(b"<c") - chunk.count(b'<c r="')
+    return (missing > 0 and missing != chunk.count(b"<co")) or b":c" in chunk
+
+
+#: Start tags of rows and cells with their attributes (an ``r`` among them or not).
+_TAG = re.compile(rb"<(?:[\w.-]+:)?(row|c)(?=[\s/>])([^>]*)>")
+_ATTR_R = re.compile(rb"""\sr\s*=\s*["']([A-Z]*)(\d*)["']""")
+
+
+def _scan_positions(archive: zipfile.ZipFile, part: str, name: str, scan: SheetScan) -> None:
+    """The extent of a sheet some of whose rows or cells omit ``r``: the library puts such a row
+    after the previous one and such a cell after the previous cell of its row. One more pass
+    over the tags, stopped as soon as a limit is passed."""
+    row = column = 0
+    with archive.open(part) as handle:
+        for chunk in _tag_chunks(handle):
+            for tag in _TAG.finditer(chunk):
+                ref = _ATTR_R.search(tag.group(2))
+                if tag.group(1) == b"row":
+                    row = int(ref.group(2)) if ref and ref.group(2) else row + 1
+                    column = 0
+                    continue
+                if ref and ref.group(1):
+                    column = column_number(ref.group(1))
+                    row = int(ref.group(2) or row)
+                else:
+                    column += 1
+                _note_cell(scan, chunk, tag.start(), column, row)
+                if not _within(scan.rows, scan.columns, 0, 0):
+                    _check_extent(scan, name)
+
+
+def _tag_chunks(handle: IO[bytes]) -> Iterator[bytes]:
+    """The part's bytes in pieces that end after a tag's ``>``, so that no tag is cut."""
+    carry = b""
+    while block := handle.read(_CHUNK):
+        data = carry + block
+        cut = data.rfind(b">") + 1
+        if cut == 0 and len(data) > _CHUNK:
+            cut = len(data)  # no tag at all in a whole piece: nothing to keep
+        yield data[:cut]
+        carry = data[cut:]
+    if carry:
+        yield carry
+
+
+def _check_extent(scan: SheetScan, name: str) -> None:
+    rows, columns = max(scan.rows, 1), max(scan.columns, 1)
+    far = scan.far_row
     if columns > MAX_COLUMNS:
-        reason = f"超过 {MAX_COLUMNS} 列"
+        reason, far = f"超过 {MAX_COLUMNS} 列", scan.far_column
     elif rows > MAX_ROWS:
         reason = f"超过 {MAX_ROWS} 行"
     elif rows * columns > MAX_SHEET_CELLS:
-        reason = f"共 {rows * columns} 个单元格，超过 {MAX_SHEET_CELLS} 个"
+        reason = f"从 A1 起共 {rows} 行 × {columns} 列，超过 {MAX_SHEET_CELLS} 个单元格"
     else:
         return
     raise WorkbookRefused(
-        f"工作表「{name}」{where}延伸到 {far} 单元格，{reason}：请删除远处多余的单元格"
+        f"工作表「{name}」的数据延伸到 {far} 单元格，{reason}：请删除远处多余的单元格"
         "（选中多余的行和列后“删除”，不是只清除内容），保存后重试",
         sheet=name,
     )
@@ -227,6 +317,28 @@ def _check_extent(rows: int, columns: int, name: str, *, declared: bool = False)
 
 _CELL_TAG = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)(\d+)"')
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+
+
+_TINY = re.compile(
+    rb'<(?:\w+:)?c\b([^>]*?)\br="([A-Z]+)(\d+)"([^>]*)>\s*<(?:\w+:)?v>([^<]*[eE]-[^<]*)<'
+)
+
+
+def _tiny_numbers(chunk: bytes, found: dict[tuple[int, int], str]) -> None:
+    """Numbers written with a negative power of ten so small (1e-400) that the library reads
+    them as 0: their text, so that a whole-number column can refuse them as written."""
+    for match in _TINY.finditer(chunk):
+        before, letters, row, after, text = match.groups()
+        kind = re.search(rb'\bt="(\w+)"', before + after)
+        if kind is not None and kind.group(1) != b"n":
+            continue
+        written = text.decode("ascii", "replace").strip()
+        try:
+            number = float(written)
+        except ValueError:
+            continue
+        if number == 0 and any(c in "123456789" for c in written.lower().partition("e")[0]):
+            found[(int(row), column_number(letters))] = "#NUM:" + written
 
 
 def _error_cells(chunk: bytes, errors: dict[tuple[int, int], str]) -> None:

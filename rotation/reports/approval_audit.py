@@ -80,6 +80,9 @@ def _row_problems(d: District, sheet: SheetRows, row: int, cells: list[str]) -> 
         problems.append(
             f"{_where(sheet, row, START_YEAR)}为{_shown(start)}，编制学年为「{d.plan_year}」"
         )
+    end = sheet.cell(cells, END_YEAR)
+    if not (end.isascii() and end.isdigit()):
+        problems.append(f"{_where(sheet, row, END_YEAR)}为{_shown(end)}，应为结束学年（如 2027）")
     kind = sheet.cell(cells, KIND)
     if KIND in sheet.header and kind not in _KINDS:
         choices = "、".join(KIND_NAMES.values())
@@ -105,28 +108,30 @@ def _row_problems(d: District, sheet: SheetRows, row: int, cells: list[str]) -> 
     return problems
 
 
-def _public_key(sheet: SheetRows, cells: list[str]) -> tuple[str, ...]:
-    return tuple(sheet.cell(cells, column) for column in PUBLIC_COMPARED)
+def _public_key(sheet: SheetRows, cells: list[str], columns: list[str]) -> tuple[str, ...]:
+    return tuple(sheet.cell(cells, column) for column in columns)
 
 
-def _listed_key(sheet: SheetRows, cells: list[str]) -> tuple[str, ...]:
-    """What 公示名单 must show for a 交流名单 row."""
+def _listed_key(sheet: SheetRows, cells: list[str], columns: list[str]) -> tuple[str, ...]:
+    """What 公示名单 must show, in `columns`, for a 交流名单 row."""
     start, end = sheet.cell(cells, START_YEAR), sheet.cell(cells, END_YEAR)
-    term = term_text(int(start), int(end)) if start.isdigit() and end.isdigit() else ""
-    return tuple(term if c == TERM else sheet.cell(cells, c) for c in PUBLIC_COMPARED)
+    whole = start.isascii() and start.isdigit() and end.isascii() and end.isdigit()
+    term = term_text(int(start), int(end)) if whole else ""
+    return tuple(term if c == TERM else sheet.cell(cells, c) for c in columns)
 
 
 def _public_problems(plan: SheetRows, public: SheetRows) -> list[str]:
     """公示名单 against 交流名单: the same rows, in any order."""
     if not public.found:
         return [f"审批表中没有「{PUBLIC_SHEET}」工作表（或其表头不全：{'、'.join(PUBLIC_HEADER)}）"]
-    listed = [(row, _listed_key(plan, cells)) for row, cells in plan.rows]
-    posted = [(row, _public_key(public, cells)) for row, cells in public.rows]
+    columns = [c for c in PUBLIC_COMPARED if c == TERM or c in plan.header]
+    listed = [(row, _listed_key(plan, cells, columns)) for row, cells in plan.rows]
+    posted = [(row, _public_key(public, cells, columns)) for row, cells in public.rows]
     missing = _unmatched(listed, [key for _row, key in posted])
     surplus = _unmatched(posted, [key for _row, key in listed])
     problems = []
     for (plan_row_number, want), (row, have) in zip(missing, surplus, strict=False):
-        for column, a, b in zip(PUBLIC_COMPARED, have, want, strict=True):
+        for column, a, b in zip(columns, have, want, strict=True):
             if a != b:
                 problems.append(
                     f"{_where(public, row, column)}为{_shown(a)}，"
@@ -186,7 +191,11 @@ def audit_workbook(d: District, path: Path) -> list[str]:
     在岗交流), and between its 公示名单 and 交流名单; empty when the workbook says what the data
     says."""
     plan = read_sheet_rows(path, PLAN_SHEET, PLAN_READ)
-    problems: list[str] = []
+    problems = [
+        f"「{PLAN_SHEET}」缺少「{column}」列（表头被改动或删除），该列无法核对"
+        for column in PLAN_COMPARED
+        if plan.found and column not in plan.header
+    ]
     for row, cells in plan.rows:
         problems += _row_problems(d, plan, row, cells)
     problems += _ongoing_problems(d, read_sheet_rows(path, ONGOING_SHEET, ONGOING_READ))

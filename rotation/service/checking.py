@@ -58,9 +58,9 @@ def check_plan_file(input: Path, plan_file: Path, *, year: int | None) -> PlanCh
     its plan_id compared with the other file of its pair beside it); on a 审批表, also every
     column a reader compares, against the data."""
     district = read_district(input, year=year)
-    read = read_plan_file(plan_file)
-    the_plan = read.plan
     workbook = Path(plan_file).suffix.lower() in (".xlsx", ".xlsm")
+    read = read_plan_file(plan_file, lenient_years=workbook)  # the audit names such cells
+    the_plan = read.plan
     mismatches = tuple(audit_workbook(district, Path(plan_file))) if workbook else ()
     if the_plan.rotations and the_plan.plan_year != district.plan_year:
         return PlanCheck(district, the_plan, None, read.plan_id, mismatches)

@@ -11,7 +11,7 @@ from models.objective import evaluate
 from models.plan import HorizonNote, Plan, RuleCheck, SolveOptions, SolveResult
 from models.rules import check_plan
 from rotation.formats.planio import new_plan_id, plan_json, read_plan, write_json_text
-from rotation.formats.reading import input_sha256, read_district
+from rotation.formats.reading import input_sha256, read_district, require_input
 from rotation.formats.safe_write import Writer, check_targets, write_together
 from rotation.formats.xlsxfast import write_tables
 from rotation.reports.approval import approval_tables
@@ -194,7 +194,9 @@ def check_plan_targets(
     input: Path, output: Path, json_out: Path | None, reference: Path | None, *, force: bool
 ) -> None:
     """`rotation plan`, before any work: the 审批表 and JSON may be written (safe_write's rule:
-    regular files only, with --force; never the input, the reference plan or each other)."""
+    regular files only, with --force; never the input, the reference plan or each other), and
+    the input exists."""
+    require_input(input)
     check_targets([output, json_out], [input, reference], force=force)
 
 

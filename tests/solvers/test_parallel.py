@@ -178,3 +178,68 @@ def test_statuses_map_and_the_worst_one_wins() -> None:
     assert worst_status(["optimal", "feasible"]) == "feasible"
     assert worst_status(["feasible", "unknown", "optimal"]) == "unknown"
     assert worst_status(["unknown", "infeasible", "feasible"]) == "infeasible"
+
+
+_INTERRUPTED_RUN = """
+import os, sys, time
+from solvers.parallel import run_tasks
+
+def block(shared, job):
+    os.write(1, b"started\\n")  # one write: the two lines never interleave
+    time.sleep(600)
+
+try:
+    run_tasks(block, None, [1, 2], print, workers=2, method="{method}")
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+except BaseException as exc:
+    print("other", type(exc).__name__, flush=True)
+"""
+
+
+@pytest.mark.skipif(start_method("auto") != "fork", reason="needs fork and process groups")
+def test_ctrl_c_while_workers_run_is_an_interrupt_not_a_broken_pool() -> None:
+    """Ctrl-C reaches the whole process group: the workers must not die of it before the parent
+    handles it, so the parent sees KeyboardInterrupt (never BrokenProcessPool) and stops them."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    child = subprocess.Popen(
+        [sys.executable, "-c", _INTERRUPTED_RUN.format(method="fork")],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        cwd=Path(__file__).parents[2],
+    )
+    assert child.stdout is not None
+    started = [child.stdout.readline(), child.stdout.readline()]  # both workers are solving
+    assert started == ["started\n", "started\n"]
+    os.killpg(child.pid, signal.SIGINT)  # as the console does on Ctrl-C
+    rest, _ = child.communicate(timeout=120)
+    assert rest.strip() == "interrupted"
+    assert child.returncode == 0
+
+
+def _sigint_handler(shared: None, job: int) -> bool:
+    import signal
+
+    return signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+
+
+def _die_of_ctrl_c(shared: None, job: int) -> None:
+    import os
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # as if Ctrl-C came before the initializer
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+@pytest.mark.skipif(start_method("auto") != "fork", reason="the tasks here are not importable")
+def test_workers_ignore_ctrl_c_and_a_worker_killed_by_it_is_an_interrupt() -> None:
+    seen: list[bool] = []
+    run_tasks(_sigint_handler, None, [1, 2], seen.append, workers=2, method="fork")
+    assert seen == [True, True]
+    with pytest.raises(KeyboardInterrupt):
+        run_tasks(_die_of_ctrl_c, None, [1, 2], print, workers=2, method="fork")

@@ -90,6 +90,19 @@ def test_missing_input_is_a_clear_error(tmp_path: Path) -> None:
     result = run("validate", tmp_path / "没有这个文件.xlsx")
     assert result.exit_code == 1
     assert "Traceback" not in result.output
+    # plan says so before it shows any progress ("读取数据…").
+    result = run("plan", tmp_path / "没有这个文件.xlsx")
+    assert result.exit_code == 1 and "找不到输入文件或文件夹" in result.output
+    assert "读取数据" not in result.output
+
+
+def test_generate_refuses_an_unknown_suffix_instead_of_a_folder_named_like_a_file(
+    tmp_path: Path,
+) -> None:
+    result = run("generate", tmp_path / "x.txt", "--teachers", "300")
+    assert result.exit_code == 1
+    assert "输出应为 .xlsx 或 .json 文件，或一个不带扩展名的文件夹" in result.output
+    assert not (tmp_path / "x.txt").exists()
 
 
 def test_generate_each_format_reads_back_the_same(tmp_path: Path) -> None:

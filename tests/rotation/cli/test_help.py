@@ -74,7 +74,7 @@ def test_placeholders_defaults_and_ranges_in_chinese() -> None:
     text = runner.invoke(app, ["plan", "--help"], env={"COLUMNS": "80"}).output
     assert "用法：rotation plan [选项] 数据文件" in text
     assert "--time-limit 秒" in text and "--year 学年" in text and "-o, --output 文件" in text
-    assert "取值：不小于 0.1 的数值；默认值：60" in text
+    assert "取值：0.1 到 86400 之间的数值；默认值：60" in text
     assert "取值：1 到 5 之间的整数；默认值：1" in text
 
 
@@ -98,8 +98,19 @@ def test_wrap_counts_cjk_as_two_and_keeps_punctuation_with_its_word() -> None:
         (["plan"], "错误：缺少参数：数据文件"),
         (["plan", "x.xlsx", "--no-such-option"], "错误：没有这个选项：--no-such-option"),
         (["plan", "x.xlsx", "--workres", "2"], "您是否想用：--force、--workers"),
-        (["plan", "x.xlsx", "--workers", "-1"], "错误：--workers 的取值无效：应为不小于 0 的整数"),
-        (["plan", "x.xlsx", "--year", "abc"], "错误：--year 的取值无效：应为整数"),
+        (
+            ["plan", "x.xlsx", "--workers", "-1"],
+            "错误：--workers 的取值无效：应为 0 到 1024 之间的整数",
+        ),
+        (["generate", "y.xlsx", "--teachers", "99999999999"], "应为 10 到 1000000 之间的整数"),
+        (["plan", "x.xlsx", "--time-limit", "1e9"], "应为 0.1 到 86400 之间的数值"),
+        (["plan", "x.xlsx", "--year", "99999"], "应为 2000 到 2100 之间的整数"),
+        (["generate", "y.xlsx", "--year", "1"], "应为 2000 到 2100 之间的整数"),
+        (["scenario", "run", "x.toml", "--workers", "99999"], "应为 0 到 1024 之间的整数"),
+        (
+            ["plan", "x.xlsx", "--year", "abc"],
+            "错误：--year 的取值无效：应为 2000 到 2100 之间的整数",
+        ),
         (["plan", "x.xlsx", "--year"], "错误：选项 --year 后面需要给出取值"),
         (["plan", "x.xlsx", "y.xlsx"], "错误：多余的参数：y.xlsx"),
         (["advance", "a.xlsx", "b.json"], "错误：缺少必填选项 -o/--output"),
@@ -116,5 +127,6 @@ def test_usage_errors_in_chinese_exit_1(
     assert exit_info.value.code == 1
     err = capsys.readouterr().err
     assert expected in err, err
+    assert err.startswith("错误："), err  # the error first, then the usage line
     for word in ("Usage", "Error", "Try ", "Invalid", "Missing", "No such"):
         assert word not in err, err

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import csv
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -747,3 +748,120 @@ def test_an_unexpected_validation_error_is_worded_without_library_english() -> N
     assert zh_message(error) == "「q」取值无效"
     error["input"] = "x" * 100
     assert zh_message(error) == "取值无效"
+
+
+def _append_rows(path: Path, rows: bytes) -> None:
+    part = "xl/worksheets/sheet3.xml"
+    _rewrite_part(path, part, lambda b: b.replace(b"</sheetData>", rows + b"</sheetData>"))
+
+
+def test_cells_and_rows_without_a_reference_count_where_the_library_puts_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cell without r="…" sits after the previous cell of its row, a row without it after the
+    previous row: the guard follows them, so they cannot widen or lengthen a sheet unseen."""
+    from rotation.formats import xlsxguard
+
+    path = write_xlsx(tmp_path / "d.xlsx", sheets())
+    _append_rows(path, b"<row>" + b'<c t="inlineStr"><is><t>x</t></is></c>' * 300 + b"</row>")
+    sheet, _row, _column, message = only(path)
+    assert sheet == "教师" and "超过 200 列" in message and "GS" in message
+    monkeypatch.setattr(xlsxguard, "MAX_ROWS", 1000)
+    path = write_xlsx(tmp_path / "e.xlsx", sheets())
+    _append_rows(path, b"<row/>" * 1000 + b'<row><c t="inlineStr"><is><t>x</t></is></c></row>')
+    assert "超过 1000 行" in only(path)[3]
+    # A cell without r in a row that has one: at that row.
+    path = write_xlsx(tmp_path / "f.xlsx", sheets())
+    _append_rows(path, b'<row r="1048576"><c t="inlineStr"><is><t>x</t></is></c></row>')
+    assert "A1048576" in only(path)[3]
+
+
+def test_one_stray_far_cell_is_refused_but_an_empty_one_and_a_lying_range_are_not(
+    tmp_path: Path,
+) -> None:
+    """A value at A1048576 below a short sheet would make the library allocate a million rows
+    of the header's width; a formatted empty cell there (which it skips) and a <dimension>
+    claiming XFD1048576 over a small sheet (which it ignores) do no harm."""
+    path = write_xlsx(tmp_path / "d.xlsx", sheets())
+    _append_rows(
+        path, b'<row r="1048576"><c r="S1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    )
+    sheet, _row, _column, message = only(path)
+    assert sheet == "教师" and "S1048576" in message and "请删除远处多余的单元格" in message
+    path = write_xlsx(tmp_path / "e.xlsx", sheets())
+    _append_rows(path, b'<row r="1048576"><c r="A1048576" s="1"/><c r="XFD1048576"></c></row>')
+    assert read_district(path).teacher("T2").name == "李二"
+    part = "xl/worksheets/sheet3.xml"
+    _rewrite_part(
+        path,
+        part,
+        lambda b: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', b),
+    )
+    assert read_district(path).teacher("T2").name == "李二"
+
+
+def test_a_nan_number_is_an_error_wherever_it_stands(tmp_path: Path) -> None:
+    """`<v>NaN</v>` is a value the library reads as a float NaN, not an empty cell: an error in
+    a required column and in an optional one with a default (需求.人数) alike."""
+    demand = [["学校编号", "学科", "人数"], ["S2", "数学", 7777]]
+    data = edited("教师", 2, "出生年份", 8888)
+    data["需求"] = demand
+    path = write_xlsx(tmp_path / "d.xlsx", data)
+    for part in ("xl/worksheets/sheet3.xml", "xl/worksheets/sheet5.xml"):
+        _rewrite_part(path, part, lambda b: re.sub(rb"<v>(8888|7777)</v>", b"<v>NaN</v>", b))
+    found = problems(path)
+    assert [(s, r, c) for s, r, c, _m in found] == [("教师", 2, "出生年份"), ("需求", 2, "人数")]
+    assert all("「NaN（非数字）」应为整数" in m for *_w, m in found)
+
+
+def test_a_logical_value_in_a_number_cell_is_named_as_excel_shows_it(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "d.xlsx", edited("教师", 2, "出生年份", True))
+    assert only(path)[3] == "「逻辑值 TRUE」应为整数"
+
+
+def test_control_characters_are_left_out_and_a_name_of_only_them_is_missing(
+    tmp_path: Path,
+) -> None:
+    folder = write_csv_folder(tmp_path / "csv", sheets())
+    file = folder / "教师.csv"
+    text = file.read_text(encoding="utf-8-sig")
+    file.write_text(text.replace("李二", "李\x00二").replace("张一", "\x00\x07"), "utf-8-sig")
+    sheet, row, column, message = only(folder)
+    assert (sheet, row, column, message) == ("教师", 2, "姓名", "必填，不能为空")
+    file.write_text(text.replace("李二", "李\x00二"), "utf-8-sig")
+    assert read_district(folder).teacher("T2").name == "李二"
+    body = json.dumps({k: _records(v) for k, v in sheets().items()}, ensure_ascii=False)
+    path = tmp_path / "d.json"
+    path.write_text(body.replace('"张一"', '"\\u0000"'), encoding="utf-8")
+    assert only(path)[1:] == (1, "姓名", "必填，不能为空")
+
+
+def test_a_json_key_given_twice_is_an_error_naming_it(tmp_path: Path) -> None:
+    body = json.dumps({k: _records(v) for k, v in sheets().items()}, ensure_ascii=False)
+    path = tmp_path / "d.json"
+    path.write_text(body.replace('"出生年份": 1980', '"出生年份": 1980, "出生年份": 1990'), "utf-8")
+    assert "「出生年份」出现了不止一次" in only(path)[3]
+
+
+@pytest.mark.parametrize("text", ["1e-400", "0.5", "2025.5"])
+def test_a_number_that_is_not_whole_is_quoted_as_written(tmp_path: Path, text: str) -> None:
+    """In JSON and CSV, where the text is at hand: 1e-400 is not 0."""
+    body = json.dumps({k: _records(v) for k, v in sheets().items()}, ensure_ascii=False)
+    path = tmp_path / "d.json"
+    path.write_text(body.replace('"出生年份": 1980', f'"出生年份": {text}', 1), "utf-8")
+    _sheet, row, column, message = only(path)
+    assert (row, column) == (1, "出生年份")
+    assert message.startswith(f"「{text}」") and message.endswith("应为整数")
+    folder = write_csv_folder(tmp_path / "csv", edited("教师", 2, "出生年份", text))
+    message = only(folder)[3]
+    assert message.startswith(f"「{text}」") and message.endswith("应为整数")
+
+
+def test_a_tiny_number_in_a_workbook_is_not_read_as_zero(tmp_path: Path) -> None:
+    """`<v>1e-400</v>` underflows to 0 in the Excel library: the guard keeps its text."""
+    path = write_xlsx(tmp_path / "d.xlsx", edited("教师", 2, "本校连续任教年限", 8888))
+    part = "xl/worksheets/sheet3.xml"
+    _rewrite_part(path, part, lambda b: b.replace(b"<v>8888</v>", b"<v>1e-400</v>"))
+    sheet, row, column, message = only(path)
+    assert (sheet, row, column) == ("教师", 2, "本校连续任教年限")
+    assert message.startswith("「1e-400」") and message.endswith("应为整数")

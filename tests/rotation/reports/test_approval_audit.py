@@ -174,3 +174,56 @@ def test_ongoing_rotations_are_compared_too(written: tuple[District, Path, Path,
     edit(book, "在岗交流", "A2", None)
     edit(book, "在岗交流", "B2", None)
     assert "数据中教师L19（L19）的在岗交流未列入「在岗交流」" in audit_workbook(district, book)
+
+
+def test_cleared_cells_are_mismatches_naming_each_cell(
+    written: tuple[District, Path, Path, Path],
+) -> None:
+    """A cell emptied in Excel (its value deleted, not openpyxl's cell(r, c, None), which
+    changes nothing) is a blank where the data has a value."""
+    district, _source, book, _js = written
+    workbook = openpyxl.load_workbook(book)
+    for ref in ("C2", "D2", "H2", "J2", "K2", "O2"):
+        workbook["交流名单"][ref].value = None
+    for ref in ("B4", "C4", "E4", "F4"):
+        workbook["公示名单"][ref].value = None
+    workbook["在岗交流"]["B2"].value = None
+    workbook.save(book)
+    problems = audit_workbook(district, book)
+    for where in (
+        "C列「姓名」",
+        "D列「学科」",
+        "H列「流出学校」",
+        "J列「流入学校」",
+    ):
+        assert any(f"「交流名单」第2行 {where}为空白，数据中为「" in p for p in problems), where
+    assert any("「交流名单」第2行 K列「集团」为空白" in p for p in problems)
+    assert any("「交流名单」第2行 O列「考核单位」为空白" in p for p in problems)
+    for where in ("B列「姓名」", "C列「学科」", "E列「流入学校」", "F列「交流期限」"):
+        assert any(f"「公示名单」第4行 {where}为空白" in p for p in problems), where
+    assert any("「在岗交流」第2行 B列「姓名」为空白，数据中为「教师L19」" in p for p in problems)
+
+
+def test_a_renamed_header_is_a_missing_column_not_a_blank_in_every_row(
+    written: tuple[District, Path, Path, Path],
+) -> None:
+    district, source, book, _js = written
+    edit(book, "交流名单", "C1", "名字")
+    assert audit_workbook(district, book) == [
+        "「交流名单」缺少「姓名」列（表头被改动或删除），该列无法核对"
+    ]
+    assert check(source, book).exit_code == 2
+
+
+@pytest.mark.parametrize("value", [2026, 2025.5, "2025学年"])
+def test_a_wrong_start_year_in_one_row_is_a_mismatch_at_its_cell(
+    written: tuple[District, Path, Path, Path], value: Any
+) -> None:
+    _district, source, book, _js = written
+    edit(book, "交流名单", "L2", value)
+    result = check(source, book)
+    assert result.exit_code == 2, result.output
+    assert f"「交流名单」第2行 L列「开始学年」为「{value}」，编制学年为「2025」" in result.output
+    assert "未通过" not in result.output.replace("0 项未通过", "")  # the plan itself still holds
+    edit(book, "交流名单", "M2", "明年")
+    assert "M列「结束学年」为「明年」" in check(source, book).output
