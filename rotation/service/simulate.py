@@ -1,18 +1,15 @@
 """Policy simulation (`rotation simulate`): a district and a policy planned N school years forward.
 
 Each year of each scenario: plan with the scenario's policy (as `rotation plan`), carry the plan
-over to the next year (`models.advance.advance`, as `rotation advance`), then let the teachers
-whose retirement year has come leave and the same number of new teachers arrive (same school and
-subject, 0 years at the school, 22–25 years old, drawn from a seeded generator: the same
-arguments give the same simulation). A year whose rules cannot all be met (or that finds no plan
+over to the next year (`models.advance.advance`, as `rotation advance`: the year's retirees
+leave), and replace each retiree with a new teacher of the same school and subject, 0 years at
+the school, and a backbone appointment for a retired backbone teacher
+(`rotation.samples.hires`, seeded: the same arguments give the same simulation). A year whose rules cannot all be met (or that finds no plan
 in time) is recorded with the names of the colliding rules and stops that scenario's chain.
 
-Several scenarios run in parallel processes, one per core, as `rotation scenario` runs them; the
-cores left over go to each scenario's components. Progress lines (one per year) come back from
-the workers through a queue and are printed by this process.
-
-The new-hire generator here is private and minimal (rotation.samples.hires, being written
-separately, will be the shared one).
+Several scenarios run in parallel over the one process runner (`solvers.parallel`), one per
+core, as `rotation scenario` runs them; the cores left over go to each scenario's components.
+Progress lines (one per year) come back from the workers through a queue and are printed here.
 """
 
 from __future__ import annotations
@@ -20,10 +17,10 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import queue as queues
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -48,7 +45,7 @@ from rotation.reports.simulation import (
 from rotation.samples.hires import with_hires
 from rotation.scenarios.model import Scenario, load_scenarios
 from rotation.service.scenarios import scenario_inputs
-from solvers.parallel import cores
+from solvers.parallel import cores, run_tasks
 
 Echo = Callable[..., None]
 Say = Callable[[str], None]
@@ -195,18 +192,14 @@ def simulate_scenario(
 
 # -- several scenarios, in parallel -----------------------------------------------------------
 
-_JOBS: dict[str, Any] = {}
+Shared = tuple[list[Scenario], int, SolveOptions, int, Any]
 
 
-def _run_shared(index: int) -> Simulation:
-    lines = _JOBS["queue"]
-    return simulate_scenario(
-        _JOBS["scenarios"][index],
-        _JOBS["years"],
-        _JOBS["options"],
-        seed=_JOBS["seed"],
-        say=lines.put,
-    )
+def _simulate_job(shared: Shared, index: int) -> tuple[int, Simulation]:
+    """One scenario's chain, in a worker process (module-level: spawn pickles it by name); its
+    yearly lines go back through the shared queue."""
+    scenarios, years, options, seed, lines = shared
+    return index, simulate_scenario(scenarios[index], years, options, seed=seed, say=lines.put)
 
 
 def run_simulations(
@@ -228,7 +221,7 @@ def run_simulations(
     how = f"{pool_size} 个进程并行模拟" if pool_size > 1 else "依次模拟"
     say(f"共 {total} 个情景，各模拟 {years} 个学年，{how}…", err=True)
     start = time.perf_counter()
-    if pool_size == 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if pool_size == 1:
         results = [
             simulate_scenario(s, years, options, seed=seed, say=lambda t: say(t, err=True))
             for s in scenarios
@@ -247,25 +240,33 @@ def _in_processes(
     pool_size: int,
     say: Echo,
 ) -> list[Simulation]:
-    context = multiprocessing.get_context("fork")
-    with context.Manager() as manager:
+    """The scenarios over the one process runner (solvers.parallel); a thread here prints the
+    workers' yearly lines as they arrive."""
+    done: dict[int, Simulation] = {}
+    with multiprocessing.Manager() as manager:
         lines = manager.Queue()
-        _JOBS.update(scenarios=list(scenarios), years=years, options=options, seed=seed)
-        _JOBS["queue"] = lines
+        finished = threading.Event()
+
+        def relay() -> None:
+            while not (finished.is_set() and lines.empty()):
+                with contextlib.suppress(queues.Empty):
+                    say(lines.get(timeout=0.2), err=True)
+
+        printer = threading.Thread(target=relay, daemon=True)
+        printer.start()
         try:
-            with ProcessPoolExecutor(max_workers=pool_size, mp_context=context) as pool:
-                futures: list[Future[Simulation]] = [
-                    pool.submit(_run_shared, i) for i in range(len(scenarios))
-                ]
-                while not all(f.done() for f in futures):
-                    with contextlib.suppress(queues.Empty):
-                        say(lines.get(timeout=0.2), err=True)
-                results = [f.result() for f in futures]
+            run_tasks(
+                _simulate_job,
+                (list(scenarios), years, options, seed, lines),
+                list(range(len(scenarios))),
+                lambda r: done.__setitem__(r[0], r[1]),
+                workers=pool_size,
+                method=options.start_method,
+            )
         finally:
-            _JOBS.clear()
-        while not lines.empty():  # puts are synchronous: every line is here by now
-            say(lines.get(), err=True)
-    return results
+            finished.set()
+            printer.join()
+    return [done[i] for i in range(len(scenarios))]
 
 
 # -- the command ------------------------------------------------------------------------------
