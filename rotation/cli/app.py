@@ -16,10 +16,11 @@ import typer
 from rotation.cli.common import (
     MAX_SECONDS,
     MAX_TEACHERS,
-    MAX_WORKERS,
     MAX_YEAR,
     MIN_YEAR,
     Force,
+    TimeLimit,
+    Workers,
     echo,
     make_app,
     user_errors,
@@ -94,19 +95,8 @@ def plan(
         ),
     ] = None,
     year: Year = None,
-    time_limit: Annotated[
-        float,
-        typer.Option(
-            "--time-limit",
-            min=0.1,
-            max=MAX_SECONDS,
-            metavar="秒",
-            help="每个求解单元的时间上限（秒），仅作保险",
-        ),
-    ] = 60.0,
-    workers: Annotated[
-        int, typer.Option("--workers", min=0, max=MAX_WORKERS, help="并行进程数，0 表示按 CPU 核数")
-    ] = 0,
+    time_limit: TimeLimit = 60.0,
+    workers: Workers = 0,
     relax: Annotated[
         bool, typer.Option("--relax", help="规则无法同时满足时，仍编制最接近的方案，并标明每处缺口")
     ] = False,
@@ -199,9 +189,7 @@ def explain(
         Path, typer.Argument(metavar="数据文件", help="数据工作簿（.xlsx）、CSV 文件夹或 .json")
     ],
     year: Year = None,
-    workers: Annotated[
-        int, typer.Option("--workers", min=0, max=MAX_WORKERS, help="并行进程数，0 表示按 CPU 核数")
-    ] = 0,
+    workers: Workers = 0,
 ) -> None:
     """说明规则能否同时满足：不能时列出相互冲突的最少规则（含具体人数）；能时说明资历优先的例外。"""
     from rotation.cli.messages import report_explanation
@@ -344,26 +332,8 @@ def simulate(
             help="只对情景的示例数据（generate）有效：按此教师人数生成",
         ),
     ] = None,
-    workers: Annotated[
-        int,
-        typer.Option(
-            "--workers",
-            min=0,
-            max=MAX_WORKERS,
-            metavar="进程数",
-            help="并行进程数，0 表示按 CPU 核数",
-        ),
-    ] = 0,
-    time_limit: Annotated[
-        float,
-        typer.Option(
-            "--time-limit",
-            min=0.1,
-            max=MAX_SECONDS,
-            metavar="秒",
-            help="每个求解单元的时间上限（秒），仅作保险",
-        ),
-    ] = 60.0,
+    workers: Workers = 0,
+    time_limit: TimeLimit = 60.0,
     force: Force = False,
 ) -> None:
     """政策模拟：按各情景的规则逐年编制方案并结转（退休离岗、新教师入职），写出逐年指标和趋势图。某学年规则无法满足时该情景停止，退出码为 2。"""
@@ -401,9 +371,7 @@ def bench(
     structure: Annotated[
         Structure, typer.Option("--structure", help="集团结构")
     ] = Structure.MINHANG,
-    workers: Annotated[
-        int, typer.Option("--workers", min=0, max=MAX_WORKERS, help="并行进程数，0 表示按 CPU 核数")
-    ] = 0,
+    workers: Workers = 0,
     peer: Annotated[
         bool,
         typer.Option(

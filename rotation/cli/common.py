@@ -128,3 +128,17 @@ MAX_TEACHERS = 1_000_000  # a whole province's teachers, for generated data
 MAX_WORKERS = 1024
 MAX_SECONDS = 86_400.0  # one day
 MIN_YEAR, MAX_YEAR = 2000, 2100  # as the 规则 sheet's plan_year
+
+Workers = Annotated[
+    int, typer.Option("--workers", min=0, max=MAX_WORKERS, help="并行进程数，0 表示按 CPU 核数")
+]
+TimeLimit = Annotated[
+    float,
+    typer.Option(
+        "--time-limit",
+        min=0.1,
+        max=MAX_SECONDS,
+        metavar="秒",
+        help="每个求解单元的时间上限（秒），仅作保险",
+    ),
+]

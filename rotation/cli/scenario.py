@@ -14,10 +14,10 @@ from typing import Annotated
 import typer
 
 from rotation.cli.common import (
-    MAX_SECONDS,
     MAX_TEACHERS,
-    MAX_WORKERS,
     Force,
+    TimeLimit,
+    Workers,
     echo,
     make_app,
     user_errors,
@@ -35,19 +35,6 @@ Files = Annotated[
         metavar="情景文件",
         help="情景文件（.toml），可给多个，如 scenarios/*.toml",
         show_default=False,
-    ),
-]
-Workers = Annotated[
-    int, typer.Option("--workers", min=0, max=MAX_WORKERS, help="并行进程数，0 表示按 CPU 核数")
-]
-TimeLimit = Annotated[
-    float,
-    typer.Option(
-        "--time-limit",
-        min=0.1,
-        max=MAX_SECONDS,
-        metavar="秒",
-        help="每个求解单元的时间上限（秒），仅作保险",
     ),
 ]
 Teachers = Annotated[
