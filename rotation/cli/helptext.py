@@ -292,38 +292,30 @@ def _help_option(option: TyperOption | None) -> TyperOption | None:
     return option
 
 
-class ChineseCommand(TyperCommand):
+class _Chinese(_click.Command):
+    """Help, usage line and usage errors in Chinese, for commands and groups alike (mixed in
+    before typer's own class, so `super()` reaches it)."""
+
+    def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
+        formatter.write(render_help(self, ctx))
+
+    def get_usage(self, ctx: _click.Context) -> str:
+        return usage_line(self, ctx)
+
+    def get_help_option(self, ctx: _click.Context) -> TyperOption | None:
+        return _help_option(super().get_help_option(ctx))
+
+    def make_context(self, *args: Any, **kwargs: Any) -> _click.Context:
+        with chinese_usage_errors():
+            return super().make_context(*args, **kwargs)
+
+
+class ChineseCommand(_Chinese, TyperCommand):
     """A command whose help, usage line and usage errors are Chinese."""
 
-    def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
-        formatter.write(render_help(self, ctx))
 
-    def get_usage(self, ctx: _click.Context) -> str:
-        return usage_line(self, ctx)
-
-    def get_help_option(self, ctx: _click.Context) -> TyperOption | None:
-        return _help_option(super().get_help_option(ctx))
-
-    def make_context(self, *args: Any, **kwargs: Any) -> _click.Context:
-        with chinese_usage_errors():
-            return super().make_context(*args, **kwargs)
-
-
-class ChineseGroup(TyperGroup):
+class ChineseGroup(_Chinese, TyperGroup):
     """A command group whose help, usage line and usage errors are Chinese."""
-
-    def format_help(self, ctx: _click.Context, formatter: _click.HelpFormatter) -> None:
-        formatter.write(render_help(self, ctx))
-
-    def get_usage(self, ctx: _click.Context) -> str:
-        return usage_line(self, ctx)
-
-    def get_help_option(self, ctx: _click.Context) -> TyperOption | None:
-        return _help_option(super().get_help_option(ctx))
-
-    def make_context(self, *args: Any, **kwargs: Any) -> _click.Context:
-        with chinese_usage_errors():
-            return super().make_context(*args, **kwargs)
 
     def resolve_command(
         self, ctx: _click.Context, args: list[str]
