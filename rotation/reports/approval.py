@@ -69,9 +69,8 @@ def plan_row(d: District, n: int, r: NewRotation, reason: str) -> list[Any]:
     ]
 
 
-def plan_rows(d: District, result: SolveResult) -> list[list[Any]]:
-    """交流名单: one row per new rotation."""
-    reasons = selection_reasons(d, result.plan)
+def plan_rows(d: District, result: SolveResult, reasons: dict[str, str]) -> list[list[Any]]:
+    """交流名单: one row per new rotation, with its 入选理由 (`selection_reasons`)."""
     return [
         plan_row(d, n, r, reasons[r.teacher_id]) for n, r in enumerate(result.plan.rotations, 1)
     ]
@@ -105,10 +104,9 @@ def ongoing_rows(d: District) -> list[list[Any]]:
     return rows
 
 
-def school_rows(d: District, result: SolveResult) -> list[list[Any]]:
+def school_rows(d: District, facts: PlanFacts) -> list[list[Any]]:
     """学校汇总: per school and subject, staff, this year's movements, and the range the
     subject balance allows the net change (SPEC §4: −tolerance … tolerance + returns home)."""
-    facts = PlanFacts.of(d, result.plan)
     staff: Counter[tuple[str, str]] = Counter((t.school_id, t.subject) for t in d.teachers)
     subjects_at: dict[str, set[str]] = {}
     for sid, subj in [*staff, *facts.in_subject]:
@@ -293,11 +291,12 @@ def conflict_rows(d: District, result: SolveResult) -> list[list[Any]]:
     ]
 
 
-def change_rows(d: District, result: SolveResult, reference: Plan) -> list[list[Any]]:
+def change_rows(
+    d: District, result: SolveResult, reference: Plan, reasons: dict[str, str]
+) -> list[list[Any]]:
     """变更对比: each rotation kept, dropped, moved or added against the reference plan, and why."""
     before = {r.teacher_id: r for r in reference.rotations}
     after = {r.teacher_id: r for r in result.plan.rotations}
-    reasons = selection_reasons(d, result.plan)
     pins = {p.teacher_id: p for p in d.pins}
 
     def school_name(school_id: str | None) -> str:
@@ -452,17 +451,25 @@ def approval_tables(
     reference: Plan | None = None,
     later: tuple[Plan, ...] = (),
     plan_id: str = "",
+    facts: PlanFacts | None = None,
 ) -> list[Table]:
     """Every sheet of the approval workbook, in the order SPEC §5 lists them (变更对比 after
-    交流名单 when re-planning against a reference; 不符合条件名单 after 未入选名单)."""
+    交流名单 when re-planning against a reference; 不符合条件名单 after 未入选名单). `facts`:
+    the plan's, when the caller has them already (the checks were made from them)."""
+    facts = facts or PlanFacts.of(d, result.plan)
+    reasons = selection_reasons(d, result.plan, facts)
     pairs = seniority_pairs(d, result.plan)
     v = verdict(result, checks)
     sheets: list[tuple[str, list[str], list[list[Any]]]] = [
-        (PLAN_SHEET, PLAN_HEADER, plan_rows(d, result)),
-        *([("变更对比", CHANGE_HEADER, change_rows(d, result, reference))] if reference else []),
+        (PLAN_SHEET, PLAN_HEADER, plan_rows(d, result, reasons)),
+        *(
+            [("变更对比", CHANGE_HEADER, change_rows(d, result, reference, reasons))]
+            if reference
+            else []
+        ),
         *([("预排", LATER_HEADER, later_rows(d, later))] if later else []),
         (ONGOING_SHEET, ONGOING_HEADER, ongoing_rows(d)),
-        ("学校汇总", SCHOOL_HEADER, school_rows(d, result)),
+        ("学校汇总", SCHOOL_HEADER, school_rows(d, facts)),
         ("规则核查", COMPLIANCE_HEADER, compliance_rows(checks)),
         ("未入选名单", NOT_CHOSEN_HEADER, not_chosen_rows(d, result, pairs)),
         ("不符合条件名单", INELIGIBLE_HEADER, ineligible_rows(d)),
