@@ -88,7 +88,16 @@ ROTATION_FORBIDDEN: dict[str, set[str]] = {
         "rotation.scenarios",
         "rotation.bench",
     },
-    "service": {"rotation.cli", "rotation.bench"},
+    "service": {"rotation.cli", "rotation.bench", "rotation.web"},
+    "web": {
+        "rotation.cli",
+        "rotation.bench",
+        "rotation.formats",
+        "rotation.reports",
+        "rotation.scenarios",
+        "rotation.samples",
+        "solvers",
+    },
     "bench": {"rotation.cli"},
 }
 
@@ -120,6 +129,7 @@ def test_the_cli_calls_the_service_layer_only() -> None:
         "rotation.exit_codes",
         "rotation.formats.safe_write",
         "rotation.bench",
+        "rotation.web",
     )
     found = {
         str(path.relative_to(ROOT)): sorted(
@@ -144,6 +154,19 @@ def test_only_the_cli_imports_typer() -> None:
         if "typer" in imported_modules(path)
     }
     assert users and all(u.startswith("rotation/cli/") for u in users), sorted(users)
+
+
+def test_only_the_web_serves_http() -> None:
+    """FastAPI, Starlette, uvicorn and Jinja2 stay in rotation/web: the service layer they call
+    is the command line's too."""
+    web = {"fastapi", "starlette", "uvicorn", "jinja2", "markupsafe"}
+    users = {
+        str(path.relative_to(ROOT))
+        for package in ("rotation", "models", "solvers")
+        for path in (ROOT / package).rglob("*.py")
+        if imported_modules(path) & web
+    }
+    assert users and all(u.startswith("rotation/web/") for u in users), sorted(users)
 
 
 def test_the_reader_does_not_import_the_writer() -> None:

@@ -300,6 +300,88 @@ def demo(
 app.add_typer(scenario_app, name="scenario")  # help: scenario_app's own
 
 
+DataFolder = Annotated[
+    Path,
+    typer.Option(
+        "--data", metavar="文件夹", help="网页版的数据文件夹（上传的数据、方案、账号、操作记录）"
+    ),
+]
+
+
+@app.command()
+@user_errors
+def serve(
+    host: Annotated[
+        str, typer.Option("--host", help="监听地址；本机以外的地址（如 0.0.0.0）须登录")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="端口")] = 8000,
+    data: DataFolder = Path("rotation-data"),
+    login: Annotated[bool, typer.Option("--login", help="本机使用也要求登录")] = False,
+    samples: Annotated[
+        bool, typer.Option("--samples", help="数据文件夹为空时载入并编制两个内置示例区县")
+    ] = False,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="不自动打开浏览器")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, max=64, help="同时编制的方案数")] = 1,
+    workers: Workers = 0,
+) -> None:
+    """网页版：在浏览器中上传数据、检查、编制、审阅并下载审批表（默认 http://127.0.0.1:8000/）。"""
+    from rotation.web.app import WebSettings
+    from rotation.web.server import NoAccounts
+    from rotation.web.server import serve as run
+
+    settings = WebSettings(data=data, slots=jobs, workers=workers, samples=samples)
+    try:
+        run(settings, host=host, port=port, open_browser=not no_browser, login=login)
+    except NoAccounts as exc:
+        echo(str(exc), err=True)
+        raise typer.Exit(EXIT_INPUT) from None
+
+
+user_app = make_app("user", "网页版的账号：创建、重设密码、列出。")
+app.add_typer(user_app, name="user")
+
+Roles = Annotated[
+    list[str] | None,
+    typer.Option("--role", help="角色：经办人、审核人、审批人、管理员（可多次给出）；默认 经办人"),
+]
+
+
+@user_app.command("add")
+@user_errors
+def user_add(
+    name: Annotated[str, typer.Argument(metavar="用户名", help="登录用的用户名")],
+    role: Roles = None,
+    data: DataFolder = Path("rotation-data"),
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="从标准输入读取密码（供脚本使用）")
+    ] = False,
+    reset: Annotated[bool, typer.Option("--reset", help="用户已存在时重设其密码和角色")] = False,
+) -> None:
+    """创建网页版账号（密码以 argon2 散列保存，不保存明文）。"""
+    from rotation.service.accounts import AccountError, Accounts
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("密码", hide_input=True, confirmation_prompt=True)
+    try:
+        user = Accounts(data).add(name, password, role or ["经办人"], replace=reset)
+    except AccountError as exc:
+        echo(str(exc), err=True)
+        raise typer.Exit(EXIT_INPUT) from None
+    echo(f"已创建账号「{user.name}」，角色：{'、'.join(user.roles)}（数据文件夹 {data}）")
+
+
+@user_app.command("list")
+@user_errors
+def user_list(data: DataFolder = Path("rotation-data")) -> None:
+    """列出网页版的账号和角色。"""
+    from rotation.service.accounts import Accounts
+
+    for name, roles in Accounts(data).names():
+        echo(f"{name}：{'、'.join(roles)}")
+
+
 @app.command()
 @user_errors
 def simulate(

@@ -968,17 +968,19 @@ def _caused_by_failures(
     return any(failures.covers(target, i) for i in ids)
 
 
-def read_district(path: Path, *, year: int | None = None) -> District:
+def read_district(path: Path, *, year: int | None = None, name: str | None = None) -> District:
     """The district in an .xlsx/.xls workbook, a folder of CSV files or a .json document.
 
-    `year` (the --year option) overrides the 规则 sheet's plan_year. Raises InputError listing
+    `year` (the --year option) overrides the 规则 sheet's plan_year. The district is named by
+    the 规则 sheet's district_name, else by `name` (the file's name as its user knows it: the web
+    keeps uploads under names of its own), else by the file's name. Raises InputError listing
     every problem found — cell by cell and across rows — and nothing else for bad input.
     """
     with paused_cycle_collection():
-        return _read_district(path, year)
+        return _read_district(path, year, name)
 
 
-def _read_district(path: Path, year: int | None) -> District:
+def _read_district(path: Path, year: int | None, known_as: str | None = None) -> District:
     source = _load(Path(path))
     problems = list(source.problems)
     failures = _Failures()
@@ -999,7 +1001,7 @@ def _read_district(path: Path, year: int | None) -> District:
     result = _parse_policy(source.sheets.get(POLICY_SHEET), year, problems, failures)
 
     try:
-        name = result.policy.district.district_name or source.name
+        name = result.policy.district.district_name or known_as or source.name
         district = District.model_validate({"name": name, "policy": result.policy, **tables})
     except InputError as exc:
         found = exc.problems

@@ -75,3 +75,14 @@ def run_demo(
         )
         lines.append(f"  数据：{source}  审批表：{output}  方案：{json_out}")
     return lines, clean
+
+
+def write_sample_inputs(folder: Path) -> list[tuple[str, str, Path]]:
+    """The bundled samples as the bureau would send them: (name, scenario, workbook) each,
+    written into `folder` (the web server loads these at its first start)."""
+    written = []
+    for stem, scenario, generated in demo_districts():
+        path = folder / f"{stem}数据.xlsx"
+        write_district(generated, path, force=True)
+        written.append((stem, scenario, path))
+    return written

@@ -10,10 +10,11 @@ from models import District
 from models.objective import evaluate
 from models.plan import HorizonNote, Plan, RuleCheck, SolveOptions, SolveResult
 from models.rules import PlanFacts, check_plan
+from rotation.formats.approval_columns import PUBLIC_SHEET
 from rotation.formats.planio import new_plan_id, plan_json, read_plan, write_json_text
 from rotation.formats.reading import input_sha256, read_district, require_input
 from rotation.formats.safe_write import Writer, check_targets, write_together
-from rotation.formats.xlsxfast import write_tables
+from rotation.formats.xlsxfast import Table, write_tables
 from rotation.memory import paused_cycle_collection
 from rotation.reports.approval import approval_tables
 from rotation.service.progress import SOLVING, WRITING, Report, Step, silent
@@ -137,8 +138,14 @@ def write_plan(
     read_seconds: float = 0.0,
     reference: Plan | None = None,
     later: tuple[Plan, ...] = (),
+    public_notice: Path | None = None,
+    plan_id: str | None = None,
+    keep: Callable[[list[Table], list[RuleCheck]], None] | None = None,
 ) -> list[RuleCheck]:
     """Check a solved plan and write its 审批表 (and plan JSON, when asked); the checks made.
+
+    `public_notice`: the 公示名单 alone as its own workbook, written with the others; `keep`
+    receives the sheets and checks written (the web's review store is made from them).
 
     Both files carry one fresh plan_id and are put in place together (safe_write.write_together):
     never a new 审批表 beside an old JSON. build and solve add up every model's own time (models
@@ -150,7 +157,7 @@ def write_plan(
         start = time.perf_counter()
         facts = PlanFacts.of(district, result.plan)
         checks = check_plan(district, result.plan, facts)
-        plan_id = new_plan_id()
+        plan_id = plan_id or new_plan_id()
         timings = {
             "read": read_seconds,
             "build": result.build_seconds,
@@ -192,7 +199,12 @@ def write_plan(
         outputs: list[tuple[Path, Writer]] = [(output, write_workbook)]
         if json_out is not None:
             outputs.append((json_out, write_json))
+        if public_notice is not None:
+            notice = [t for t in tables if t.name == PUBLIC_SHEET]
+            outputs.append((public_notice, lambda temp: write_tables(temp, notice)))
         write_together(outputs, force=force)
+        if keep is not None:
+            keep(tables, checks)
     return checks
 
 

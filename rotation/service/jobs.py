@@ -1,0 +1,406 @@
+"""Planning jobs of the web application: queued, run in worker processes, watched, cancelled.
+
+A job never runs in the web server's process. The server keeps a queue and starts each job in
+a process of its own (from a fork server that has the planner's modules loaded, so a job starts
+in milliseconds), at most `slots` at a time; the job's process uses the planner's own pool of
+processes for the components. The job writes its progress to jobs/<id>.progress.json and its
+outcome to jobs/<id>.result.json; the server turns these into the job's state, which lives in
+jobs/<id>.json and so survives a page reload (and tells, after a restart, that the job was cut
+short). Cancelling kills the job's whole process group, so its pool goes with it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import shutil
+import signal
+import threading
+import time
+import traceback
+from collections import deque
+from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any
+
+from models import InputError
+from models.plan import SolveOptions
+from rotation.formats.planio import read_plan
+from rotation.formats.reading import input_sha256, read_district
+from rotation.service.audit import now_text, record
+from rotation.service.planning import solve_district, write_plan
+from rotation.service.progress import READING, SOLVING, WRITING, Step
+from rotation.service.review import save_review
+from rotation.service.store import (
+    APPROVAL_FILE,
+    META_FILE,
+    PLAN_FILE,
+    PUBLIC_FILE,
+    REVIEW_FILE,
+    DataDir,
+    UnknownId,
+    new_id,
+    read_json_file,
+    write_json_file,
+)
+from rotation.service.uploads import input_path, problem_json
+
+STATES = ("queued", "running", "done", "failed", "cancelled")
+FINAL = ("done", "failed", "cancelled")
+STATE_NAMES = {
+    "queued": "排队中",
+    "running": "编制中",
+    "done": "已完成",
+    "failed": "失败",
+    "cancelled": "已取消",
+}
+#: At most this many jobs wait in the queue at once (more are refused, not lost).
+MAX_QUEUED = 20
+MAX_TIME_LIMIT = 3600.0
+
+
+class QueueFull(RuntimeError):
+    """Too many jobs are waiting; the caller should try again later."""
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """What a clerk asked for: which upload, and the plan command's options."""
+
+    upload_id: str
+    year: int | None = None
+    time_limit: float = 60.0
+    relax: bool = False
+    reference_plan_id: str | None = None
+
+
+def _fraction(step: Step) -> float:
+    if step.phase == READING:
+        return 0.02
+    if step.phase == SOLVING:
+        return 0.05 + (0.85 * step.done / step.total if step.total else 0.0)
+    if step.phase == WRITING:
+        return 0.92
+    return 0.0
+
+
+def _message(step: Step) -> str:
+    if step.total:
+        return f"{step.phase} {step.done}/{step.total}"
+    return step.phase
+
+
+def run_job(root: str, job_id: str, request: PlanRequest, workers: int) -> None:
+    """The job's own process: read the upload, plan, write the plan's files, say how it went.
+
+    Runs in a process group of its own, so that cancelling ends its solver pool with it."""
+    os.setpgrp()
+    data = DataDir(Path(root))
+    jobs = data.root / "jobs"
+    last: dict[str, Any] = {"at": 0.0, "phase": ""}
+
+    def report(step: Step) -> None:
+        now = time.monotonic()
+        if step.phase != last["phase"] or now - last["at"] > 0.2 or step.done == step.total:
+            last.update(at=now, phase=step.phase)
+            write_json_file(
+                jobs / f"{job_id}.progress.json",
+                {"progress": _fraction(step), "message": _message(step)},
+            )
+
+    plan_id = new_id()
+    staging = data.root / "plans" / f".{plan_id}.tmp"
+    try:
+        report(Step(READING))
+        start = time.perf_counter()
+        source = input_path(data, request.upload_id)
+        upload = data.upload_meta(request.upload_id)
+        district = read_district(source, year=request.year, name=upload.get("source_name"))
+        read_seconds = time.perf_counter() - start
+        reference = (
+            read_plan(data.plan_file(request.reference_plan_id, PLAN_FILE))
+            if request.reference_plan_id
+            else None
+        )
+        options = SolveOptions(
+            time_limit=request.time_limit,
+            workers=workers,
+            relax=request.relax,
+            reference=reference,
+        )
+        result, later = solve_district(district, options, report=report)
+        report(Step(WRITING))
+        staging.mkdir()
+        facts = {
+            "plan_id": plan_id,
+            "district": district.name,
+            "plan_year": district.plan_year,
+            "upload_id": request.upload_id,
+            "relax": request.relax,
+        }
+
+        def keep(tables: Any, checks: Any) -> None:
+            save_review(staging / REVIEW_FILE, district, result, checks, tables, facts)
+
+        write_plan(
+            district,
+            result,
+            staging / APPROVAL_FILE,
+            staging / PLAN_FILE,
+            sha256=input_sha256(source),
+            read_seconds=read_seconds,
+            later=later,
+            reference=reference,
+            public_notice=staging / PUBLIC_FILE,
+            plan_id=plan_id,
+            keep=keep,
+        )
+        write_json_file(
+            staging / META_FILE,
+            {
+                **facts,
+                "created": now_text(),
+                "user": upload.get("user", ""),
+                "job_id": job_id,
+                "status": result.status,
+                "rotations": len(result.plan.rotations),
+                "sha256": upload.get("sha256", ""),
+                "options": vars(request),
+            },
+        )
+        os.rename(staging, data.plan_dir(plan_id))
+        outcome: dict[str, Any] = {"state": "done", "plan_id": plan_id, "status": result.status}
+    except InputError as error:
+        outcome = {
+            "state": "failed",
+            "message": f"输入数据有 {len(error.errors)} 处错误，未编制方案",
+            "problems": [problem_json(p) for p in error.problems[:500]],
+        }
+    except Exception as error:
+        (jobs / f"{job_id}.log").write_text(traceback.format_exc(), encoding="utf-8")
+        outcome = {"state": "failed", "message": f"编制失败：{type(error).__name__}"}
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    write_json_file(jobs / f"{job_id}.result.json", outcome)
+
+
+class JobManager:
+    """The queue and the running jobs of one server."""
+
+    def __init__(self, data: DataDir, *, slots: int = 1, workers: int = 0) -> None:
+        self.data = data
+        self.slots = max(1, slots)
+        self.workers = workers
+        self._lock = threading.Lock()
+        self._queue: deque[str] = deque()
+        self._running: dict[str, BaseProcess] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["rotation.service.jobs"])
+        self._ctx = ctx
+
+    # -- the job files ------------------------------------------------------------------------
+
+    def _path(self, job_id: str, part: str = "") -> Path:
+        return self.data.root / "jobs" / f"{job_id}{part}.json"
+
+    def _load(self, job_id: str) -> dict[str, Any]:
+        path = self.data.job_file(job_id)
+        if not path.is_file():
+            raise UnknownId(f"job {job_id}")
+        job: dict[str, Any] = read_json_file(path)
+        return job
+
+    def _save(self, job: dict[str, Any]) -> None:
+        write_json_file(self.data.job_file(str(job["job_id"])), job)
+
+    # -- what the web calls -------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Mark jobs an earlier server left unfinished, then watch the queue."""
+        for path in (self.data.root / "jobs").glob("*.json"):
+            name = path.name.removesuffix(".json")
+            if "." in name:
+                continue
+            try:
+                job = self._load(name)
+            except (UnknownId, OSError, ValueError):
+                continue
+            if job.get("state") in ("queued", "running"):
+                job.update(state="failed", message="服务器重启，任务已中断，请重新编制")
+                job["finished"] = now_text()
+                self._save(job)
+        self._thread = threading.Thread(target=self._watch, name="rotation-jobs", daemon=True)
+        self._thread.start()
+
+    def submit(self, request: PlanRequest, user: str) -> dict[str, Any]:
+        """Queue a planning job (QueueFull when too many wait)."""
+        self.data.upload_meta(request.upload_id)  # UnknownId when there is no such upload
+        with self._lock:
+            if len(self._queue) >= MAX_QUEUED:
+                raise QueueFull("排队的任务过多，请稍后再试")
+            job_id = new_id()
+            job = {
+                "job_id": job_id,
+                "upload_id": request.upload_id,
+                "user": user,
+                "created": now_text(),
+                "started": None,
+                "finished": None,
+                "options": vars(request),
+                "state": "queued",
+                "progress": 0.0,
+                "message": "排队中",
+                "plan_id": None,
+            }
+            self._save(job)
+            self._queue.append(job_id)
+        self._pump()
+        return job
+
+    def get(self, job_id: str) -> dict[str, Any]:
+        """A job as it stands (its progress read from the job's process while it runs)."""
+        job = self._load(job_id)
+        if job.get("state") == "running":
+            with contextlib.suppress(OSError, ValueError):
+                job.update(read_json_file(self._path(job_id, ".progress")))
+        elif job.get("state") == "queued":
+            with self._lock:
+                ahead = list(self._queue).index(job_id) if job_id in self._queue else 0
+            job["message"] = f"排队中（前面还有 {ahead} 个任务）" if ahead else "排队中"
+        return job
+
+    def cancel(self, job_id: str, user: str) -> dict[str, Any]:
+        """Cancel a queued or running job (a finished one stays as it was)."""
+        with self._lock:
+            job = self._load(job_id)
+            if job.get("state") in FINAL:
+                return job
+            if job_id in self._queue:
+                self._queue.remove(job_id)
+            process = self._running.pop(job_id, None)
+        if process is not None:
+            _kill(process)
+        job.update(state="cancelled", message="已取消", finished=now_text())
+        self._save(job)
+        record(self.data.root, user, "cancel", job_id=job_id)
+        self._pump()
+        return job
+
+    def recent(self, limit: int = 30) -> list[dict[str, Any]]:
+        """The newest jobs, newest first."""
+        jobs = []
+        for path in (self.data.root / "jobs").glob("*.json"):
+            name = path.name.removesuffix(".json")
+            if "." in name:
+                continue
+            try:
+                jobs.append(self.get(name))
+            except (UnknownId, OSError, ValueError):
+                continue
+        jobs.sort(key=lambda j: str(j.get("created", "")), reverse=True)
+        return jobs[:limit]
+
+    def shutdown(self) -> None:
+        """Stop watching and end the running jobs (they are marked as cut short)."""
+        self._stop.set()
+        with self._lock:
+            running = list(self._running.items())
+            self._running.clear()
+            self._queue.clear()
+        for job_id, process in running:
+            _kill(process)
+            try:
+                job = self._load(job_id)
+                job.update(state="failed", message="服务器已停止，任务已中断", finished=now_text())
+                self._save(job)
+            except (UnknownId, OSError, ValueError):
+                pass
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    # -- the watcher --------------------------------------------------------------------------
+
+    def _pump(self) -> None:
+        with self._lock:
+            while self._queue and len(self._running) < self.slots and not self._stop.is_set():
+                job_id = self._queue.popleft()
+                job = self._load(job_id)
+                request = PlanRequest(**job["options"])
+                process = self._ctx.Process(
+                    target=run_job,
+                    args=(str(self.data.root), job_id, request, self.workers),
+                    name=f"rotation-job-{job_id[:8]}",
+                )
+                job.update(state="running", started=now_text(), message="开始编制")
+                self._save(job)
+                process.start()
+                self._running[job_id] = process
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.2):
+            with self._lock:
+                ended = [(j, p) for j, p in self._running.items() if not p.is_alive()]
+                for job_id, _process in ended:
+                    del self._running[job_id]
+            for job_id, process in ended:
+                self._finish(job_id, process)
+            if ended:
+                self._pump()
+
+    def _finish(self, job_id: str, process: BaseProcess) -> None:
+        process.join(timeout=1)
+        job = self._load(job_id)
+        if job.get("state") in FINAL:
+            return
+        try:
+            outcome: dict[str, Any] = read_json_file(self._path(job_id, ".result"))
+        except (OSError, ValueError):
+            outcome = {
+                "state": "failed",
+                "message": f"编制进程意外退出（退出码 {process.exitcode}），请重试或联系管理员",
+            }
+        job.update(outcome)
+        job.update(progress=1.0 if outcome["state"] == "done" else job.get("progress", 0.0))
+        if outcome["state"] == "done":
+            job["message"] = "已完成"
+        job["finished"] = now_text()
+        self._save(job)
+        record(
+            self.data.root,
+            str(job.get("user", "")),
+            "plan",
+            job_id=job_id,
+            upload_id=job.get("upload_id"),
+            plan_id=job.get("plan_id"),
+            state=job["state"],
+            sha256=_upload_sha(self.data, str(job.get("upload_id", ""))),
+        )
+
+
+def _upload_sha(data: DataDir, upload_id: str) -> str:
+    try:
+        return str(data.upload_meta(upload_id).get("sha256", ""))
+    except (UnknownId, OSError, ValueError):
+        return ""
+
+
+def _kill(process: BaseProcess) -> None:
+    """End a job's process group (its solver pool with it): politely, then for sure. A job
+    killed before it made its own group is ended alone."""
+    pid = process.pid
+    if pid is None:
+        return
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            process.kill()
+        process.join(timeout=3.0)
+        if not process.is_alive():
+            break
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)  # pool workers that outlived their parent

@@ -1,0 +1,231 @@
+"""An uploaded input: kept as received, read by the same reader as the command line, summed up.
+
+The web application calls `accept_upload` with the bytes it received (already bounded in
+size). The file type comes from the content, never from the name the browser sent: a zip with
+a workbook inside is an .xlsx (the reader's zip-bomb guard checks it), another zip must hold
+only CSV files named after the sheets (checked here: count, sizes, ratio), text starting with
+{ is JSON. An input the reader rejects is not kept: its problems go back to the caller.
+"""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from models import District, InputError, Problem
+from models.requirements import (
+    demand_warnings,
+    group_requirement,
+    lead_pool_warnings,
+    unmovable_warnings,
+)
+from models.rules import precheck
+from rotation.formats.reading import input_sha256, read_district, sheet_of
+from rotation.service.audit import now_text
+from rotation.service.store import META_FILE, DataDir, new_id, write_json_file
+
+#: The largest upload accepted (a 200,000-teacher workbook is about 15 MB).
+MAX_UPLOAD_BYTES = 64 << 20
+#: A zip of CSV files: at most this many members, this much unpacked, this ratio.
+MAX_CSV_MEMBERS = 16
+MAX_CSV_UNPACKED = 512 << 20
+MAX_CSV_RATIO = 100
+
+KIND_SUFFIX = {"xlsx": "input.xlsx", "json": "input.json", "csv": "input"}
+KIND_NAMES = {"xlsx": "Excel 工作簿", "json": "JSON 文件", "csv": "CSV 压缩包"}
+
+
+class UploadRefused(ValueError):
+    """A file that is not an input at all (wrong type, too large, a hostile archive)."""
+
+
+@dataclass(frozen=True)
+class GroupLine:
+    """One group of the upload summary: what `rotation validate` prints per group."""
+
+    name: str
+    schools: int
+    weak_schools: int
+    teachers: int
+    eligible: int
+    eligible_backbone: int
+    min_rotations: int
+    min_backbone: int
+
+
+def sniff(head: bytes, path: Path) -> str:
+    """The input's kind from its first bytes (and, for a zip, its members)."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"{"):
+        return "json"
+    if head.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise UploadRefused("文件已损坏或不是完整的压缩文件") from exc
+        if "xl/workbook.xml" in names or "[Content_Types].xml" in names:
+            return "xlsx"
+        return "csv"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UploadRefused("这是旧版 Excel（.xls）文件：请在 Excel/WPS 中另存为 .xlsx 后再上传")
+    raise UploadRefused(
+        "不支持的文件类型：请上传 .xlsx 工作簿、CSV 文件的 .zip 压缩包或 .json 文件"
+    )
+
+
+def _unpack_csv(archive_path: Path, folder: Path) -> list[Problem]:
+    """The CSV files of a zip into `folder`, each under its sheet's own name; problems for
+    members that are not input sheets. Names inside the archive never become paths."""
+    warnings: list[Problem] = []
+    try:
+        archive = zipfile.ZipFile(archive_path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UploadRefused("压缩包已损坏") from exc
+    with archive:
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        if len(members) > MAX_CSV_MEMBERS:
+            raise UploadRefused(
+                f"压缩包中的文件过多（{len(members)} 个，至多 {MAX_CSV_MEMBERS} 个）"
+            )
+        total = sum(m.file_size for m in members)
+        packed = sum(m.compress_size for m in members) or 1
+        if total > MAX_CSV_UNPACKED or total / packed > MAX_CSV_RATIO:
+            raise UploadRefused("压缩包解压后过大或压缩比异常，已拒绝")
+        folder.mkdir()
+        seen: set[str] = set()
+        for member in members:
+            name = PurePosixPath(member.filename.replace("\\", "/")).name
+            if name.startswith((".", "__MACOSX")) or "__MACOSX" in member.filename:
+                continue
+            sheet = sheet_of(name[:-4]) if name.lower().endswith(".csv") else None
+            if sheet is None:
+                warnings.append(
+                    Problem(
+                        sheet="",
+                        message=f"压缩包中的「{name[:80]}」不是模板中的工作表（应为 工作表名.csv），未读入",
+                        severity="warning",
+                    )
+                )
+                continue
+            if sheet in seen:
+                raise UploadRefused(f"压缩包中有两个「{sheet}」表的 CSV 文件")
+            seen.add(sheet)
+            with archive.open(member) as source, open(folder / f"{sheet}.csv", "wb") as target:
+                shutil.copyfileobj(source, target, 1 << 20)
+            if (folder / f"{sheet}.csv").stat().st_size > member.file_size:
+                raise UploadRefused("压缩包内容与其目录不符，已拒绝")
+    if not seen:
+        raise UploadRefused(
+            "压缩包中没有名为工作表名的 CSV 文件（如 集团.csv、学校.csv、教师.csv）"
+        )
+    return warnings
+
+
+def group_lines(district: District) -> list[GroupLine]:
+    """Per group: schools, teachers, eligible, backbone and the minimum the rules ask."""
+    lines = []
+    for group in district.groups:
+        req = group_requirement(district, group.group_id)
+        lines.append(
+            GroupLine(
+                group.name,
+                req.schools,
+                req.weak_schools,
+                req.teachers,
+                req.eligible,
+                req.eligible_backbone,
+                req.min_rotations,
+                req.min_backbone,
+            )
+        )
+    return lines
+
+
+def notes(district: District) -> list[str]:
+    """What `validate` asks a clerk to look at: rules foreseen to fail, then hints."""
+    foreseen = [f"[无法满足] {m}" for m in precheck(district)]
+    hints = demand_warnings(district) + lead_pool_warnings(district) + unmovable_warnings(district)
+    return foreseen + [f"[提示] {h}" for h in hints]
+
+
+def problem_json(p: Problem) -> dict[str, Any]:
+    """A problem as SPEC §9 gives it: sheet, row, column, message (and its severity)."""
+    return {
+        "sheet": p.sheet,
+        "row": p.row,
+        "column": p.column,
+        "message": p.message,
+        "severity": p.severity,
+    }
+
+
+def accept_upload(
+    data: DataDir, received: Path, *, filename: str, user: str, year: int | None = None
+) -> dict[str, Any]:
+    """Keep a received file as a new upload when the reader accepts it; its meta data.
+
+    Raises UploadRefused (not an input) or InputError (every problem, as `validate` lists
+    them); either way nothing is kept."""
+    upload_id = new_id()
+    folder = data.upload_dir(upload_id)
+    folder.mkdir(parents=True)
+    try:
+        with open(received, "rb") as handle:
+            head = handle.read(8)
+        kind = sniff(head, received)
+        target = folder / KIND_SUFFIX[kind]
+        extra: list[Problem] = []
+        if kind == "csv":
+            extra = _unpack_csv(received, target)
+        else:
+            shutil.copyfile(received, target)
+        district = read_district(target, year=year, name=source_name(filename))
+        sha = input_sha256(target)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    warnings = [*extra, *district.warnings]
+    meta: dict[str, Any] = {
+        "upload_id": upload_id,
+        "created": now_text(),
+        "user": user,
+        "filename": Path(filename).name[:200] if filename else "",
+        "source_name": source_name(filename),
+        "kind": kind,
+        "input_file": target.name,
+        "sha256": sha,
+        "district": district.name,
+        "plan_year": district.plan_year,
+        "summary": {
+            "groups": len(district.groups),
+            "schools": len(district.schools),
+            "teachers": len(district.teachers),
+            "eligible": len(district.eligible_teachers()),
+        },
+        "warnings": [problem_json(w) for w in warnings],
+        "notes": notes(district),
+        "group_lines": [vars(g) for g in group_lines(district)],
+    }
+    write_json_file(folder / META_FILE, meta)
+    return meta
+
+
+def source_name(filename: str) -> str | None:
+    """The district's name from the uploaded file's name (闵行区2025.xlsx → 闵行区2025), used
+    only when the data names no district; shown, never a path."""
+    stem = PurePosixPath(filename.replace("\\", "/")).name.rsplit(".", 1)[0].strip()
+    clean = "".join(c for c in stem if c.isprintable())[:60]
+    return clean or None
+
+
+def input_path(data: DataDir, upload_id: str) -> Path:
+    """The stored input of an upload (the file or CSV folder the reader reads)."""
+    meta = data.upload_meta(upload_id)
+    name = str(meta["input_file"])
+    if name not in KIND_SUFFIX.values():
+        raise InputError([Problem(sheet="", message="上传记录已损坏")])
+    return data.upload_dir(upload_id) / name

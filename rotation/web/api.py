@@ -1,0 +1,228 @@
+"""The JSON API of SPEC §9 under /api (OpenAPI at /api/openapi.json, docs at /api/docs).
+
+Errors are `{"error": message, "problems": [...]}`; a rejected upload's problems carry the
+reader's sheet, row, column and message. The pages call the same service code.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from pydantic import BaseModel, Field
+
+from rotation import __version__
+from rotation.service.audit import record
+from rotation.service.jobs import MAX_TIME_LIMIT, PlanRequest, QueueFull
+from rotation.service.store import APPROVAL_FILE, PLAN_FILE, PUBLIC_FILE, UnknownId, read_json_file
+from rotation.web.common import (
+    Rejected,
+    accounts_of,
+    data_of,
+    guard_of,
+    jobs_of,
+    receive_upload,
+    require,
+)
+from rotation.web.security import COOKIE, SESSION_IDLE_SECONDS
+
+router = APIRouter(prefix="/api")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class Login(BaseModel):
+    """POST /api/login."""
+
+    username: str = Field(max_length=100)
+    password: str = Field(max_length=200)
+
+
+class PlanOrder(BaseModel):
+    """POST /api/plans: which upload, and the plan command's options."""
+
+    upload_id: str = Field(max_length=64)
+    year: int | None = Field(None, ge=1990, le=2100)
+    relax: bool = False
+    time_limit: float | None = Field(None, gt=0, le=MAX_TIME_LIMIT)
+    reference_plan_id: str | None = Field(None, max_length=64)
+
+
+@router.get("/health")
+def health() -> dict[str, str]:
+    """Whether the server answers, and its version."""
+    return {"status": "ok", "version": __version__}
+
+
+@router.post("/login")
+def login(body: Login, request: Request) -> Response:
+    """Sign in: a session cookie (HttpOnly, SameSite=Strict); 401 otherwise, 429 when too many
+    tries failed."""
+    return sign_in(request, body.username, body.password, JSONResponse({"username": body.username}))
+
+
+def sign_in(request: Request, name: str, password: str, response: Response) -> Response:
+    """Check a name and password against the accounts and start a session on `response`."""
+    guard = guard_of(request)
+    address = request.client.host if request.client else ""
+    wait = guard.limiter.blocked(address, name)
+    if wait:
+        raise HTTPException(
+            429, f"登录失败次数过多，请 {wait} 秒后再试", headers={"Retry-After": str(wait)}
+        )
+    user = accounts_of(request).verify(name, password)
+    if user is None:
+        guard.limiter.failed(address, name)
+        record(data_of(request).root, name, "login", ok=False, address=address)
+        raise HTTPException(401, "用户名或密码不正确")
+    guard.limiter.succeeded(address, name)
+    sid, _session = guard.sessions.create(user)
+    response.set_cookie(
+        COOKIE,
+        sid,
+        max_age=SESSION_IDLE_SECONDS,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    record(data_of(request).root, user.name, "login", ok=True, address=address)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    """End the session."""
+    guard_of(request).sessions.drop(request.cookies.get(COOKIE))
+    response = JSONResponse({"status": "ok"})
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@router.post("/uploads", status_code=201)
+def upload(
+    request: Request,
+    file: Annotated[UploadFile, File(description=".xlsx、CSV 文件的 .zip 或 .json")],
+    year: Annotated[int | None, Form(ge=1990, le=2100)] = None,
+) -> Response:
+    """Upload an input; 201 with its summary, or 422 with every problem."""
+    user = require(request, "经办人")
+    try:
+        meta = receive_upload(request, file, user, year)
+    except Rejected as rejected:
+        return JSONResponse(
+            {"error": rejected.message, "problems": rejected.problems},
+            status_code=rejected.status,
+        )
+    return JSONResponse(
+        {
+            "upload_id": meta["upload_id"],
+            "district": meta["district"],
+            "plan_year": meta["plan_year"],
+            "summary": meta["summary"],
+            "warnings": meta["warnings"],
+        },
+        status_code=201,
+    )
+
+
+def order_plan(request: Request, order: PlanOrder) -> dict[str, Any]:
+    """Queue a plan for an upload (404 for an unknown upload or reference plan)."""
+    user = require(request, "经办人")
+    data = data_of(request)
+    try:
+        data.upload_meta(order.upload_id)
+        if order.reference_plan_id:
+            data.plan_file(order.reference_plan_id, PLAN_FILE)
+    except UnknownId as missing:
+        raise HTTPException(404, "找不到该上传数据或参照方案") from missing
+    plan_request = PlanRequest(
+        upload_id=order.upload_id,
+        year=order.year,
+        time_limit=order.time_limit or 60.0,
+        relax=order.relax,
+        reference_plan_id=order.reference_plan_id,
+    )
+    try:
+        job = jobs_of(request).submit(plan_request, user.name)
+    except QueueFull as full:
+        raise HTTPException(429, str(full)) from full
+    record(data.root, user.name, "plan requested", job_id=job["job_id"], upload_id=order.upload_id)
+    return job
+
+
+@router.post("/plans", status_code=202)
+def plan(order: PlanOrder, request: Request) -> dict[str, str]:
+    """Start planning an upload; the job's id (follow it at /api/jobs/{job_id})."""
+    return {"job_id": order_plan(request, order)["job_id"]}
+
+
+def job_view(job: dict[str, Any]) -> dict[str, Any]:
+    """A job as the API shows it."""
+    view = {k: job.get(k) for k in ("job_id", "state", "progress", "message", "plan_id")}
+    if job.get("problems"):
+        view["problems"] = job["problems"]
+    return view
+
+
+@router.get("/jobs/{job_id}")
+def job(job_id: str, request: Request) -> dict[str, Any]:
+    """A job's state and progress (0…1)."""
+    require(request)
+    try:
+        return job_view(jobs_of(request).get(job_id))
+    except UnknownId as missing:
+        raise HTTPException(404, "找不到该任务") from missing
+
+
+@router.delete("/jobs/{job_id}")
+def cancel(job_id: str, request: Request) -> dict[str, Any]:
+    """Cancel a queued or running job."""
+    user = require(request, "经办人")
+    try:
+        return job_view(jobs_of(request).cancel(job_id, user.name))
+    except UnknownId as missing:
+        raise HTTPException(404, "找不到该任务") from missing
+
+
+def plan_path(request: Request, plan_id: str, name: str) -> Any:
+    """A plan's file (404 when there is no such plan)."""
+    require(request)
+    try:
+        return data_of(request).plan_file(plan_id, name)
+    except UnknownId as missing:
+        raise HTTPException(404, "找不到该方案") from missing
+
+
+@router.get("/plans/{plan_id}")
+def plan_json(plan_id: str, request: Request) -> dict[str, Any]:
+    """The plan JSON of SPEC §5 with its plan_id and state."""
+    data: dict[str, Any] = read_json_file(plan_path(request, plan_id, PLAN_FILE))
+    return {**data, "plan_id": plan_id, "state": "草稿"}
+
+
+def download_name(request: Request, plan_id: str, what: str) -> str:
+    """区县 2025学年审批表.xlsx — the name a download is saved under."""
+    meta = data_of(request).plan_meta(plan_id)
+    return f"{meta.get('district', '')}{meta.get('plan_year', '')}学年{what}.xlsx"
+
+
+@router.get("/plans/{plan_id}/workbook")
+def workbook(plan_id: str, request: Request) -> FileResponse:
+    """The 审批表."""
+    path = plan_path(request, plan_id, APPROVAL_FILE)
+    return FileResponse(path, media_type=XLSX, filename=download_name(request, plan_id, "审批表"))
+
+
+@router.get("/plans/{plan_id}/public-notice")
+def public_notice(plan_id: str, request: Request) -> FileResponse:
+    """The 公示名单 alone."""
+    path = plan_path(request, plan_id, PUBLIC_FILE)
+    return FileResponse(path, media_type=XLSX, filename=download_name(request, plan_id, "公示名单"))
+
+
+@router.get("/docs", include_in_schema=False)
+def docs(request: Request) -> HTMLResponse:
+    """Swagger UI from the package's own copy (no CDN on an intranet)."""
+    templates = request.app.state.templates
+    response: HTMLResponse = templates.TemplateResponse(request, "api_docs.html", {})
+    return response

@@ -1,0 +1,214 @@
+"""The FastAPI application: its state, middleware, error answers and startup.
+
+`create_app` builds one server: a data folder, the job queue (worker processes), the security
+guard, the Jinja2 templates and the static files (htmx and Swagger UI are shipped in the
+package: intranets have no CDN).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from rotation import __version__
+from rotation.service.accounts import Accounts
+from rotation.service.jobs import JobManager
+from rotation.service.store import DataDir
+from rotation.service.uploads import MAX_UPLOAD_BYTES
+from rotation.web.common import BodyTooLarge
+from rotation.web.security import SAFE_METHODS, Guard, host_allowed, same_origin
+
+HERE = Path(__file__).parent
+#: Requests other than uploads carry small bodies (a login, a plan's options, a form).
+MAX_FORM_BYTES = 1 << 20
+UPLOAD_PATHS = ("/api/uploads", "/uploads")
+
+
+@dataclass
+class WebSettings:
+    """How one server runs."""
+
+    data: Path
+    single_user: bool = True
+    slots: int = 1
+    workers: int = 0
+    samples: bool = False
+
+
+class LimitBody:
+    """Refuse request bodies beyond the limit while they arrive (413), before any parser
+    spools them: uploads up to MAX_UPLOAD_BYTES (plus the form's own bytes), others 1 MiB."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        limit = (
+            MAX_UPLOAD_BYTES + (64 << 10)
+            if path in UPLOAD_PATHS or path.startswith("/uploads")
+            else MAX_FORM_BYTES
+        )
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _too_large(scope, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise BodyTooLarge
+            return message
+
+        await self.app(scope, counted, send)
+
+
+async def _too_large(scope: Scope, send: Send) -> None:
+    text = f"文件过大：至多 {MAX_UPLOAD_BYTES >> 20} MB"
+    response = JSONResponse({"error": text, "problems": []}, status_code=413)
+    await response(scope, _no_body, send)
+
+
+async def _no_body() -> Message:
+    return {"type": "http.disconnect"}
+
+
+def wants_json(request: Request) -> bool:
+    """API calls answer in JSON; pages answer with pages."""
+    return request.url.path.startswith("/api")
+
+
+def api_error(status: int, message: str, problems: list[dict[str, Any]] | None = None) -> Response:
+    """SPEC §9's error body."""
+    return JSONResponse({"error": message, "problems": problems or []}, status_code=status)
+
+
+def create_app(settings: WebSettings) -> FastAPI:
+    """One server's application."""
+    data = DataDir(settings.data).ensure()
+    jobs = JobManager(data, slots=settings.slots, workers=settings.workers)
+    guard = Guard(single_user=settings.single_user)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        jobs.start()
+        if settings.samples:
+            from rotation.web.samples import load_samples
+
+            load_samples(data, jobs)
+        try:
+            yield
+        finally:
+            jobs.shutdown()
+
+    app = FastAPI(
+        title="教师交流轮岗方案编制 API",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.data = data
+    app.state.jobs = jobs
+    app.state.guard = guard
+    app.state.accounts = Accounts(data.root)
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.globals["version"] = __version__
+    app.state.templates = templates
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.middleware("http")
+    async def checks(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        host = request.headers.get("host", "")
+        if guard.single_user and not host_allowed(host):
+            return api_error(400, "单机模式只接受本机地址（127.0.0.1 或 localhost）的访问")
+        if request.method not in SAFE_METHODS and not same_origin(
+            request.headers, request.url.scheme, host
+        ):
+            return api_error(403, "请求来自其他网站，已拒绝")
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+        )
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else "请求有误"
+        headers = getattr(exc, "headers", None)
+        if wants_json(request):
+            response = api_error(exc.status_code, message)
+        elif exc.status_code == 401:
+            response = Response(status_code=303, headers={"Location": "/login"})
+        else:
+            response = templates.TemplateResponse(
+                request,
+                "error.html",
+                {"status": exc.status_code, "message": message, "user": None},
+                status_code=exc.status_code,
+            )
+        if headers:
+            response.headers.update(headers)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        problems = [
+            {
+                "sheet": "",
+                "row": None,
+                "column": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+                "message": str(e.get("msg", "")),
+            }
+            for e in exc.errors()
+        ]
+        if wants_json(request):
+            return api_error(422, "请求参数有误", problems)
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {"status": 422, "message": "请求参数有误", "user": None},
+            status_code=422,
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        if wants_json(request):
+            return api_error(500, "服务器内部错误，请联系管理员")
+        return HTMLResponse("服务器内部错误，请联系管理员", status_code=500)
+
+    from rotation.web.api import router as api_router
+    from rotation.web.pages import router as page_router
+
+    app.include_router(api_router)
+    app.include_router(page_router)
+    app.add_middleware(LimitBody)
+    return app

@@ -1,0 +1,438 @@
+"""The HR office's pages, in Chinese: upload and check, plan with progress, review, download.
+
+Each page calls the service layer the API calls; forms carry the session's CSRF token and htmx
+sends it as X-CSRF-Token. Tables are paged on the server (at most 200 rows a page).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+
+from rotation.service.audit import entries
+from rotation.service.jobs import MAX_TIME_LIMIT, STATE_NAMES
+from rotation.service.review import FILTERS, SHEET_KEYS, Review
+from rotation.service.store import REVIEW_FILE, UnknownId
+from rotation.service.workbooks import generate_sample, make_template
+from rotation.web.api import XLSX, PlanOrder, order_plan, sign_in
+from rotation.web.charts import bar_chart
+from rotation.web.common import (
+    Rejected,
+    data_of,
+    guard_of,
+    jobs_of,
+    receive_upload,
+    require,
+    user_of,
+)
+from rotation.web.security import COOKIE
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZES = (20, 50, 100, 200)
+#: Columns the browser's tables leave out (the 审批表 has them; filters still use them).
+HIDDEN: dict[str, frozenset[str]] = {
+    "rotations": frozenset({"流出学校编号", "流入学校编号", "考核单位", "集团", "交流类型"}),
+    "not_chosen": frozenset({"集团"}),
+    "ineligible": frozenset({"集团"}),
+}
+STATUS_NAMES = {
+    "optimal": "最优（已证明）",
+    "feasible": "可行（未证明最优）",
+    "infeasible": "规则无法同时满足",
+    "unknown": "未求得方案",
+}
+
+
+def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page with the user, the CSRF token and the flags every page needs."""
+    guard = guard_of(request)
+    response: HTMLResponse = request.app.state.templates.TemplateResponse(
+        request,
+        name,
+        {
+            "user": user_of(request),
+            "csrf": guard.csrf_token(request.cookies),
+            "single_user": guard.single_user,
+            "state_names": STATE_NAMES,
+            "status_names": STATUS_NAMES,
+            **context,
+        },
+        status_code=status,
+    )
+    return response
+
+
+def check_csrf(request: Request, token: str | None) -> None:
+    """A form or htmx call must carry the session's token."""
+    sent = token or request.headers.get("x-csrf-token")
+    if not guard_of(request).csrf_ok(request.cookies, sent):
+        raise HTTPException(403, "页面已过期，请刷新后重试")
+
+
+# -- sign in ----------------------------------------------------------------------------------
+
+
+@router.get("/login")
+def login_page(request: Request) -> Response:
+    if guard_of(request).single_user:
+        return RedirectResponse("/", status_code=303)
+    return render(request, "login.html", message="")
+
+
+@router.post("/login")
+def login_form(
+    request: Request,
+    username: Annotated[str, Form(max_length=100)],
+    password: Annotated[str, Form(max_length=200)],
+) -> Response:
+    try:
+        return sign_in(request, username, password, RedirectResponse("/", status_code=303))
+    except HTTPException as failed:
+        return render(request, "login.html", status=failed.status_code, message=failed.detail)
+
+
+@router.post("/logout")
+def logout_form(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf_token)
+    guard_of(request).sessions.drop(request.cookies.get(COOKIE))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+# -- home, template, upload -------------------------------------------------------------------
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    require(request)
+    data = data_of(request)
+    return render(
+        request,
+        "index.html",
+        uploads=data.listing("uploads", 20),
+        plans=data.listing("plans", 20),
+        jobs=[j for j in jobs_of(request).recent(10) if j.get("state") in ("queued", "running")],
+    )
+
+
+def _cached(request: Request, name: str, make: Any) -> Path:
+    path: Path = data_of(request).root / name
+    if not path.is_file():
+        with tempfile.TemporaryDirectory(dir=data_of(request).root) as folder:
+            temp = Path(folder) / name
+            make(temp)
+            temp.replace(path)
+    return path
+
+
+@router.get("/template.xlsx")
+def template(request: Request) -> FileResponse:
+    """The blank input workbook with instructions."""
+    require(request)
+    path = _cached(request, "模板.xlsx", lambda p: make_template(p, force=True))
+    return FileResponse(path, media_type=XLSX, filename="教师交流轮岗数据模板.xlsx")
+
+
+@router.get("/sample.xlsx")
+def sample(request: Request) -> FileResponse:
+    """A filled sample workbook (a generated district of 600 teachers)."""
+    require(request)
+
+    def make(path: Path) -> None:
+        generate_sample(path, teachers=600, seed=2025, structure="minhang", year=2025, force=True)
+
+    path = _cached(request, "示例数据.xlsx", make)
+    return FileResponse(path, media_type=XLSX, filename="示例数据.xlsx")
+
+
+@router.post("/uploads")
+def upload_form(
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    csrf_token: Annotated[str, Form()] = "",
+    year: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    user = require(request, "经办人")
+    plan_year = int(year) if year.strip().isdigit() else None
+    try:
+        meta = receive_upload(request, file, user, plan_year)
+    except Rejected as rejected:
+        errors = [p for p in rejected.problems if p.get("severity") != "warning"]
+        warnings = [p for p in rejected.problems if p.get("severity") == "warning"]
+        return render(
+            request,
+            "rejected.html",
+            status=rejected.status,
+            message=rejected.message,
+            errors=errors,
+            warnings=warnings,
+            filename=file.filename or "",
+        )
+    return RedirectResponse(f"/uploads/{meta['upload_id']}", status_code=303)
+
+
+@router.get("/uploads/{upload_id}")
+def upload_page(upload_id: str, request: Request) -> Response:
+    require(request)
+    try:
+        meta = data_of(request).upload_meta(upload_id)
+    except UnknownId as missing:
+        raise HTTPException(404, "找不到该上传数据") from missing
+    plans = [p for p in data_of(request).listing("plans", 200) if p.get("upload_id") == upload_id]
+    return render(request, "upload.html", meta=meta, plans=plans, max_time=int(MAX_TIME_LIMIT))
+
+
+@router.post("/uploads/{upload_id}/plan")
+def plan_form(
+    upload_id: str,
+    request: Request,
+    csrf_token: Annotated[str, Form()] = "",
+    year: Annotated[str, Form(max_length=8)] = "",
+    time_limit: Annotated[str, Form(max_length=8)] = "60",
+    relax: Annotated[str, Form(max_length=8)] = "",
+    reference_plan_id: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        seconds = float(time_limit or 60)
+    except ValueError:
+        seconds = 60.0
+    order = PlanOrder(
+        upload_id=upload_id,
+        year=int(year) if year.strip().isdigit() else None,
+        time_limit=min(max(seconds, 1.0), MAX_TIME_LIMIT),
+        relax=relax in ("1", "on", "true"),
+        reference_plan_id=reference_plan_id or None,
+    )
+    job = order_plan(request, order)
+    return RedirectResponse(f"/jobs/{job['job_id']}", status_code=303)
+
+
+# -- jobs -------------------------------------------------------------------------------------
+
+
+def _job(request: Request, job_id: str) -> dict[str, Any]:
+    try:
+        return jobs_of(request).get(job_id)
+    except UnknownId as missing:
+        raise HTTPException(404, "找不到该任务") from missing
+
+
+@router.get("/jobs/{job_id}")
+def job_page(job_id: str, request: Request) -> Response:
+    require(request)
+    job = _job(request, job_id)
+    if job.get("state") == "done" and job.get("plan_id"):
+        return RedirectResponse(f"/plans/{job['plan_id']}", status_code=303)
+    return render(request, "job.html", job=job)
+
+
+@router.get("/jobs/{job_id}/status")
+def job_status(job_id: str, request: Request) -> Response:
+    """The progress part of the job page, polled by htmx; sends the browser on when done."""
+    require(request)
+    job = _job(request, job_id)
+    response = render(request, "job_status.html", job=job)
+    if job.get("state") == "done" and job.get("plan_id"):
+        response.headers["HX-Redirect"] = f"/plans/{job['plan_id']}"
+    return response
+
+
+@router.post("/jobs/{job_id}/cancel")
+def job_cancel(job_id: str, request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf_token)
+    user = require(request, "经办人")
+    try:
+        jobs_of(request).cancel(job_id, user.name)
+    except UnknownId as missing:
+        raise HTTPException(404, "找不到该任务") from missing
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
+
+
+# -- a plan -----------------------------------------------------------------------------------
+
+
+def _review(request: Request, plan_id: str) -> tuple[dict[str, Any], Review]:
+    require(request)
+    data = data_of(request)
+    try:
+        meta = data.plan_meta(plan_id)
+        path = data.plan_file(plan_id, REVIEW_FILE)
+    except UnknownId as missing:
+        raise HTTPException(404, "找不到该方案") from missing
+    return meta, Review(path)
+
+
+@router.get("/plans/{plan_id}")
+def plan_page(plan_id: str, request: Request) -> Response:
+    meta, review = _review(request, plan_id)
+    with review:
+        facts = review.facts()
+        groups = review.groups()
+        sheets = review.sheets()
+        conflicts = review.page("conflicts", limit=200) if "conflicts" in sheets else None
+    labels = [g["name"] for g in groups]
+    charts = []
+    if groups:
+        charts.append(
+            bar_chart(
+                "各集团：至少交流与已交流人数",
+                labels,
+                [
+                    ("至少交流", [g["minimum"] for g in groups]),
+                    ("已交流", [g["rotated"] for g in groups]),
+                ],
+            )
+        )
+        charts.append(
+            bar_chart(
+                "各集团：骨干教师占已交流人数的比例",
+                labels,
+                [
+                    (
+                        "骨干占比",
+                        [g["backbone"] / g["rotated"] if g["rotated"] else 0 for g in groups],
+                    )
+                ],
+                percent=True,
+            )
+        )
+        charts.append(
+            bar_chart(
+                "各集团：流入薄弱学校的人数",
+                labels,
+                [("薄弱校流入", [g["weak_inflow"] for g in groups])],
+            )
+        )
+    return render(
+        request,
+        "plan.html",
+        plan_id=plan_id,
+        meta=meta,
+        facts=facts,
+        groups=groups,
+        sheets=sheets,
+        charts=charts,
+        conflicts=conflicts,
+    )
+
+
+@router.get("/plans/{plan_id}/sheets/{key}")
+def sheet_page(
+    plan_id: str,
+    key: str,
+    request: Request,
+    q: str = "",
+    page: int = 1,
+    size: int = 50,
+) -> Response:
+    if key not in SHEET_KEYS:
+        raise HTTPException(404, "没有这张表")
+    meta, review = _review(request, plan_id)
+    size = size if size in PAGE_SIZES else 50
+    page = max(1, page)
+    filters = {
+        column: request.query_params.get(column, "")[:100] for column in FILTERS.get(key, ())
+    }
+    with review:
+        sheets = review.sheets()
+        if key not in sheets:
+            raise HTTPException(404, "本方案没有这张表")
+        window = review.page(
+            key, filters=filters, search=q[:100], offset=(page - 1) * size, limit=size
+        )
+        choices = {column: review.choices(key, column) for column in FILTERS.get(key, ())}
+        facts = review.facts()
+    pages = max(1, -(-window.total // size))
+    context: dict[str, Any] = {
+        "plan_id": plan_id,
+        "meta": meta,
+        "facts": facts,
+        "key": key,
+        "title": SHEET_KEYS[key],
+        "sheets": sheets,
+        "window": window,
+        "filters": filters,
+        "choices": choices,
+        "q": q,
+        "page": page,
+        "pages": pages,
+        "size": size,
+        "sizes": PAGE_SIZES,
+        "teacher_column": window.header.index("教师编号") if "教师编号" in window.header else -1,
+        "shown": [i for i, h in enumerate(window.header) if h not in HIDDEN.get(key, ())],
+    }
+    if request.headers.get("hx-request") and request.headers.get("hx-target") == "sheet-table":
+        return render(request, "sheet_table.html", **context)
+    return render(request, "sheet.html", **context)
+
+
+@router.get("/plans/{plan_id}/flows")
+def flows_page(plan_id: str, request: Request) -> Response:
+    meta, review = _review(request, plan_id)
+    with review:
+        facts = review.facts()
+        sheets = review.sheets()
+        matrices = []
+        for group in review.groups():
+            flows = review.flows(group["name"])
+            if not flows:
+                continue
+            sources = sorted({(a, an) for a, an, _b, _bn, _k in flows})
+            targets = sorted({(b, bn) for _a, _an, b, bn, _k in flows})
+            counts = {(a, b): k for a, _an, b, _bn, k in flows}
+            top = max(counts.values())
+            matrices.append(
+                {
+                    "group": group["name"],
+                    "sources": sources,
+                    "targets": targets,
+                    "counts": counts,
+                    "top": top,
+                    "total": sum(counts.values()),
+                }
+            )
+    return render(
+        request,
+        "flows.html",
+        plan_id=plan_id,
+        meta=meta,
+        facts=facts,
+        sheets=sheets,
+        matrices=matrices,
+    )
+
+
+@router.get("/plans/{plan_id}/teachers/{teacher_id}")
+def teacher_page(plan_id: str, teacher_id: str, request: Request) -> Response:
+    meta, review = _review(request, plan_id)
+    with review:
+        found = review.teacher_rows(teacher_id[:64])
+        facts = review.facts()
+        sheets = review.sheets()
+    if not found:
+        raise HTTPException(404, "本方案中没有这位教师")
+    return render(
+        request,
+        "teacher.html",
+        plan_id=plan_id,
+        meta=meta,
+        facts=facts,
+        sheets=sheets,
+        found=found,
+        teacher_id=teacher_id,
+        names=SHEET_KEYS,
+    )
+
+
+@router.get("/audit")
+def audit_page(request: Request) -> Response:
+    """Who did what (管理员)."""
+    require(request, "管理员")
+    return render(request, "audit.html", lines=entries(data_of(request).root, 300))

@@ -1,0 +1,34 @@
+"""`rotation serve`: run the web application with uvicorn, and open the browser on this PC."""
+
+from __future__ import annotations
+
+import threading
+import webbrowser
+
+import uvicorn
+
+from rotation.service.accounts import Accounts
+from rotation.web.app import WebSettings, create_app
+from rotation.web.security import is_loopback
+
+
+class NoAccounts(RuntimeError):
+    """Serving beyond the loopback needs accounts first."""
+
+
+def serve(settings: WebSettings, *, host: str, port: int, open_browser: bool, login: bool) -> None:
+    """Serve until interrupted. Off the loopback (or with `login`) every page needs an account."""
+    single_user = is_loopback(host) and not login
+    if not single_user and not Accounts(settings.data).exist():
+        raise NoAccounts(
+            f"在 {host} 上提供服务需要登录：请先用 rotation user add 用户名 --data {settings.data} "
+            "创建账号"
+        )
+    settings.single_user = single_user
+    app = create_app(settings)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    url = f"http://{shown}:{port}/"
+    print(f"教师交流轮岗方案编制：{url}（按 Ctrl+C 停止）", flush=True)
+    if open_browser and is_loopback(host):
+        threading.Timer(1.5, lambda: webbrowser.open(url)).start()
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
