@@ -16,7 +16,8 @@ GUIDE = (ROOT / "docs" / "使用说明.md").read_text(encoding="utf-8")
 
 def test_readme_opens_with_the_two_commands() -> None:
     first_block = README.split("```")[1]
-    assert "make demo" in first_block and "make test" in first_block
+    assert "make web" in first_block and "make test" in first_block
+    assert "make demo" in README
 
 
 @pytest.mark.parametrize("model", ROW_MODELS, ids=lambda m: m.SHEET)
