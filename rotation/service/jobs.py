@@ -139,6 +139,7 @@ def run_job(root: str, job_id: str, request: PlanRequest, workers: int) -> None:
             "plan_year": district.plan_year,
             "upload_id": request.upload_id,
             "relax": request.relax,
+            "backbone_share": float(district.policy.district.backbone_share),
         }
 
         def keep(tables: Any, checks: Any) -> None:

@@ -301,6 +301,8 @@ def plan_page(plan_id: str, request: Request) -> Response:
                     )
                 ],
                 percent=True,
+                line=facts.get("backbone_share"),
+                line_label=f"全区规则要求 {float(facts.get('backbone_share') or 0):.0%}",
             )
         )
         charts.append(
