@@ -42,6 +42,10 @@ class InputError(Exception):
         errors = [p for p in self.problems if p.severity == "error"]
         super().__init__(f"输入有 {len(errors)} 处错误")
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[list[Problem]]]:
+        """Pickled with its problems (it crosses from a worker process to the web server)."""
+        return (InputError, (self.problems,))
+
     @property
     def errors(self) -> list[Problem]:
         """Only the blocking problems."""

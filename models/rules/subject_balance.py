@@ -139,6 +139,7 @@ def precheck(d: District) -> list[str]:
             come[s, subject] += n
     messages = []
     cap: Counter[str] = Counter()
+    subjects = _subjects(leave)  # once: per group it was a pass over every school's subjects
     for key in sorted(set(leave) | set(fixed)):
         school_id, subject = key
         school = d.school(school_id)
@@ -152,7 +153,11 @@ def precheck(d: District) -> list[str]:
         need = ceil_share(base_count(d, unit.teachers), policy.min_rotation_ratio)
         tol = policy.subject_balance_tolerance
         can = sum(cap[s] for s in unit.school_ids)
-        star = _star_bound(d, unit.group_id, leave, fixed, home) if unit.school_id is None else can
+        star = (
+            _star_bound(d, unit.group_id, subjects, leave, fixed, home)
+            if unit.school_id is None
+            else can
+        )
         where = f"「{label_of_unit(d, unit)}」至少须交流{need}人，但"
         if need > star and star < can:
             lead = d.school(d.group(unit.group_id).lead_school_id).name
@@ -170,6 +175,7 @@ def precheck(d: District) -> list[str]:
 def _star_bound(
     d: District,
     group_id: str,
+    subjects: list[str],
     leave: Counter[tuple[str, str]],
     fixed: Counter[tuple[str, str]],
     home: Counter[tuple[str, str]],
@@ -186,11 +192,11 @@ def _star_bound(
     if FlowDirection.MEMBER_TO_MEMBER in directions or any(
         s.school_id in entrusted for s in schools
     ):
-        return sum(leave[s.school_id, j] for s in schools for j in _subjects(leave))
+        return sum(leave[s.school_id, j] for s in schools for j in subjects)
     lead = d.group(group_id).lead_school_id
     tol = d.policy.for_group(group_id).subject_balance_tolerance
     total = 0
-    for subject in _subjects(leave):
+    for subject in subjects:
         most_out = leave[lead, subject] if FlowDirection.LEAD_TO_MEMBER in directions else 0
         members = sum(leave[s.school_id, subject] for s in schools if s.school_id != lead)
         most_in = members if FlowDirection.MEMBER_TO_LEAD in directions else 0

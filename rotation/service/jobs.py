@@ -20,10 +20,12 @@ import threading
 import time
 import traceback
 from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from models import InputError
 from models.plan import SolveOptions
@@ -47,6 +49,7 @@ from rotation.service.store import (
 )
 from rotation.service.uploads import input_path, problem_json
 
+T = TypeVar("T")
 STATES = ("queued", "running", "done", "failed", "cancelled")
 FINAL = ("done", "failed", "cancelled")
 STATE_NAMES = {
@@ -202,6 +205,7 @@ class JobManager:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["rotation.service.jobs"])
         self._ctx = ctx
+        self._helpers: ProcessPoolExecutor | None = None
 
     # -- the job files ------------------------------------------------------------------------
 
@@ -236,6 +240,18 @@ class JobManager:
                 self._save(job)
         self._thread = threading.Thread(target=self._watch, name="rotation-jobs", daemon=True)
         self._thread.start()
+
+    def isolated(self, task: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run a short task (reading an upload) in a fresh process and return its result or
+        raise its exception: the server's process keeps neither the memory a city's workbook
+        takes nor the interpreter lock for the seconds reading it takes."""
+        with self._lock:
+            if self._helpers is None:
+                self._helpers = ProcessPoolExecutor(
+                    max_workers=2, mp_context=self._ctx, max_tasks_per_child=1
+                )
+            helpers = self._helpers
+        return helpers.submit(task, *args, **kwargs).result()
 
     def submit(self, request: PlanRequest, user: str) -> dict[str, Any]:
         """Queue a planning job (QueueFull when too many wait)."""
@@ -322,6 +338,8 @@ class JobManager:
                 pass
         if self._thread is not None:
             self._thread.join(timeout=5)
+        if self._helpers is not None:
+            self._helpers.shutdown(wait=False, cancel_futures=True)
 
     # -- the watcher --------------------------------------------------------------------------
 

@@ -113,7 +113,9 @@ def receive_upload(
         sha = _sha256(temp)
         with _reading:
             try:
-                meta = accept_upload(data, temp, filename=name, user=user.name, year=year)
+                meta = jobs_of(request).isolated(
+                    accept_upload, data, temp, filename=name, user=user.name, year=year
+                )
             except UploadRefused as refused:
                 record(data.root, user.name, "upload", accepted=False, filename=name, sha256=sha)
                 raise Rejected(422, str(refused), []) from refused
