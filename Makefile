@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: web demo test lint typecheck bench clean
+.PHONY: web demo test lint typecheck bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/rotation bench
+
+# Retake docs/screenshots/*.png (1300×900) by walking the pages in Chromium (/usr/bin/chromium).
+screenshots: $(STAMP)
+	ROTATION_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/web/test_browser.py
 
 clean:
 	rm -rf $(VENV) output .pytest_cache .mypy_cache .ruff_cache

@@ -8,7 +8,11 @@ from html import escape
 from markupsafe import Markup
 
 COLOURS = ("#9aa5b1", "#2f6fb0", "#d9822b")
-ROW = 26
+#: Each series' bar is BAR high; rows (one per label) are GAP apart; the bars start at TOP,
+#: below the title and the legend.
+BAR = 15
+GAP = 10
+TOP = 52
 LABEL = 230
 WIDTH = 720
 
@@ -32,42 +36,46 @@ def bar_chart(
     top = float(max([*values, line or 0.0, 1e-9]))
     if percent:
         top = max(top, 0.01)
+    # A lone series is the value itself (blue); with several, the first is the reference (grey).
+    colours = COLOURS if len(series) > 1 else COLOURS[1:]
     plot = WIDTH - LABEL - 60
-    bar = (ROW - 8) / max(1, len(series))
-    height = 40 + ROW * len(labels) + 24
+    row = GAP + BAR * max(1, len(series))
+    bottom = TOP + row * len(labels)
+    height = bottom + (24 if line is not None else 8)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {height}"'
         f' role="img" aria-label="{escape(title)}">',
-        f'<text x="0" y="16" class="chart-title">{escape(title)}</text>',
+        f'<text x="0" y="18" class="chart-title">{escape(title)}</text>',
     ]
     for n, (name, _vs) in enumerate(series):
         x = LABEL + n * 130
-        parts.append(f'<rect x="{x}" y="24" width="12" height="10" fill="{COLOURS[n % 3]}"/>')
-        parts.append(f'<text x="{x + 16}" y="33" class="chart-legend">{escape(name)}</text>')
-    for i, label in enumerate(labels):
-        y = 40 + i * ROW
         parts.append(
-            f'<text x="{LABEL - 8}" y="{y + ROW / 2 + 4}" text-anchor="end" class="chart-label">'
+            f'<rect x="{x}" y="30" width="12" height="12" fill="{colours[n % len(colours)]}"/>'
+        )
+        parts.append(f'<text x="{x + 17}" y="41" class="chart-legend">{escape(name)}</text>')
+    for i, label in enumerate(labels):
+        y = TOP + i * row
+        parts.append(
+            f'<text x="{LABEL - 8}" y="{y + row / 2 + 5}" text-anchor="end" class="chart-label">'
             f"<title>{escape(label)}</title>{escape(_short(label))}</text>"
         )
         for n, (_name, vs) in enumerate(series):
             v = vs[i]
             w = plot * v / top
-            by = y + 4 + n * bar
+            by = y + GAP / 2 + n * BAR
             text = f"{v:.0%}" if percent else f"{v:g}"
             parts.append(
-                f'<rect x="{LABEL}" y="{by:.1f}" width="{w:.1f}" height="{bar - 1:.1f}"'
-                f' fill="{COLOURS[n % 3]}"><title>{escape(label)}：{text}</title></rect>'
+                f'<rect x="{LABEL}" y="{by:.1f}" width="{w:.1f}" height="{BAR - 2}"'
+                f' fill="{colours[n % len(colours)]}"><title>{escape(label)}：{text}</title></rect>'
             )
             parts.append(
-                f'<text x="{LABEL + w + 4:.1f}" y="{by + bar - 3:.1f}" class="chart-value">'
+                f'<text x="{LABEL + w + 5:.1f}" y="{by + BAR - 4:.1f}" class="chart-value">'
                 f"{text}</text>"
             )
     if line is not None:
         lx = LABEL + plot * line / top
-        bottom = 40 + ROW * len(labels)
         parts.append(
-            f'<line x1="{lx:.1f}" y1="38" x2="{lx:.1f}" y2="{bottom}" class="chart-line"/>'
+            f'<line x1="{lx:.1f}" y1="{TOP - 2}" x2="{lx:.1f}" y2="{bottom}" class="chart-line"/>'
             f'<text x="{lx:.1f}" y="{bottom + 16}" text-anchor="middle" class="chart-legend">'
             f"{escape(line_label)}</text>"
         )
