@@ -115,6 +115,32 @@ class RawSheet:
     broken: bool = False
 
 
+#: At most this many problems are listed; reading stops at the next one. A file with a million
+#: bad rows must cost neither a million messages' memory nor a page nobody reads to the end.
+MAX_PROBLEMS = 1000
+
+
+class _TooMany(Exception):
+    """Raised by `Problems` once it is full; carries what was found so far."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(len(problems))
+        self.problems = problems
+
+
+class Problems(list[Problem]):
+    """The problems of one input as they are found, up to MAX_PROBLEMS (then _TooMany)."""
+
+    def append(self, problem: Problem) -> None:
+        super().append(problem)
+        if len(self) >= MAX_PROBLEMS:
+            raise _TooMany(list(self))
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        for problem in problems:
+            self.append(problem)
+
+
 @dataclass
 class Source:
     """What a loader found: tables by canonical sheet name, problems, the district's name."""
@@ -122,7 +148,7 @@ class Source:
     kind: str  # "xlsx", "csv" or "json": chooses how a missing sheet is described
     name: str
     sheets: dict[str, RawSheet] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=Problems)
 
     def add(self, sheet: str, found_as: str, raw: RawSheet) -> None:
         """Keep one table, or report that two tables mean the same sheet."""
@@ -626,10 +652,14 @@ class _CellNotes:
     sheet: str
     headers: dict[str, str]
     fillers: dict[str, dict[int, str]] = field(default_factory=dict)  # field → row → word
+    counts: dict[str, int] = field(default_factory=dict)  # field → rows with a filler
     bad: list[Problem] = field(default_factory=list)
 
     def filler(self, name: str, row: int, word: str) -> None:
-        self.fillers.setdefault(name, {})[row] = word
+        rows = self.fillers.setdefault(name, {})
+        self.counts[name] = self.counts.get(name, 0) + 1
+        if len(rows) < 11:  # the message names ten rows and says 等
+            rows[row] = word
 
     def unusable(self, name: str, row: int, value: str) -> None:
         if type(value) is ExcelError:
@@ -647,11 +677,12 @@ class _CellNotes:
         found = []
         for name, rows in self.fillers.items():
             numbers = list(rows)
-            shown = "、".join(str(n) for n in numbers[:10]) + ("等" if len(numbers) > 10 else "")
+            total = self.counts.get(name, len(numbers))
+            shown = "、".join(str(n) for n in numbers[:10]) + ("等" if total > 10 else "")
             words = "」「".join(dict.fromkeys(rows.values()))
             column = self.headers[name]
             message = (
-                f"「{self.sheet}」表「{column}」列第{shown}行（共{len(numbers)}处）"
+                f"「{self.sheet}」表「{column}」列第{shown}行（共{total}处）"
                 f"填写了「{words}」等占位词，按空白处理"
             )
             found.append(
@@ -977,12 +1008,25 @@ def read_district(path: Path, *, year: int | None = None, name: str | None = Non
     every problem found — cell by cell and across rows — and nothing else for bad input.
     """
     with paused_cycle_collection():
-        return _read_district(path, year, name)
+        try:
+            return _read_district(path, year, name)
+        except _TooMany as many:
+            shown = [p for p in many.problems if p.severity == "error"] or many.problems
+            raise InputError(
+                [
+                    *shown,
+                    Problem(
+                        sheet="",
+                        message=f"问题过多，只列出前 {len(shown)} 处，其余未检查："
+                        "请先改正这些（常见原因：列错位、整列格式不对、选错了文件）后重新检查",
+                    ),
+                ]
+            ) from None
 
 
 def _read_district(path: Path, year: int | None, known_as: str | None = None) -> District:
     source = _load(Path(path))
-    problems = list(source.problems)
+    problems = Problems(source.problems)
     failures = _Failures()
     for p in source.problems:  # a sheet that could not be read counts as wholly failed
         if p.sheet:

@@ -865,3 +865,17 @@ def test_a_tiny_number_in_a_workbook_is_not_read_as_zero(tmp_path: Path) -> None
     sheet, row, column, message = only(path)
     assert (sheet, row, column) == ("教师", 2, "本校连续任教年限")
     assert message.startswith("「1e-400」") and message.endswith("应为整数")
+
+
+def test_a_flood_of_problems_is_cut_short(tmp_path: Path) -> None:
+    """A million bad rows give the first MAX_PROBLEMS problems and a line saying the rest were not
+    checked, not a million messages (memory, and a page nobody reads)."""
+    from rotation.formats.reading import MAX_PROBLEMS
+
+    path = tmp_path / "flood.json"
+    path.write_text('{"教师": [' + ",".join(["0"] * 200_000) + "]}", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_district(path)
+    messages = [p.message for p in caught.value.problems]
+    assert len(messages) == MAX_PROBLEMS + 1
+    assert any("问题过多，只列出前" in m for m in messages)
