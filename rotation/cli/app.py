@@ -500,6 +500,36 @@ def bench(
             help="连续编制的学年数：每个规模逐年编制→核查→进入下一学年（退休离开、新教师补入）",
         ),
     ] = 0,
+    web: Annotated[
+        bool,
+        typer.Option(
+            "--web",
+            help="测网页版：启动 rotation serve，上传→编制→结果页与命令行对比，并发访问结果页，"
+            "连续编制时服务器内存",
+        ),
+    ] = False,
+    rounds: Annotated[
+        int, typer.Option("--rounds", min=0, max=100, help="--web：命令行与网页端到端对比的轮数")
+    ] = 1,
+    clients: Annotated[
+        int, typer.Option("--clients", min=0, max=200, help="--web：并发访问结果页的客户端数")
+    ] = 20,
+    requests: Annotated[
+        int, typer.Option("--requests", min=0, max=10_000, help="--web：每个客户端的请求数")
+    ] = 50,
+    think: Annotated[
+        float,
+        typer.Option(
+            "--think",
+            min=0,
+            max=60,
+            help="--web：每个客户端两次请求之间的平均间隔（秒），0 为连续请求",
+        ),
+    ] = 0.0,
+    plans: Annotated[
+        int,
+        typer.Option("--plans", min=0, max=1000, help="--web：同一上传连续编制的次数（测内存）"),
+    ] = 0,
 ) -> None:
     """性能测试：在模拟区县上计时（读取、建模、求解、写审批表），与手工式贪心方案及 HiGHS 对照。"""
     from models.plan import SolveOptions
@@ -507,6 +537,22 @@ def bench(
 
     numbers, overrides = _bench_arguments(sizes, sat_param)
     echo(machine_line() + "".join(f"; {k}={v}" for k, v in overrides.items()))
+    if web:
+        from rotation.bench.web import run_web_bench
+
+        run_web_bench(
+            numbers,
+            seed=seed,
+            structure=structure.value,
+            workers=workers,
+            rounds=rounds,
+            clients=clients,
+            requests=requests,
+            think=think,
+            plans=plans,
+            echo=echo,
+        )
+        return
     if years:
         from rotation.bench.years import bench_years
 

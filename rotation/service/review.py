@@ -9,6 +9,7 @@ of rows with filters and a search; no page reads more than it shows.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections import Counter
@@ -69,6 +70,11 @@ class Page:
     limit: int
 
 
+def _distinct(rows: list[list[Any]], at: int) -> list[str]:
+    """A column's distinct values as SQLite's CAST(… AS TEXT) gives them (None left out)."""
+    return sorted({str(row[at]) for row in rows if at < len(row) and row[at] is not None})
+
+
 def _volunteer_column(d: District, header: list[str], rows: list[list[Any]]) -> None:
     """交流名单 gains 自愿交流 (the list filters on it; the 审批表 does not print it)."""
     at = header.index("教师编号")
@@ -92,6 +98,10 @@ def save_review(
     try:
         db.execute("PRAGMA journal_mode=OFF")
         db.execute("CREATE TABLE sheets (key TEXT PRIMARY KEY, name TEXT, header TEXT, n INT)")
+        db.execute(
+            "CREATE TABLE choices (key TEXT, col TEXT, value TEXT, PRIMARY KEY (key, col, value))"
+            " WITHOUT ROWID"
+        )
         for key, name in SHEET_KEYS.items():
             table = by_name.get(name)
             if table is None:
@@ -123,6 +133,15 @@ def save_review(
             teacher = TEACHER_COLUMN.get(key)
             if teacher in header:
                 db.execute(f"CREATE INDEX i_{key} ON t_{key} (c{header.index(teacher)})")
+            db.executemany(
+                "INSERT INTO choices VALUES (?, ?, ?)",
+                [
+                    (key, column, value)
+                    for column in FILTERS.get(key, ())
+                    if column in header
+                    for value in _distinct(rows, header.index(column))
+                ],
+            )
         db.execute(
             "CREATE TABLE groups (n INT, name TEXT, eligible INT, minimum INT, rotated INT,"
             " base INT, backbone INT, weak_inflow INT)"
@@ -149,6 +168,7 @@ def save_review(
                 for (g, a, b), k in sorted(flows.items())
             ],
         )
+        db.execute("CREATE INDEX i_flows ON flows (grp)")
         v = verdict(result, checks)
         all_facts = {
             **facts,
@@ -201,13 +221,17 @@ class Review:
 
     def header(self, key: str) -> list[str]:
         """A sheet's column names (KeyError when the plan has no such sheet)."""
+        return self._sheet(key)[0]
+
+    def _sheet(self, key: str) -> tuple[list[str], int]:
+        """A sheet's column names and row count (KeyError when the plan has no such sheet)."""
         if key not in SHEET_KEYS:
             raise KeyError(key)
-        row = self.db.execute("SELECT header FROM sheets WHERE key = ?", (key,)).fetchone()
+        row = self.db.execute("SELECT header, n FROM sheets WHERE key = ?", (key,)).fetchone()
         if row is None:
             raise KeyError(key)
         header: list[str] = json.loads(row[0])
-        return header
+        return header, int(row[1])
 
     def page(
         self,
@@ -220,7 +244,7 @@ class Review:
     ) -> Page:
         """One window of a sheet's rows matching every filter (column = value) and the search
         text (in any cell); filters on columns the sheet lacks are ignored."""
-        header = self.header(key)
+        header, count = self._sheet(key)
         where: list[str] = []
         args: list[Any] = []
         for column, value in (filters or {}).items():
@@ -235,12 +259,18 @@ class Review:
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         limit = max(1, min(limit, MAX_PAGE))
         offset = max(0, offset)
-        total = self.db.execute(f"SELECT COUNT(*) FROM t_{key}{clause}", args).fetchone()[0]
         columns = ", ".join(f"c{i}" for i in range(len(header)))
-        rows = self.db.execute(
-            f"SELECT {columns} FROM t_{key}{clause} ORDER BY n LIMIT ? OFFSET ?",
-            [*args, limit, offset],
-        ).fetchall()
+        if where:
+            total = self.db.execute(f"SELECT COUNT(*) FROM t_{key}{clause}", args).fetchone()[0]
+            rows = self.db.execute(
+                f"SELECT {columns} FROM t_{key}{clause} ORDER BY n LIMIT ? OFFSET ?",
+                [*args, limit, offset],
+            ).fetchall()
+        else:  # rows are numbered 0…count-1: a window is a range of the primary key
+            total = count
+            rows = self.db.execute(
+                f"SELECT {columns} FROM t_{key} WHERE n >= ? ORDER BY n LIMIT ?", (offset, limit)
+            ).fetchall()
         return Page(header, [list(r) for r in rows], int(total), offset, limit)
 
     def choices(self, key: str, column: str, limit: int = 300) -> list[str]:
@@ -248,6 +278,14 @@ class Review:
         header = self.header(key)
         if column not in header:
             return []
+        with contextlib.suppress(sqlite3.OperationalError):  # stores written before `choices`
+            return [
+                value
+                for (value,) in self.db.execute(
+                    "SELECT value FROM choices WHERE key = ? AND col = ? ORDER BY value LIMIT ?",
+                    (key, column, limit),
+                )
+            ]
         at = header.index(column)
         rows = self.db.execute(
             f"SELECT DISTINCT CAST(c{at} AS TEXT) FROM t_{key} WHERE c{at} IS NOT NULL"
