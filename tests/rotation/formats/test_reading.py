@@ -865,3 +865,19 @@ def test_a_tiny_number_in_a_workbook_is_not_read_as_zero(tmp_path: Path) -> None
     sheet, row, column, message = only(path)
     assert (sheet, row, column) == ("教师", 2, "本校连续任教年限")
     assert message.startswith("「1e-400」") and message.endswith("应为整数")
+
+
+def test_a_json_documents_own_name_beats_the_name_the_file_was_sent_under(
+    tmp_path: Path,
+) -> None:
+    """The web keeps uploads as input.json and passes the sent file's name: a document that
+    names its district keeps that name, as on the command line."""
+    document: dict[str, Any] = {"区县": "甘州区", **{k: _records(v) for k, v in sheets().items()}}
+    path = tmp_path / "input.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    assert read_district(path, name="导出数据").name == "甘州区"
+    del document["区县"]
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    assert read_district(path, name="导出数据").name == "导出数据"
+    workbook = write_xlsx(tmp_path / "input.xlsx", sheets())
+    assert read_district(workbook, name="导出数据").name == "导出数据"
