@@ -13,7 +13,7 @@ import pytest
 
 from rotation.service.review import FILTERS, MAX_PAGE, Review
 
-from .conftest import Planned, table_rows  # type: ignore[import-not-found]
+from .conftest import Planned, csrf_of, table_rows  # type: ignore[import-not-found]
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
@@ -260,3 +260,27 @@ def test_pages_of_unknown_ids_are_404_pages(planned: Planned, bad: str) -> None:
         assert answer.status_code == 404, path
         assert answer.headers["content-type"].startswith("text/html")
         assert CHINESE.search(answer.text) and "Traceback" not in answer.text
+
+
+def test_odd_form_and_query_values_are_answered_never_a_crash(planned: Planned) -> None:
+    token = csrf_of(page(planned, "/"))
+    path = f"/uploads/{planned.upload_id}/plan"
+    for values, status in (
+        ({"year": "99999"}, 422),
+        ({"year": "二〇二五"}, 303),
+        ({"time_limit": "nan"}, 303),
+        ({"time_limit": "abc"}, 303),
+        ({"time_limit": "-inf"}, 303),
+        ({"reference_plan_id": "../x"}, 404),
+        ({"reference_plan_id": uuid.uuid4().hex}, 404),
+    ):
+        answer = planned.client.post(path, data={"csrf_token": token, **values})
+        assert answer.status_code == status, values
+        if status == 303:
+            job_id = answer.headers["location"].rsplit("/", 1)[1]
+            assert planned.client.delete(f"/api/jobs/{job_id}").status_code == 200
+        else:
+            assert CHINESE.search(answer.text) and "Traceback" not in answer.text
+    sheet = f"/plans/{planned.plan_id}/sheets/not_chosen"
+    for number in ("99999999999999999999", "9223372036854775807"):
+        assert sheet_rows(page(planned, sheet, page=number)) == []
