@@ -332,3 +332,27 @@ def test_the_plan_files_stay_inside_the_data_folder(planned: Planned) -> None:
     )
     assert not [p for p in (planned.data / "plans").iterdir() if p.name.startswith(".")]
     assert os.access(folder, os.R_OK)
+
+
+def test_a_job_cut_short_while_writing_leaves_no_half_plan(
+    tmp_path: Path, district_xlsx: Path
+) -> None:
+    """A job killed while it writes its files leaves them in its staging folder: cancelling
+    (and a restart after a crash) removes it, so no half-written plan stays in plans/."""
+    data = tmp_path / "data"
+    with serve(data) as client:
+        upload_id = upload(client, district_xlsx).json()["upload_id"]
+        job_id = client.post("/api/plans", json={"upload_id": upload_id}).json()["job_id"]
+        staging = data / "plans" / f".{job_id}.tmp"
+        staging.mkdir()  # as the job makes it before writing the 审批表
+        (staging / "审批表.xlsx").write_bytes(b"half")
+        assert client.delete(f"/api/jobs/{job_id}").json()["state"] == "cancelled"
+        assert list((data / "plans").iterdir()) == []
+    # A server that stopped with a job running: the next one marks it failed and tidies up.
+    job_file = data / "jobs" / f"{job_id}.json"
+    job = json.loads(job_file.read_text(encoding="utf-8"))
+    job_file.write_text(json.dumps({**job, "state": "running"}), encoding="utf-8")
+    (data / "plans" / f".{job_id}.tmp").mkdir()
+    with serve(data) as client:
+        assert client.get(f"/api/jobs/{job_id}").json()["state"] == "failed"
+        assert list((data / "plans").iterdir()) == []
