@@ -149,6 +149,8 @@ class Source:
     name: str
     sheets: dict[str, RawSheet] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=Problems)
+    #: The name comes from the data itself (a JSON "name"), not from the file's name.
+    named: bool = False
 
     def add(self, sheet: str, found_as: str, raw: RawSheet) -> None:
         """Keep one table, or report that two tables mean the same sheet."""
@@ -444,12 +446,13 @@ def _load_json(path: Path) -> Source:
     if not isinstance(document, dict):
         _fail(f'「{path.name}」的顶层应为对象，如 {{"集团": [...], "学校": [...], "教师": [...]}}')
     name = path.stem
+    named = False
     for key in ("name", "区县"):
         value = document.get(key)
         if isinstance(value, str) and value.strip():
-            name = value.strip()
+            name, named = value.strip(), True
             break
-    source = Source("json", name)
+    source = Source("json", name, named=named)
     for key, value in document.items():
         sheet = sheet_of(key)
         if sheet is None:
@@ -1003,8 +1006,9 @@ def read_district(path: Path, *, year: int | None = None, name: str | None = Non
     """The district in an .xlsx/.xls workbook, a folder of CSV files or a .json document.
 
     `year` (the --year option) overrides the 规则 sheet's plan_year. The district is named by
-    the 规则 sheet's district_name, else by `name` (the file's name as its user knows it: the web
-    keeps uploads under names of its own), else by the file's name. Raises InputError listing
+    the 规则 sheet's district_name, else by a JSON document's own "name", else by `name` (the
+    file's name as its user knows it: the web keeps uploads under names of its own), else by the
+    file's name. Raises InputError listing
     every problem found — cell by cell and across rows — and nothing else for bad input.
     """
     with paused_cycle_collection():
@@ -1045,7 +1049,8 @@ def _read_district(path: Path, year: int | None, known_as: str | None = None) ->
     result = _parse_policy(source.sheets.get(POLICY_SHEET), year, problems, failures)
 
     try:
-        name = result.policy.district.district_name or known_as or source.name
+        given = source.name if source.named else known_as
+        name = result.policy.district.district_name or given or source.name
         district = District.model_validate({"name": name, "policy": result.policy, **tables})
     except InputError as exc:
         found = exc.problems

@@ -114,7 +114,7 @@ def run_job(root: str, job_id: str, request: PlanRequest, workers: int) -> None:
             )
 
     plan_id = new_id()
-    staging = data.root / "plans" / f".{plan_id}.tmp"
+    staging = staging_dir(data, job_id)
     try:
         report(Step(READING))
         start = time.perf_counter()
@@ -190,6 +190,12 @@ def run_job(root: str, job_id: str, request: PlanRequest, workers: int) -> None:
     write_json_file(jobs / f"{job_id}.result.json", outcome)
 
 
+def staging_dir(data: DataDir, job_id: str) -> Path:
+    """Where a job writes its plan's files before they are put in place (named after the job,
+    so that whoever ends the job can remove what it left)."""
+    return data.root / "plans" / f".{job_id}.tmp"
+
+
 class JobManager:
     """The queue and the running jobs of one server."""
 
@@ -235,6 +241,7 @@ class JobManager:
             except (UnknownId, OSError, ValueError):
                 continue
             if job.get("state") in ("queued", "running"):
+                shutil.rmtree(staging_dir(self.data, name), ignore_errors=True)
                 job.update(state="failed", message="服务器重启，任务已中断，请重新编制")
                 job["finished"] = now_text()
                 self._save(job)
@@ -301,6 +308,7 @@ class JobManager:
             process = self._running.pop(job_id, None)
         if process is not None:
             _kill(process)
+            shutil.rmtree(staging_dir(self.data, job_id), ignore_errors=True)
         job.update(state="cancelled", message="已取消", finished=now_text())
         self._save(job)
         record(self.data.root, user, "cancel", job_id=job_id)
@@ -330,6 +338,7 @@ class JobManager:
             self._queue.clear()
         for job_id, process in running:
             _kill(process)
+            shutil.rmtree(staging_dir(self.data, job_id), ignore_errors=True)
             try:
                 job = self._load(job_id)
                 job.update(state="failed", message="服务器已停止，任务已中断", finished=now_text())

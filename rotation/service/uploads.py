@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -59,7 +60,7 @@ class GroupLine:
 def sniff(head: bytes, path: Path) -> str:
     """The input's kind from its first bytes (and, for a zip, its members)."""
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text.startswith(b"{"):
+    if text.startswith((b"{", b"[")):  # a JSON array: the reader says what the top should be
         return "json"
     if head.startswith(b"PK"):
         try:
@@ -114,8 +115,21 @@ def _unpack_csv(archive_path: Path, folder: Path) -> list[Problem]:
             if sheet in seen:
                 raise UploadRefused(f"压缩包中有两个「{sheet}」表的 CSV 文件")
             seen.add(sheet)
-            with archive.open(member) as source, open(folder / f"{sheet}.csv", "wb") as target:
-                shutil.copyfileobj(source, target, 1 << 20)
+            try:
+                with (
+                    archive.open(member) as source,
+                    open(folder / f"{sheet}.csv", "wb") as target,
+                ):
+                    shutil.copyfileobj(source, target, 1 << 20)
+            except (
+                zipfile.BadZipFile,
+                zlib.error,
+                EOFError,
+                RuntimeError,
+                NotImplementedError,
+            ) as exc:
+                # a bad CRC, a cut stream, an encrypted member, an unknown compression method
+                raise UploadRefused("压缩包已损坏或已加密，无法解压") from exc
             if (folder / f"{sheet}.csv").stat().st_size > member.file_size:
                 raise UploadRefused("压缩包内容与其目录不符，已拒绝")
     if not seen:
@@ -183,7 +197,10 @@ def accept_upload(
             extra = _unpack_csv(received, target)
         else:
             shutil.copyfile(received, target)
-        district = read_district(target, year=year, name=source_name(filename))
+        try:
+            district = read_district(target, year=year, name=source_name(filename))
+        except InputError as error:
+            raise InputError(_as_uploaded(error.problems, target.name, filename)) from None
         sha = input_sha256(target)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
@@ -212,6 +229,16 @@ def accept_upload(
     }
     write_json_file(folder / META_FILE, meta)
     return meta
+
+
+def _as_uploaded(problems: list[Problem], stored: str, filename: str) -> list[Problem]:
+    """The reader's problems naming the file as the clerk sent it, not as it is kept."""
+    sent = PurePosixPath(filename.replace("\\", "/")).name
+    sent = "".join(c for c in sent if c.isprintable())[:100]
+    if not sent or sent == stored:
+        return problems
+    old, new = f"「{stored}」", f"「{sent}」"
+    return [p.model_copy(update={"message": p.message.replace(old, new)}) for p in problems]
 
 
 def source_name(filename: str) -> str | None:

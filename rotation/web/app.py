@@ -91,6 +91,16 @@ async def _no_body() -> Message:
     return {"type": "http.disconnect"}
 
 
+def _too_large_body(exc: BaseException) -> bool:
+    """Whether FastAPI's "error parsing the body" (400) was LimitBody's refusal, raised while
+    a form was parsed (and wrapped in an exception group by the parser's task group)."""
+    cause = exc.__cause__
+    if isinstance(cause, BaseExceptionGroup):
+        _match, rest = cause.split(BodyTooLarge)
+        return rest is None
+    return isinstance(cause, BodyTooLarge)
+
+
 def wants_json(request: Request) -> bool:
     """API calls answer in JSON; pages answer with pages."""
     return request.url.path.startswith("/api")
@@ -162,6 +172,8 @@ def create_app(settings: WebSettings) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _too_large_body(exc):
+            exc = BodyTooLarge()
         message = exc.detail if isinstance(exc.detail, str) else "请求有误"
         headers = getattr(exc, "headers", None)
         if wants_json(request):

@@ -7,6 +7,7 @@ sends it as X-CSRF-Token. Tables are paged on the server (at most 200 rows a pag
 from __future__ import annotations
 
 import functools
+import math
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from markupsafe import Markup, escape
+from pydantic import ValidationError
 
 from rotation.service.audit import entries
 from rotation.service.jobs import MAX_TIME_LIMIT, STATE_NAMES
@@ -35,6 +37,8 @@ from rotation.web.security import COOKIE
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZES = (20, 50, 100, 200)
+#: Beyond any sheet's last page (and within SQLite's integers: a bigger page number was a 500).
+MAX_PAGE_NUMBER = 1_000_000
 #: Columns the browser's tables leave out (the 审批表 has them; filters still use them).
 HIDDEN: dict[str, frozenset[str]] = {
     "rotations": frozenset({"流出学校编号", "流入学校编号", "考核单位", "集团", "交流类型"}),
@@ -205,13 +209,18 @@ def plan_form(
         seconds = float(time_limit or 60)
     except ValueError:
         seconds = 60.0
-    order = PlanOrder(
-        upload_id=upload_id,
-        year=int(year) if year.strip().isdigit() else None,
-        time_limit=min(max(seconds, 1.0), MAX_TIME_LIMIT),
-        relax=relax in ("1", "on", "true"),
-        reference_plan_id=reference_plan_id or None,
-    )
+    if not math.isfinite(seconds):
+        seconds = 60.0
+    try:
+        order = PlanOrder(
+            upload_id=upload_id,
+            year=int(year) if year.strip().isdigit() else None,
+            time_limit=min(max(seconds, 1.0), MAX_TIME_LIMIT),
+            relax=relax in ("1", "on", "true"),
+            reference_plan_id=reference_plan_id or None,
+        )
+    except ValidationError as invalid:  # a year out of range
+        raise HTTPException(422, "编制参数有误：学年应在 1990 到 2100 之间") from invalid
     job = order_plan(request, order)
     return RedirectResponse(f"/jobs/{job['job_id']}", status_code=303)
 
@@ -343,7 +352,7 @@ def sheet_page(
         raise HTTPException(404, "没有这张表")
     meta, review = _review(request, plan_id)
     size = size if size in PAGE_SIZES else 50
-    page = max(1, page)
+    page = min(max(1, page), MAX_PAGE_NUMBER)
     filters = {
         column: request.query_params.get(column, "")[:100] for column in FILTERS.get(key, ())
     }

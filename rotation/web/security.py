@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 import threading
 import time
@@ -31,8 +32,14 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def is_loopback(host: str) -> bool:
-    """Whether a listening address is this machine only."""
-    return host in LOOPBACK_HOSTS or host.startswith("127.")
+    """Whether a listening address is this machine only: a loopback IP address or localhost,
+    never a name that merely starts like one (127.0.0.1.attacker.example resolves anywhere)."""
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host.removeprefix("[").removesuffix("]")).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass

@@ -879,3 +879,19 @@ def test_a_flood_of_problems_is_cut_short(tmp_path: Path) -> None:
     messages = [p.message for p in caught.value.problems]
     assert len(messages) == MAX_PROBLEMS + 1
     assert any("问题过多，只列出前" in m for m in messages)
+
+
+def test_a_json_documents_own_name_beats_the_name_the_file_was_sent_under(
+    tmp_path: Path,
+) -> None:
+    """The web keeps uploads as input.json and passes the sent file's name: a document that
+    names its district keeps that name, as on the command line."""
+    document: dict[str, Any] = {"区县": "甘州区", **{k: _records(v) for k, v in sheets().items()}}
+    path = tmp_path / "input.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    assert read_district(path, name="导出数据").name == "甘州区"
+    del document["区县"]
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    assert read_district(path, name="导出数据").name == "导出数据"
+    workbook = write_xlsx(tmp_path / "input.xlsx", sheets())
+    assert read_district(workbook, name="导出数据").name == "导出数据"
