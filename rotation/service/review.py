@@ -274,11 +274,15 @@ class Review:
         return Page(header, [list(r) for r in rows], int(total), offset, limit)
 
     def choices(self, key: str, column: str, limit: int = 300) -> list[str]:
-        """The distinct values of a column, for a filter's drop-down."""
+        """The distinct values of a column, for a filter's drop-down (a filter column's are
+        stored with the plan; another column's are scanned)."""
         header = self.header(key)
         if column not in header:
             return []
+        stored = column in FILTERS.get(key, ())
         with contextlib.suppress(sqlite3.OperationalError):  # stores written before `choices`
+            if not stored:
+                raise sqlite3.OperationalError
             return [
                 value
                 for (value,) in self.db.execute(
