@@ -370,8 +370,10 @@ def _quote_problem(sheet: str, file_name: str, row: int, line: int) -> Problem:
 
 
 #: Control characters (NUL…), never part of a name or a value: an unseen one could make a
-#: required cell look filled. Tab and line breaks are left to the CSV and text rules.
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: required cell look filled; and lone surrogate halves (a JSON "\\ud800" decodes to one, which
+#: no file can store: writing the 审批表 would fail). Tab and line breaks are left to the CSV
+#: and text rules.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def without_controls(text: str) -> str:
@@ -403,7 +405,7 @@ def _json_object_without_controls(pairs: list[tuple[str, Any]]) -> dict[str, Any
 
 
 #: A control character written as a JSON escape (raw control characters are invalid JSON).
-_JSON_CONTROL = re.compile(r"\\u00[01][0-9a-fA-F]|\\u007[fF]")
+_JSON_CONTROL = re.compile(r"\\u00[01][0-9a-fA-F]|\\u007[fF]|\\u[dD][89a-fA-F]")
 
 
 def _json_int(text: str) -> int | str:

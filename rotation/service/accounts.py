@@ -15,6 +15,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from rotation.service.audit import record
 from rotation.service.store import read_json_file, write_json_file
 
 USERS_FILE = "users.json"
@@ -62,8 +63,16 @@ class Accounts:
         """Whether any account has been created."""
         return bool(self._load())
 
-    def add(self, name: str, password: str, roles: list[str], *, replace: bool = False) -> User:
-        """Create (or, with `replace`, reset) an account."""
+    def add(
+        self,
+        name: str,
+        password: str,
+        roles: list[str],
+        *,
+        replace: bool = False,
+        by: str = "命令行",
+    ) -> User:
+        """Create (or, with `replace`, reset) an account; recorded in the audit log."""
         if not NAME_PATTERN.fullmatch(name):
             raise AccountError("用户名只能由 1～40 个汉字、字母、数字或 . - _ @ 组成")
         if len(password) < MIN_PASSWORD:
@@ -79,6 +88,13 @@ class Accounts:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             write_json_file(self.path, users)
             self.path.chmod(0o600)
+        record(
+            self.path.parent,
+            by,
+            "account reset" if replace else "account added",
+            account=name,
+            roles=list(dict.fromkeys(roles)),
+        )
         return User(name, tuple(roles))
 
     def verify(self, name: str, password: str) -> User | None:
@@ -107,6 +123,11 @@ class Accounts:
         if entry is None:
             return None
         return User(name, _roles(entry))
+
+    def stamp(self, name: str) -> str:
+        """A fingerprint of an account's password hash: changes when the password is reset."""
+        entry = self._load().get(name)
+        return str(entry["hash"])[-16:] if entry else ""
 
     def names(self) -> list[tuple[str, tuple[str, ...]]]:
         """Every account and its roles."""

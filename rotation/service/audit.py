@@ -42,7 +42,9 @@ def entries(root: Path, limit: int = 200) -> list[dict[str, Any]]:
     path = root / AUDIT_FILE
     if not path.is_file():
         return []
-    lines = path.read_text(encoding="utf-8").splitlines()[-limit:]
+    # split on newlines only: splitlines() also breaks at U+2028 and the like, which json.dumps
+    # leaves in a name, and would hide that line from the page
+    lines = [line for line in path.read_text(encoding="utf-8").split("\n") if line][-limit:]
     out = []
     for line in reversed(lines):
         try:

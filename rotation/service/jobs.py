@@ -309,8 +309,12 @@ class JobManager:
         if process is not None:
             _kill(process)
             shutil.rmtree(staging_dir(self.data, job_id), ignore_errors=True)
-        job.update(state="cancelled", message="已取消", finished=now_text())
-        self._save(job)
+        with self._lock:  # the watcher may have recorded the job's end meanwhile: keep that
+            job = self._load(job_id)
+            if job.get("state") in FINAL:
+                return job
+            job.update(state="cancelled", message="已取消", finished=now_text())
+            self._save(job)
         record(self.data.root, user, "cancel", job_id=job_id)
         self._pump()
         return job
@@ -348,7 +352,7 @@ class JobManager:
         if self._thread is not None:
             self._thread.join(timeout=5)
         if self._helpers is not None:
-            self._helpers.shutdown(wait=False, cancel_futures=True)
+            self._helpers.shutdown(wait=True, cancel_futures=True)
 
     # -- the watcher --------------------------------------------------------------------------
 
@@ -381,9 +385,6 @@ class JobManager:
 
     def _finish(self, job_id: str, process: BaseProcess) -> None:
         process.join(timeout=1)
-        job = self._load(job_id)
-        if job.get("state") in FINAL:
-            return
         try:
             outcome: dict[str, Any] = read_json_file(self._path(job_id, ".result"))
         except (OSError, ValueError):
@@ -391,17 +392,27 @@ class JobManager:
                 "state": "failed",
                 "message": f"编制进程意外退出（退出码 {process.exitcode}），请重试或联系管理员",
             }
+        with self._lock:  # one state change at a time: a cancel meanwhile is kept
+            job = self._load(job_id)
+            if job.get("state") in FINAL:
+                return
+            self._record_end(job, outcome)
+        self._audit_end(job)
+
+    def _record_end(self, job: dict[str, Any], outcome: dict[str, Any]) -> None:
         job.update(outcome)
         job.update(progress=1.0 if outcome["state"] == "done" else job.get("progress", 0.0))
         if outcome["state"] == "done":
             job["message"] = "已完成"
         job["finished"] = now_text()
         self._save(job)
+
+    def _audit_end(self, job: dict[str, Any]) -> None:
         record(
             self.data.root,
             str(job.get("user", "")),
             "plan",
-            job_id=job_id,
+            job_id=job.get("job_id"),
             upload_id=job.get("upload_id"),
             plan_id=job.get("plan_id"),
             state=job["state"],

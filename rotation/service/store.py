@@ -65,8 +65,10 @@ class DataDir:
 
     def ensure(self) -> DataDir:
         """Create the folder and its parts when missing."""
+        if not self.root.exists():  # personal data of teachers: nobody else on the machine
+            self.root.mkdir(parents=True, mode=0o700)
         for part in ("uploads", "jobs", "plans"):
-            (self.root / part).mkdir(parents=True, exist_ok=True)
+            (self.root / part).mkdir(exist_ok=True)
         return self
 
     def _checked(self, kind: str, ident: str) -> str:

@@ -32,7 +32,8 @@ from rotation.service.store import META_FILE, DataDir, new_id, write_json_file
 MAX_UPLOAD_BYTES = 64 << 20
 #: A zip of CSV files: at most this many members, this much unpacked, this ratio.
 MAX_CSV_MEMBERS = 16
-MAX_CSV_UNPACKED = 512 << 20
+MAX_CSV_UNPACKED = 256 << 20
+MAX_CSV_MEMBER_BYTES = 128 << 20
 MAX_CSV_RATIO = 100
 
 KIND_SUFFIX = {"xlsx": "input.xlsx", "json": "input.json", "csv": "input"}
@@ -92,11 +93,8 @@ def _unpack_csv(archive_path: Path, folder: Path) -> list[Problem]:
             raise UploadRefused(
                 f"压缩包中的文件过多（{len(members)} 个，至多 {MAX_CSV_MEMBERS} 个）"
             )
-        total = sum(m.file_size for m in members)
-        packed = sum(m.compress_size for m in members) or 1
-        if total > MAX_CSV_UNPACKED or total / packed > MAX_CSV_RATIO:
-            raise UploadRefused("压缩包解压后过大或压缩比异常，已拒绝")
         folder.mkdir()
+        written = 0
         seen: set[str] = set()
         for member in members:
             name = PurePosixPath(member.filename.replace("\\", "/")).name
@@ -115,12 +113,22 @@ def _unpack_csv(archive_path: Path, folder: Path) -> list[Problem]:
             if sheet in seen:
                 raise UploadRefused(f"压缩包中有两个「{sheet}」表的 CSV 文件")
             seen.add(sheet)
+            # each member read is checked on its own (skipped members cannot pad the ratio)
+            ratio = member.file_size / max(1, member.compress_size)
+            if member.file_size > MAX_CSV_MEMBER_BYTES or ratio > MAX_CSV_RATIO:
+                raise UploadRefused(
+                    f"压缩包中的「{name[:80]}」解压后过大或压缩比异常（{ratio:.0f} 倍），已拒绝"
+                )
             try:
                 with (
                     archive.open(member) as source,
                     open(folder / f"{sheet}.csv", "wb") as target,
                 ):
-                    shutil.copyfileobj(source, target, 1 << 20)
+                    while block := source.read(1 << 20):  # counted as it comes, not trusted
+                        written += len(block)
+                        if written > MAX_CSV_UNPACKED:
+                            raise UploadRefused("压缩包解压后过大，已拒绝")
+                        target.write(block)
             except (
                 zipfile.BadZipFile,
                 zlib.error,

@@ -67,6 +67,7 @@ def sign_in(request: Request, name: str, password: str, response: Response) -> R
     address = request.client.host if request.client else ""
     wait = guard.limiter.blocked(address, name)
     if wait:
+        record(data_of(request).root, name, "login", ok=False, address=address, limited=True)
         raise HTTPException(
             429, f"登录失败次数过多，请 {wait} 秒后再试", headers={"Retry-After": str(wait)}
         )
@@ -76,7 +77,8 @@ def sign_in(request: Request, name: str, password: str, response: Response) -> R
         record(data_of(request).root, name, "login", ok=False, address=address)
         raise HTTPException(401, "用户名或密码不正确")
     guard.limiter.succeeded(address, name)
-    sid, _session = guard.sessions.create(user)
+    guard.sessions.drop(request.cookies.get(COOKIE))  # a fresh session, never the old one
+    sid, _session = guard.sessions.create(user, accounts_of(request).stamp(user.name))
     response.set_cookie(
         COOKIE,
         sid,
@@ -220,9 +222,17 @@ def public_notice(plan_id: str, request: Request) -> FileResponse:
     return FileResponse(path, media_type=XLSX, filename=download_name(request, plan_id, "公示名单"))
 
 
+@router.get("/openapi.json", include_in_schema=False)
+def openapi(request: Request) -> JSONResponse:
+    """The OpenAPI description (for signed-in users, as every page)."""
+    require(request)
+    return JSONResponse(request.app.openapi())
+
+
 @router.get("/docs", include_in_schema=False)
 def docs(request: Request) -> HTMLResponse:
     """Swagger UI from the package's own copy (no CDN on an intranet)."""
+    require(request)
     templates = request.app.state.templates
     response: HTMLResponse = templates.TemplateResponse(request, "api_docs.html", {})
     return response

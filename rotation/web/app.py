@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -46,23 +47,43 @@ class WebSettings:
     samples: bool = False
 
 
-class LimitBody:
-    """Refuse request bodies beyond the limit while they arrive (413), before any parser
-    spools them: uploads up to MAX_UPLOAD_BYTES (plus the form's own bytes), others 1 MiB."""
+#: Uploads received at once; more wait for none of them (503), so that a few slow or hostile
+#: clients cannot hold the server's disk and connections.
+MAX_CONCURRENT_UPLOADS = 4
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class LimitBody:
+    """Before any parser spools a body: an upload from someone not signed in is refused (it is
+    never read), at most MAX_CONCURRENT_UPLOADS are received at once, and bodies beyond their
+    limit are refused while they arrive (413): uploads up to MAX_UPLOAD_BYTES (plus the
+    form's own bytes), others 1 MiB."""
+
+    def __init__(self, app: ASGIApp, guard: Guard) -> None:
         self.app = app
+        self.guard = guard
+        self.uploading = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        limit = (
-            MAX_UPLOAD_BYTES + (64 << 10)
-            if path in UPLOAD_PATHS or path.startswith("/uploads")
-            else MAX_FORM_BYTES
-        )
+        if path in UPLOAD_PATHS and scope.get("method") == "POST":
+            if self.guard.user(Request(scope).cookies) is None:
+                await _refuse(scope, send, 401, "请先登录")
+                return
+            if self.uploading >= MAX_CONCURRENT_UPLOADS:
+                await _refuse(scope, send, 503, "正在上传的文件过多，请稍后再试")
+                return
+            self.uploading += 1
+            try:
+                await self._limited(scope, receive, send, MAX_UPLOAD_BYTES + (64 << 10))
+            finally:
+                self.uploading -= 1
+            return
+        await self._limited(scope, receive, send, MAX_FORM_BYTES)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _too_large(scope, send)
@@ -79,6 +100,16 @@ class LimitBody:
             return message
 
         await self.app(scope, counted, send)
+
+
+async def _refuse(scope: Scope, send: Send, status: int, message: str) -> None:
+    """Answer without reading the body: JSON for the API, the login page for a page."""
+    response: Response
+    if status == 401 and not str(scope.get("path", "")).startswith("/api"):
+        response = Response(status_code=303, headers={"Location": "/login"})
+    else:
+        response = api_error(status, message)
+    await response(scope, _no_body, send)
 
 
 async def _too_large(scope: Scope, send: Send) -> None:
@@ -101,6 +132,24 @@ def _too_large_body(exc: BaseException) -> bool:
     return isinstance(cause, BodyTooLarge)
 
 
+#: Headers a reverse proxy adds: behind one, "loopback" is every intranet user.
+PROXY_HEADERS = ("x-forwarded-for", "forwarded", "via", "x-real-ip")
+
+
+def secure(response: Response) -> Response:
+    """The headers every answer carries (error answers too)."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+    )
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
 def wants_json(request: Request) -> bool:
     """API calls answer in JSON; pages answer with pages."""
     return request.url.path.startswith("/api")
@@ -115,7 +164,8 @@ def create_app(settings: WebSettings) -> FastAPI:
     """One server's application."""
     data = DataDir(settings.data).ensure()
     jobs = JobManager(data, slots=settings.slots, workers=settings.workers)
-    guard = Guard(single_user=settings.single_user)
+    accounts = Accounts(data.root)
+    guard = Guard(single_user=settings.single_user, accounts=accounts)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -134,16 +184,18 @@ def create_app(settings: WebSettings) -> FastAPI:
         version=__version__,
         docs_url=None,
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url=None,  # served by api.py, behind the same login as everything else
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.data = data
     app.state.jobs = jobs
     app.state.guard = guard
-    app.state.accounts = Accounts(data.root)
+    app.state.accounts = accounts
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["version"] = __version__
+    # an id in a path segment: "/" and ".." quoted too (Jinja's urlencode keeps "/")
+    templates.env.filters["idpath"] = lambda value: quote(str(value), safe="")
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
@@ -153,28 +205,28 @@ def create_app(settings: WebSettings) -> FastAPI:
     ) -> Response:
         host = request.headers.get("host", "")
         if guard.single_user and not host_allowed(host):
-            return api_error(400, "单机模式只接受本机地址（127.0.0.1 或 localhost）的访问")
+            return secure(api_error(400, "单机模式只接受本机地址（127.0.0.1 或 localhost）的访问"))
+        if guard.single_user and any(h in request.headers for h in PROXY_HEADERS):
+            return secure(
+                api_error(
+                    400,
+                    "单机模式（不需登录）不能经代理服务器访问：请用 rotation serve --login 或"
+                    " --host 启动，并为每位用户创建账号",
+                )
+            )
         if request.method not in SAFE_METHODS and not same_origin(
             request.headers, request.url.scheme, host
         ):
-            return api_error(403, "请求来自其他网站，已拒绝")
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-            "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
-        )
-        response.headers.setdefault("Cache-Control", "no-store")
-        return response
+            return secure(api_error(403, "请求来自其他网站，已拒绝"))
+        return secure(await call_next(request))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if _too_large_body(exc):
             exc = BodyTooLarge()
         message = exc.detail if isinstance(exc.detail, str) else "请求有误"
+        if message == "There was an error parsing the body":
+            message = "请求内容无法解析（表单或 JSON 格式不对）"
         headers = getattr(exc, "headers", None)
         if wants_json(request):
             response = api_error(exc.status_code, message)
@@ -214,13 +266,13 @@ def create_app(settings: WebSettings) -> FastAPI:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         if wants_json(request):
-            return api_error(500, "服务器内部错误，请联系管理员")
-        return HTMLResponse("服务器内部错误，请联系管理员", status_code=500)
+            return secure(api_error(500, "服务器内部错误，请联系管理员"))
+        return secure(HTMLResponse("服务器内部错误，请联系管理员", status_code=500))
 
     from rotation.web.api import router as api_router
     from rotation.web.pages import router as page_router
 
     app.include_router(api_router)
     app.include_router(page_router)
-    app.add_middleware(LimitBody)
+    app.add_middleware(LimitBody, guard=guard)
     return app

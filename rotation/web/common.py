@@ -118,7 +118,8 @@ def receive_upload(
                 )
             except UploadRefused as refused:
                 record(data.root, user.name, "upload", accepted=False, filename=name, sha256=sha)
-                raise Rejected(422, str(refused), []) from refused
+                problem = {"sheet": "", "row": None, "column": None, "message": str(refused)}
+                raise Rejected(422, str(refused), [problem]) from refused
             except InputError as error:
                 record(data.root, user.name, "upload", accepted=False, filename=name, sha256=sha)
                 raise Rejected(

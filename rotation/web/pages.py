@@ -11,6 +11,7 @@ import math
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
@@ -363,9 +364,24 @@ def sheet_page(
         window = review.page(
             key, filters=filters, search=q[:100], offset=(page - 1) * size, limit=size
         )
+        pages = max(1, -(-window.total // size))
+        if page > pages:  # past the end (an old link, a hand-made address): the last page
+            page = pages
+            window = review.page(
+                key, filters=filters, search=q[:100], offset=(page - 1) * size, limit=size
+            )
         choices = {column: review.choices(key, column) for column in FILTERS.get(key, ())}
         facts = review.facts()
-    pages = max(1, -(-window.total // size))
+    kept = {c: v for c, v in filters.items() if v}
+    if q:
+        kept["q"] = q[:100]
+    if size != 50:
+        kept["size"] = str(size)
+
+    def link(number: int) -> str:
+        """A relative link to another page of the same view (never the Host header's name)."""
+        return "?" + urlencode({**kept, "page": str(number)})
+
     context: dict[str, Any] = {
         "plan_id": plan_id,
         "meta": meta,
@@ -381,6 +397,8 @@ def sheet_page(
         "pages": pages,
         "size": size,
         "sizes": PAGE_SIZES,
+        "previous_link": link(page - 1),
+        "next_link": link(page + 1),
         "teacher_column": window.header.index("教师编号") if "教师编号" in window.header else -1,
         "shown": [i for i, h in enumerate(window.header) if h not in HIDDEN.get(key, ())],
     }

@@ -7,7 +7,10 @@
 - State-changing requests: a browser's Origin (or Referer) must be this server; pages' forms
   and htmx calls must also carry the session's CSRF token (synchronizer token). The JSON API
   relies on the SameSite cookie and the origin check, so that other systems can call it.
-- Failed logins are limited per address and per name.
+- Failed logins are limited per address, and per name from one address (a stranger cannot
+  lock a colleague out from elsewhere).
+- A session follows its account: a reset password ends it, a changed role applies at once;
+  sessions end after SESSION_IDLE_SECONDS idle and SESSION_MAX_SECONDS in all.
 """
 
 from __future__ import annotations
@@ -21,12 +24,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from rotation.service.accounts import LOCAL_USER, User
+from rotation.service.accounts import LOCAL_USER, Accounts, User
 
 COOKIE = "rotation_session"
 SESSION_IDLE_SECONDS = 8 * 3600
+SESSION_MAX_SECONDS = 12 * 3600
 LOGIN_WINDOW_SECONDS = 300
-LOGIN_MAX_FAILURES = 5
+LOGIN_MAX_FAILURES = 5  # per name from one address
+LOGIN_MAX_FAILURES_ADDRESS = 20  # per address, whatever the names
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -48,7 +53,10 @@ class Session:
 
     user: User
     csrf: str
+    #: The account's password hash at sign-in: a reset ends the session.
+    stamp: str = ""
     seen: float = field(default_factory=time.monotonic)
+    born: float = field(default_factory=time.monotonic)
 
 
 class Sessions:
@@ -58,10 +66,10 @@ class Sessions:
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
 
-    def create(self, user: User) -> tuple[str, Session]:
+    def create(self, user: User, stamp: str = "") -> tuple[str, Session]:
         """A new session for a user who has just signed in."""
         sid = secrets.token_urlsafe(32)
-        session = Session(user, secrets.token_urlsafe(32))
+        session = Session(user, secrets.token_urlsafe(32), stamp)
         with self._lock:
             self._expire()
             self._sessions[sid] = session
@@ -76,7 +84,7 @@ class Sessions:
             if session is None:
                 return None
             now = time.monotonic()
-            if now - session.seen > SESSION_IDLE_SECONDS:
+            if _expired(session, now):
                 del self._sessions[sid]
                 return None
             session.seen = now
@@ -89,12 +97,18 @@ class Sessions:
 
     def _expire(self) -> None:
         now = time.monotonic()
-        for sid in [s for s, v in self._sessions.items() if now - v.seen > SESSION_IDLE_SECONDS]:
+        for sid in [s for s, v in self._sessions.items() if _expired(v, now)]:
             del self._sessions[sid]
 
 
+def _expired(session: Session, now: float) -> bool:
+    return now - session.seen > SESSION_IDLE_SECONDS or now - session.born > SESSION_MAX_SECONDS
+
+
 class LoginLimiter:
-    """At most LOGIN_MAX_FAILURES failed logins per address and per name in the window."""
+    """In the window, at most LOGIN_MAX_FAILURES failed logins for one name from one address,
+    and LOGIN_MAX_FAILURES_ADDRESS from one address in all. Not per name alone: anyone could
+    then keep the 审批人 locked out by failing on purpose from another PC."""
 
     def __init__(self) -> None:
         self._failures: dict[str, deque[float]] = {}
@@ -112,8 +126,11 @@ class LoginLimiter:
         with self._lock:
             waits = [
                 int(LOGIN_WINDOW_SECONDS - (now - times[0])) + 1
-                for key in (f"a:{address}", f"n:{name}")
-                if len(times := self._recent(key, now)) >= LOGIN_MAX_FAILURES
+                for key, most in (
+                    (f"a:{address}", LOGIN_MAX_FAILURES_ADDRESS),
+                    (f"n:{address}:{name}", LOGIN_MAX_FAILURES),
+                )
+                if len(times := self._recent(key, now)) >= most
             ]
         return max(waits, default=0)
 
@@ -121,13 +138,13 @@ class LoginLimiter:
         """Count a failed try."""
         now = time.monotonic()
         with self._lock:
-            for key in (f"a:{address}", f"n:{name}"):
+            for key in (f"a:{address}", f"n:{address}:{name}"):
                 self._recent(key, now).append(now)
 
     def succeeded(self, address: str, name: str) -> None:
         """A right password clears the name's count (not the address's)."""
         with self._lock:
-            self._failures.pop(f"n:{name}", None)
+            self._failures.pop(f"n:{address}:{name}", None)
 
 
 @dataclass
@@ -135,6 +152,8 @@ class Guard:
     """The security state of one server."""
 
     single_user: bool
+    #: Where sessions look their accounts up on every request (None: no accounts, tests).
+    accounts: Accounts | None = None
     sessions: Sessions = field(default_factory=Sessions)
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
     #: The CSRF token of the single-user mode's pages (one per server process).
@@ -144,8 +163,17 @@ class Guard:
         """The user behind a request's cookies (the local user in single-user mode)."""
         if self.single_user:
             return LOCAL_USER
-        session = self.sessions.get(cookies.get(COOKIE))
-        return session.user if session else None
+        sid = cookies.get(COOKIE)
+        session = self.sessions.get(sid)
+        if session is None:
+            return None
+        if self.accounts is None:
+            return session.user
+        current = self.accounts.get(session.user.name)
+        if current is None or self.accounts.stamp(session.user.name) != session.stamp:
+            self.sessions.drop(sid)  # the account was removed or its password reset
+            return None
+        return current  # its roles as they are now
 
     def csrf_token(self, cookies: dict[str, str]) -> str:
         """The token a page's forms must send back."""

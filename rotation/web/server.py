@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import webbrowser
 
@@ -25,10 +26,14 @@ def serve(settings: WebSettings, *, host: str, port: int, open_browser: bool, lo
             "创建账号"
         )
     settings.single_user = single_user
+    os.umask(0o077)  # teachers' personal data: the files the server writes are its own alone
     app = create_app(settings)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     url = f"http://{shown}:{port}/"
     print(f"教师交流轮岗方案编制：{url}（按 Ctrl+C 停止）", flush=True)
     if open_browser and is_loopback(host):
         threading.Timer(1.5, lambda: webbrowser.open(url)).start()
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    # proxy headers off: a local caller must not choose the address the audit log records
+    uvicorn.run(
+        app, host=host, port=port, log_level="warning", access_log=False, proxy_headers=False
+    )
