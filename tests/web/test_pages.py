@@ -6,14 +6,22 @@ from __future__ import annotations
 import io
 import re
 import uuid
+from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
+from fastapi.testclient import TestClient
 
 from rotation.service.review import FILTERS, MAX_PAGE, Review
 
-from .conftest import Planned, csrf_of, table_rows  # type: ignore[import-not-found]
+from .conftest import (  # type: ignore[import-not-found]
+    Planned,
+    csrf_of,
+    table_rows,
+    upload,
+    wait_job,
+)
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
@@ -287,3 +295,21 @@ def test_odd_form_and_query_values_are_answered_never_a_crash(planned: Planned) 
     assert last
     for number in ("99999999999999999999", "9223372036854775807"):
         assert sheet_rows(page(planned, sheet, page=number)) == last
+
+
+def test_the_plan_form_offers_relax_and_passes_it_on(
+    local: TestClient, district_xlsx: Path
+) -> None:
+    upload_id = upload(local, district_xlsx).json()["upload_id"]
+    html = local.get(f"/uploads/{upload_id}").text
+    assert 'name="relax"' in html and "不得报批" in html
+    answer = local.post(
+        f"/uploads/{upload_id}/plan",
+        data={"csrf_token": csrf_of(html), "relax": "1", "time_limit": "30"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    job_id = answer.headers["location"].rsplit("/", 1)[1]
+    job = wait_job(local, job_id)
+    assert job["state"] == "done"
+    assert local.app.state.jobs.get(job_id)["options"]["relax"] is True  # type: ignore[attr-defined]
