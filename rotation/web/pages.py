@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from rotation.service.audit import entries
 from rotation.service.jobs import MAX_TIME_LIMIT, STATE_NAMES
 from rotation.service.review import FILTERS, SHEET_KEYS, Review
-from rotation.service.store import REVIEW_FILE, UnknownId
+from rotation.service.store import REVIEW_FILE, UnknownId, valid_id
 from rotation.service.workbooks import generate_sample, make_template
 from rotation.web.api import XLSX, PlanOrder, order_plan, sign_in
 from rotation.web.charts import bar_chart
@@ -500,6 +500,58 @@ def teacher_page(plan_id: str, teacher_id: str, request: Request) -> Response:
 
 @router.get("/audit")
 def audit_page(request: Request) -> Response:
-    """Who did what (管理员)."""
+    """Who did what (管理员), in words a clerk reads: the action, its outcome, links."""
     require(request, "管理员")
-    return render(request, "audit.html", lines=entries(data_of(request).root, 300))
+    return render(
+        request, "audit.html", lines=[audit_line(e) for e in entries(data_of(request).root, 300)]
+    )
+
+
+ACTION_NAMES = {
+    "upload": "上传数据",
+    "plan requested": "提交编制",
+    "plan": "编制结束",
+    "cancel": "取消编制",
+    "login": "登录",
+    "account added": "创建账号",
+    "account reset": "重设账号",
+}
+
+
+def audit_line(entry: dict[str, Any]) -> dict[str, Any]:
+    """One audit entry for the page: local time, the action in Chinese, its details in words,
+    and links to the upload or plan it names."""
+    details: list[str] = []
+    if "accepted" in entry:
+        details.append("检查通过" if entry["accepted"] else "数据有误，未保存")
+    if "ok" in entry:
+        details.append("成功" if entry["ok"] else "密码错误")
+    if entry.get("limited"):
+        details.append("失败次数过多，已暂停")
+    if "state" in entry:
+        details.append(STATE_NAMES.get(str(entry["state"]), str(entry["state"])))
+    if entry.get("filename"):
+        details.append(f"文件「{entry['filename']}」")
+    if entry.get("account"):
+        roles = "、".join(str(r) for r in entry.get("roles") or [])
+        details.append(f"账号「{entry['account']}」（{roles}）")
+    if entry.get("address"):
+        details.append(f"地址 {entry['address']}")
+    if entry.get("sha256"):
+        details.append(f"SHA-256 {str(entry['sha256'])[:16]}…")
+    links = [
+        (label, f"/{kind}/{entry[key]}")
+        for key, kind, label in (
+            ("upload_id", "uploads", "数据"),
+            ("plan_id", "plans", "方案"),
+            ("job_id", "jobs", "任务"),
+        )
+        if isinstance(entry.get(key), str) and valid_id(entry[key])
+    ]
+    return {
+        "time": str(entry.get("time", ""))[:19].replace("T", " "),
+        "user": entry.get("user", ""),
+        "action": ACTION_NAMES.get(str(entry.get("action")), str(entry.get("action", ""))),
+        "details": "；".join(details),
+        "links": links,
+    }

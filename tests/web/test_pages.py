@@ -221,8 +221,15 @@ def test_the_sheet_links_to_teacher_pages(planned: Planned) -> None:
 
 
 def test_the_audit_page(planned: Planned) -> None:
+    """In a clerk's words: what was done, its outcome, and links to the upload and the plan."""
+    rows = table_rows(page(planned, "/audit"), "audit")
+    actions = [row[2] for row in rows[1:]]
+    assert "上传数据" in actions and "提交编制" in actions and "编制结束" in actions
+    upload_row = rows[1 + actions.index("上传数据")]
+    assert "检查通过" in upload_row[3] and "SHA-256" in upload_row[3]
+    assert "已完成" in rows[1 + actions.index("编制结束")][3]
     text = page(planned, "/audit")
-    assert "upload" in text or "上传" in text
+    assert f"/uploads/{planned.upload_id}" in text and f"/plans/{planned.plan_id}" in text
 
 
 @pytest.mark.parametrize(("path", "sheet"), [("/template.xlsx", "教师"), ("/sample.xlsx", "教师")])
