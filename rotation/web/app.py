@@ -12,7 +12,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -194,8 +193,7 @@ def create_app(settings: WebSettings) -> FastAPI:
     app.state.accounts = accounts
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["version"] = __version__
-    # an id in a path segment: "/" and ".." quoted too (Jinja's urlencode keeps "/")
-    templates.env.filters["idpath"] = lambda value: quote(str(value), safe="")
+    templates.env.auto_reload = False  # the package's templates do not change while serving
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
