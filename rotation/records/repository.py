@@ -464,18 +464,8 @@ class Records:
             select(DistrictRow.id).where(DistrictRow.name == district)
         ).one()
         common = {"district_id": district_id, "plan_run_id": row.id, "plan_year": plan.plan_year}
+        # a return comes first: the teacher is home before a new rotation of the same year
         lines = [
-            {
-                **common,
-                "teacher_id": r.teacher_id,
-                "kind": r.kind.value,
-                "from_school_id": r.from_school_id,
-                "to_school_id": r.to_school_id,
-                "start_year": r.start_year,
-                "end_year": r.end_year,
-            }
-            for r in plan.rotations
-        ] + [
             {
                 **common,
                 "teacher_id": r.teacher_id,
@@ -486,6 +476,17 @@ class Records:
                 "end_year": r.year,
             }
             for r in plan.returns
+        ] + [
+            {
+                **common,
+                "teacher_id": r.teacher_id,
+                "kind": r.kind.value,
+                "from_school_id": r.from_school_id,
+                "to_school_id": r.to_school_id,
+                "start_year": r.start_year,
+                "end_year": r.end_year,
+            }
+            for r in plan.rotations
         ]
         if lines:
             session.execute(insert(RotationHistoryRow), lines)
