@@ -9,6 +9,7 @@ reports a conflict). PostgreSQL goes through psycopg 3; `postgresql://` means th
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -53,10 +54,17 @@ def make_engine(url: str | URL) -> Engine:
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+        engine = create_engine(
+            parsed, connect_args={"timeout": SQLITE_BUSY_SECONDS}, json_serializer=_json
+        )
         _sqlite_events(engine)
         return engine
-    return create_engine(parsed, pool_pre_ping=True)
+    return create_engine(parsed, pool_pre_ping=True, json_serializer=_json)
+
+
+def _json(value: Any) -> str:
+    """JSON columns keep Chinese as it is (readable with the database's own tools)."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _sqlite_events(engine: Engine) -> None:
