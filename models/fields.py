@@ -127,6 +127,8 @@ def to_optional_float(value: Any) -> float | None:
 
 def to_bool(value: Any) -> bool:
     """是/否; blank means 否 (optional yes/no columns)."""
+    if type(value) is bool:  # JSON, and the records' stored districts: nothing to parse
+        return value
     if type(value) is str:
         known = _BOOLS.get(value)
         if known is not None:
@@ -179,6 +181,8 @@ _SEPARATORS = re.compile(r"[,，、;；/\s]+")
 
 def to_id_list(value: Any) -> tuple[str, ...]:
     """Ids separated by 、 , ， ; or spaces."""
+    if type(value) is list and not value:  # JSON's [] (the records' stored districts)
+        return ()
     if is_blank(value):
         return ()
     if isinstance(value, list | tuple):

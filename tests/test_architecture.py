@@ -23,8 +23,10 @@ FORBIDDEN: dict[str, set[str]] = {
         "openpyxl",
         "python_calamine",
         "typer",
+        "sqlalchemy",
+        "alembic",
     },
-    "solvers": {"rotation", "pandas", "openpyxl", "python_calamine", "typer"},
+    "solvers": {"rotation", "pandas", "openpyxl", "python_calamine", "typer", "sqlalchemy"},
     "rotation": set(),
 }
 
@@ -99,6 +101,16 @@ ROTATION_FORBIDDEN: dict[str, set[str]] = {
         "solvers",
     },
     "bench": {"rotation.cli"},
+    "records": {
+        "rotation.cli",
+        "rotation.web",
+        "rotation.service",
+        "rotation.reports",
+        "rotation.scenarios",
+        "rotation.samples",
+        "rotation.bench",
+        "solvers",
+    },
 }
 
 
@@ -167,6 +179,19 @@ def test_only_the_web_serves_http() -> None:
         if imported_modules(path) & web
     }
     assert users and all(u.startswith("rotation/web/") for u in users), sorted(users)
+
+
+def test_only_the_records_use_the_database() -> None:
+    """SQLAlchemy and Alembic stay in rotation/records (models, the data it keeps, do not
+    know them); the rest of rotation reaches the database through the records' functions."""
+    database = {"sqlalchemy", "alembic", "psycopg"}
+    users = {
+        str(path.relative_to(ROOT))
+        for package in ("rotation", "models", "solvers")
+        for path in (ROOT / package).rglob("*.py")
+        if imported_modules(path) & database
+    }
+    assert users and all(u.startswith("rotation/records/") for u in users), sorted(users)
 
 
 def test_the_reader_does_not_import_the_writer() -> None:
