@@ -14,7 +14,7 @@ from models.district import District
 from models.entities import School, Teacher
 from models.plan import Plan
 from models.policy import Policy
-from models.requirements import base_count, ceil_share
+from models.requirements import base_count, ceil_share, min_ratio
 from models.rules.facts import PlanFacts
 
 
@@ -135,10 +135,9 @@ def fair_outflow(district: District) -> dict[str, int]:
 def _fair_outflow(district: District) -> dict[str, int]:
     result: dict[str, int] = {}
     for s in district.schools:
-        policy = district.policy.for_group(s.group_id)
         result[s.school_id] = ceil_share(
             base_count(district, district.teachers_of_school(s.school_id)),
-            policy.min_rotation_ratio,
+            min_ratio(district, s.group_id),
         )
     return result
 

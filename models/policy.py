@@ -7,13 +7,14 @@ description in its pydantic field, so that no other module keeps a second copy o
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from models.vocab import FlowDirection, RatioBase, RatioScope, enum_choices, parse_enum
 
@@ -36,6 +37,43 @@ DEFAULT_EXAM_SUBJECTS: tuple[str, ...] = (
     "历史",
     "体育",
 )
+
+
+class SizeBand(BaseModel):
+    """One range of min_rotation_ratio_by_size: groups of `low`..`high` schools (no upper end
+    when `high` is None) rotate at least `ratio` of their ratio base."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    low: int = Field(ge=1)
+    high: int | None = Field(default=None, ge=1)
+    ratio: Decimal = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SizeBand:
+        if self.high is not None and self.high < self.low:
+            raise ValueError("上限小于下限")
+        return self
+
+    def covers(self, schools: int) -> bool:
+        """Whether a group of this many schools falls in the range."""
+        return self.low <= schools and (self.high is None or schools <= self.high)
+
+    def __str__(self) -> str:
+        span = f"{self.low}-" if self.high is None else f"{self.low}-{self.high}"
+        if self.high == self.low:
+            span = str(self.low)
+        return f"{span}:{format_param('', self.ratio)}"
+
+    def words(self) -> str:
+        """The range in Chinese, as reports show it: 1至4所学校 10%, 9所及以上 15%."""
+        if self.high is None:
+            span = f"{self.low}所及以上"
+        elif self.high == self.low:
+            span = f"{self.low}所"
+        else:
+            span = f"{self.low}至{self.high}所"
+        return f"{span}学校 {format_param('', self.ratio)}"
 
 
 def _param(default: Any, label: str, description: str, **kwargs: Any) -> Any:
@@ -83,6 +121,13 @@ class Policy(BaseModel):
     )
     min_rotation_ratio: Decimal = _param(
         Decimal("0.10"), "最低交流比例", "交流人数不少于计算基数的此比例（向上取整）", ge=0, le=1
+    )
+    min_rotation_ratio_by_size: tuple[SizeBand, ...] | None = _param(
+        None,
+        "按集团规模的最低交流比例",
+        "按集团所含学校数分段设定最低交流比例，如 1-4:10%,5-8:12%,9-:15%（从1所起、由小到大、"
+        "不重叠不间断，最后一段可不写上限）；集团单独设置的最低交流比例优先；"
+        "学校数不在任何一段内的集团按最低交流比例；留空表示不分段",
     )
     ratio_scope: RatioScope = _param(
         RatioScope.GROUP, "比例考核范围", "group：按集团整体考核；school：按每所学校分别考核"
@@ -180,6 +225,13 @@ class Policy(BaseModel):
         cleaned = tuple(dict.fromkeys(s.strip() for s in value if s.strip()))
         return cleaned
 
+    @field_validator("min_rotation_ratio_by_size")
+    @classmethod
+    def _contiguous_bands(cls, value: tuple[SizeBand, ...] | None) -> tuple[SizeBand, ...] | None:
+        if value is not None:
+            check_bands(value)
+        return value
+
     @field_validator("flow_direction")
     @classmethod
     def _distinct_flows(cls, value: tuple[FlowDirection, ...]) -> tuple[FlowDirection, ...]:
@@ -187,7 +239,9 @@ class Policy(BaseModel):
 
 
 #: Parameters that only make sense district-wide.
-DISTRICT_ONLY: frozenset[str] = frozenset({"plan_year", "district_name"})
+DISTRICT_ONLY: frozenset[str] = frozenset(
+    {"plan_year", "district_name", "min_rotation_ratio_by_size"}
+)
 
 PARAMETER_KEYS: tuple[str, ...] = tuple(Policy.model_fields)
 
@@ -313,6 +367,82 @@ _TRUE = {"是", "y", "yes", "true", "1", "对", "√", "t"}
 _FALSE = {"否", "n", "no", "false", "0", "不", "×", "f"}
 
 
+#: The writing of min_rotation_ratio_by_size, quoted in its errors.
+SIZE_BANDS_FORMAT = (
+    "应写成「学校数范围:比例」并用逗号分隔，如 1-4:10%,5-8:12%,9-:15%"
+    "（从1所学校起，由小到大、不重叠不间断，只有最后一段可不写上限）"
+)
+#: Most ranges and largest school count min_rotation_ratio_by_size may name.
+MAX_SIZE_BANDS = 20
+MAX_GROUP_SCHOOLS = 10_000
+
+_BAND = re.compile(r"^(\d{1,5})(?:(-|~)(\d{1,5})?)?:(.+)$")
+
+
+def parse_size_bands(value: Any) -> tuple[SizeBand, ...]:
+    """min_rotation_ratio_by_size as written: `1-4:10%,5-8:12%,9-:15%` (full-width punctuation,
+    ～ for -, 9+ for 9- also accepted); a single number is a range of one size (3:10%)."""
+    if isinstance(value, list | tuple) and all(isinstance(v, SizeBand) for v in value):
+        return check_bands(tuple(value))
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        value = ",".join(value)  # a TOML or JSON array of ranges
+    if not isinstance(value, str) or len(value) > 400:
+        raise PolicyValueError(f"「{_shorten(value)}」无法识别；{SIZE_BANDS_FORMAT}")
+    text = normalise_text(value).strip("\"'“”").replace("：", ":").translate(_FULLWIDTH)
+    text = re.sub(r"\s+", "", text).replace("+:", "-:")
+    parts = [p for p in text.split(",") if p]
+    if not parts:
+        raise PolicyValueError(SIZE_BANDS_FORMAT)
+    if len(parts) > MAX_SIZE_BANDS:
+        raise PolicyValueError(f"分段过多（{len(parts)}段，至多{MAX_SIZE_BANDS}段）")
+    bands = []
+    for part in parts:
+        match = _BAND.match(part)
+        if match is None:
+            raise PolicyValueError(f"「{_shorten(part)}」无法识别；{SIZE_BANDS_FORMAT}")
+        low = int(match.group(1))
+        high: int | None = low if match.group(2) is None else None
+        if match.group(3) is not None:
+            high = int(match.group(3))
+        if low < 1 or low > MAX_GROUP_SCHOOLS or (high is not None and high > MAX_GROUP_SCHOOLS):
+            raise PolicyValueError(f"「{part}」学校数应在 1 到 {MAX_GROUP_SCHOOLS} 之间")
+        if high is not None and high < low:
+            raise PolicyValueError(f"「{part}」上限 {high} 小于下限 {low}")
+        try:
+            ratio = parse_ratio(match.group(4))
+        except PolicyValueError as exc:
+            raise PolicyValueError(f"「{part}」：{exc}") from None
+        bands.append(SizeBand(low=low, high=high, ratio=ratio))
+    return check_bands(tuple(bands))
+
+
+def check_bands(bands: tuple[SizeBand, ...]) -> tuple[SizeBand, ...]:
+    """Ranges from 1 school up, ascending, without overlap or gap, open-ended only last."""
+    if not bands:
+        raise PolicyValueError(SIZE_BANDS_FORMAT)
+    if bands[0].low != 1:
+        raise PolicyValueError(f"第一段「{bands[0]}」应从 1 所学校起；{SIZE_BANDS_FORMAT}")
+    for before, after in itertools.pairwise(bands):
+        if before.high is None:
+            raise PolicyValueError(
+                f"「{before}」不写上限，只能是最后一段，其后不能再有「{after}」；{SIZE_BANDS_FORMAT}"
+            )
+        if after.low <= before.high:
+            raise PolicyValueError(
+                f"「{after}」与前一段「{before}」重叠（或未按从小到大排列）；{SIZE_BANDS_FORMAT}"
+            )
+        if after.low > before.high + 1:
+            gap = (
+                f"{before.high + 1}"
+                if after.low == before.high + 2
+                else f"{before.high + 1}-{after.low - 1}"
+            )
+            raise PolicyValueError(
+                f"「{before}」与「{after}」之间缺少 {gap} 所学校的一段；{SIZE_BANDS_FORMAT}"
+            )
+    return bands
+
+
 def parse_bool(value: Any) -> bool:
     """是/否, Y/N, TRUE/FALSE, 1/0."""
     if isinstance(value, bool):
@@ -335,12 +465,24 @@ def split_list(value: Any) -> list[str]:
     return [part.strip() for part in re.split(r"[,\s]+", text) if part.strip()]
 
 
+#: Parameters a blank (or 无 / 不限 / off) turns off.
+OPTIONAL_KEYS: frozenset[str] = frozenset(
+    {
+        "lead_outflow_ratio",
+        "max_outflow_share",
+        "plan_year",
+        "district_name",
+        "min_rotation_ratio_by_size",
+    }
+)
+
+
 def parse_param(key: str, value: Any) -> Any:
     """The typed value of one parameter as a user wrote it; blank means 'off' for optional ones."""
     field = Policy.model_fields[key]
     blank = value is None or (isinstance(value, str) and not normalise_text(value))
     off = blank or (isinstance(value, str) and normalise_text(value) in ("无", "不限", "off"))
-    if key in ("lead_outflow_ratio", "max_outflow_share", "plan_year", "district_name") and off:
+    if key in OPTIONAL_KEYS and off:
         return None
     if blank:
         raise PolicyValueError("值为空")
@@ -348,6 +490,8 @@ def parse_param(key: str, value: Any) -> Any:
         return normalise_text(str(value))
     if key in RATIO_KEYS:
         return parse_ratio(value)
+    if key == "min_rotation_ratio_by_size":
+        return parse_size_bands(value)
     if key == "exam_inflow_only":
         return parse_bool(value)
     if key == "exam_subjects":
@@ -476,6 +620,7 @@ _BLANK_WORDS = {
     "plan_year": "未填",
     "lead_outflow_ratio": "不考核",
     "max_outflow_share": "不限",
+    "min_rotation_ratio_by_size": "不分段（各集团按最低交流比例）",
 }
 
 
@@ -484,6 +629,8 @@ def display_param(key: str, value: Any) -> str:
     spelling, which the reader accepts back)."""
     if value is None:
         return _BLANK_WORDS.get(key, "未设")
+    if key == "min_rotation_ratio_by_size":
+        return "；".join(band.words() for band in value)
     if isinstance(value, tuple):
         return "、".join(_VALUE_WORDS.get(str(v), str(v)) for v in value)
     if isinstance(value, str) and value in _VALUE_WORDS:
@@ -528,6 +675,24 @@ class PolicySet(BaseModel):
         if not overrides:
             return self.district
         return self.district.model_copy(update=overrides)
+
+    def min_ratio(self, group_id: str, schools: int) -> tuple[Decimal, str]:
+        """The min_rotation_ratio of a group of `schools` schools and where it comes from
+        (Chinese, for explanations): the group's own min_rotation_ratio when it sets one, else
+        the range of min_rotation_ratio_by_size its size falls in, else the district's."""
+        own = self.group_overrides.get(group_id, {})
+        if "min_rotation_ratio" in own:
+            return own["min_rotation_ratio"], "比例为本集团单独设置"
+        policy = self.district
+        for band in policy.min_rotation_ratio_by_size or ():
+            if band.covers(schools):
+                return band.ratio, f"按集团规模分段：{band.words()}"
+        if policy.min_rotation_ratio_by_size:
+            return (
+                policy.min_rotation_ratio,
+                f"集团有{schools}所学校，不在按规模分段内，按全区最低交流比例",
+            )
+        return policy.min_rotation_ratio, "全区"
 
     def with_plan_year(self, year: int) -> PolicySet:
         """The same parameters planning another school year (--year)."""

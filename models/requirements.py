@@ -29,6 +29,7 @@ class GroupRequirement(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     group_id: str
+    min_ratio: Decimal
     schools: int
     weak_schools: int
     teachers: int
@@ -42,6 +43,17 @@ class GroupRequirement(BaseModel):
 def is_weak_junior(school: School) -> bool:
     """A weak school with a junior-high stage, where exam_subject_focus applies."""
     return school.weak and school.stage in (Stage.JUNIOR, Stage.NINE_YEAR)
+
+
+def min_ratio(district: District, group_id: str) -> Decimal:
+    """The min_rotation_ratio a group is held to: its own row, else its size's range of
+    min_rotation_ratio_by_size, else the district's (models.policy.PolicySet.min_ratio)."""
+    return min_ratio_source(district, group_id)[0]
+
+
+def min_ratio_source(district: District, group_id: str) -> tuple[Decimal, str]:
+    """The group's min_rotation_ratio and, in Chinese, where it comes from."""
+    return district.policy.min_ratio(group_id, len(district.schools_of(group_id)))
 
 
 def base_count(district: District, teachers: list[Teacher]) -> int:
@@ -69,15 +81,14 @@ def _requirement(district: District, group_id: str) -> GroupRequirement:
     by_school = {s.school_id: district.teachers_of_school(s.school_id) for s in schools}
     members = [t for ts in by_school.values() for t in ts]
     eligible = [t for t in members if district.status(t.teacher_id).eligible]
+    ratio = min_ratio(district, group_id)
     if policy.ratio_scope == RatioScope.SCHOOL:
-        minimum = sum(
-            ceil_share(base_count(district, ts), policy.min_rotation_ratio)
-            for ts in by_school.values()
-        )
+        minimum = sum(ceil_share(base_count(district, ts), ratio) for ts in by_school.values())
     else:
-        minimum = ceil_share(base_count(district, members), policy.min_rotation_ratio)
+        minimum = ceil_share(base_count(district, members), ratio)
     return GroupRequirement(
         group_id=group_id,
+        min_ratio=ratio,
         schools=len(schools),
         weak_schools=sum(1 for s in schools if s.weak),
         teachers=len(members),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from models.district import District
 from models.plan import RuleCheck
 from models.policy import format_param
-from models.requirements import base_count, ceil_share, mobility, ratio_scopes
+from models.requirements import base_count, ceil_share, min_ratio, mobility, ratio_scopes
 from models.rules.base import Rule, RuleInstance
 from models.rules.common import mix, share_check
 from models.rules.facts import PlanFacts
@@ -35,7 +35,7 @@ def describe(d: District, inst: RuleInstance) -> str:
 
     unit = unit_of(d, inst)
     policy = d.policy.for_group(unit.group_id)
-    need = ceil_share(base_count(d, unit.teachers), policy.min_rotation_ratio)
+    need = ceil_share(base_count(d, unit.teachers), min_ratio(d, unit.group_id))
     eligible = [t for t in unit.teachers if d.status(t.teacher_id).eligible]
     backbone = [t for t in eligible if t.is_backbone]
     return (
@@ -51,7 +51,7 @@ def precheck(d: District) -> list[str]:
     messages = []
     for unit in ratio_scopes(d):
         policy = d.policy.for_group(unit.group_id)
-        need = ceil_share(base_count(d, unit.teachers), policy.min_rotation_ratio)
+        need = ceil_share(base_count(d, unit.teachers), min_ratio(d, unit.group_id))
         backbone = ceil_share(need, policy.backbone_share)
         can = sum(1 for s in unit.school_ids for t in movable[s] if t.is_backbone)
         if backbone > can:

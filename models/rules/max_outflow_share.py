@@ -5,7 +5,14 @@ from __future__ import annotations
 from models.district import District
 from models.plan import RuleCheck
 from models.policy import format_param
-from models.requirements import base_count, ceil_share, max_outflow, mobility, ratio_scopes
+from models.requirements import (
+    base_count,
+    ceil_share,
+    max_outflow,
+    min_ratio,
+    mobility,
+    ratio_scopes,
+)
 from models.rules.base import Rule, RuleInstance, checked
 from models.rules.facts import PlanFacts
 from models.rules.min_rotation_ratio import label_of_unit
@@ -56,7 +63,7 @@ def precheck(d: District) -> list[str]:
         share = policy.max_outflow_share
         if share is None:
             continue
-        need = ceil_share(base_count(d, unit.teachers), policy.min_rotation_ratio)
+        need = ceil_share(base_count(d, unit.teachers), min_ratio(d, unit.group_id))
         can = sum(
             min(len(movable[s]), max_outflow(len(d.teachers_of_school(s)), share))
             for s in unit.school_ids

@@ -5,7 +5,15 @@ from __future__ import annotations
 from models.district import District
 from models.plan import RuleCheck
 from models.policy import format_param
-from models.requirements import RatioUnit, base_count, ceil_share, mobility, ratio_scopes
+from models.requirements import (
+    RatioUnit,
+    base_count,
+    ceil_share,
+    min_ratio,
+    min_ratio_source,
+    mobility,
+    ratio_scopes,
+)
 from models.rules.base import Rule, RuleInstance
 from models.rules.common import share_check
 from models.rules.facts import PlanFacts
@@ -33,7 +41,7 @@ def check(f: PlanFacts) -> list[RuleCheck]:
             d,
             instance(ID, unit),
             base_count(d, unit.teachers),
-            d.policy.for_group(unit.group_id).min_rotation_ratio,
+            min_ratio(d, unit.group_id),
             sum(f.out[s] for s in unit.school_ids),
         )
         for unit in ratio_scopes(d)
@@ -47,12 +55,14 @@ def describe(d: District, inst: RuleInstance) -> str:
     unit = unit_of(d, inst)
     policy = d.policy.for_group(unit.group_id)
     base = base_count(d, unit.teachers)
-    need = ceil_share(base, policy.min_rotation_ratio)
+    ratio, source = min_ratio_source(d, unit.group_id)
+    need = ceil_share(base, ratio)
     word = "全部专任教师" if policy.ratio_base == RatioBase.FULL_TIME else "符合条件教师"
     eligible = [t for t in unit.teachers if d.status(t.teacher_id).eligible]
+    where = "" if source == "全区" else f"；{source}"
     return (
         f"「{label(d, inst)}」至少须交流{need}人（{word}{base}人×"
-        f"{format_param('r', policy.min_rotation_ratio)}，向上取整），符合条件的教师{len(eligible)}人"
+        f"{format_param('r', ratio)}，向上取整{where}），符合条件的教师{len(eligible)}人"
     )
 
 
@@ -61,9 +71,7 @@ def precheck(d: District) -> list[str]:
     movable = mobility(d).movable
     messages = []
     for unit in ratio_scopes(d):
-        need = ceil_share(
-            base_count(d, unit.teachers), d.policy.for_group(unit.group_id).min_rotation_ratio
-        )
+        need = ceil_share(base_count(d, unit.teachers), min_ratio(d, unit.group_id))
         can = sum(len(movable[s]) for s in unit.school_ids)
         if need > can:
             messages.append(
@@ -84,7 +92,7 @@ RULE = Rule(
     id=ID,
     name="最低交流比例",
     sentence="交流人数不少于计算基数的规定比例（向上取整）",
-    parameters=("min_rotation_ratio", "ratio_scope", "ratio_base"),
+    parameters=("min_rotation_ratio", "min_rotation_ratio_by_size", "ratio_scope", "ratio_base"),
     check=check,
     describe=describe,
     precheck=precheck,

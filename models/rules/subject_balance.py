@@ -11,7 +11,14 @@ from collections import Counter
 
 from models.district import District
 from models.plan import RuleCheck
-from models.requirements import base_count, candidates_for, ceil_share, mobility, ratio_scopes
+from models.requirements import (
+    base_count,
+    candidates_for,
+    ceil_share,
+    min_ratio,
+    mobility,
+    ratio_scopes,
+)
 from models.rules.base import Rule, RuleInstance, checked
 from models.rules.facts import PlanFacts
 from models.rules.min_rotation_ratio import label_of_unit
@@ -150,7 +157,7 @@ def precheck(d: District) -> list[str]:
         cap[school_id] += max(0, min(leave[key], come[key] - low))
     for unit in ratio_scopes(d):
         policy = d.policy.for_group(unit.group_id)
-        need = ceil_share(base_count(d, unit.teachers), policy.min_rotation_ratio)
+        need = ceil_share(base_count(d, unit.teachers), min_ratio(d, unit.group_id))
         tol = policy.subject_balance_tolerance
         can = sum(cap[s] for s in unit.school_ids)
         star = (

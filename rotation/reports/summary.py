@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models import District
-from models.policy import format_param
+from models.policy import display_param, format_param
 from models.requirements import (
     demand_warnings,
     group_requirement,
@@ -26,14 +26,23 @@ def summary_lines(district: District) -> list[str]:
         f"（{'按学校' if p.ratio_scope == 'school' else '按集团'}，"
         f"基数为{'全部专任教师' if p.ratio_base == 'full_time' else '符合条件教师'}），"
         f"骨干占比 ≥{format_param('backbone_share', p.backbone_share)}",
+    ]
+    if p.min_rotation_ratio_by_size:
+        lines.append(
+            "按集团规模的最低交流比例："
+            f"{display_param('min_rotation_ratio_by_size', p.min_rotation_ratio_by_size)}"
+            "（集团单独设置的比例优先；学校数不在分段内的集团按全区比例）"
+        )
+    lines += [
         "",
-        "集团 | 学校 | 薄弱校 | 教师 | 符合条件 | 其中骨干 | 至少交流 | 至少骨干",
+        "集团 | 学校 | 薄弱校 | 教师 | 符合条件 | 其中骨干 | 交流比例 | 至少交流 | 至少骨干",
     ]
     for group in district.groups:
         req = group_requirement(district, group.group_id)
         lines.append(
             f"{group.name} | {req.schools} | {req.weak_schools} | {req.teachers} | {req.eligible} | "
-            f"{req.eligible_backbone} | {req.min_rotations} | {req.min_backbone}"
+            f"{req.eligible_backbone} | {format_param('min_rotation_ratio', req.min_ratio)} | "
+            f"{req.min_rotations} | {req.min_backbone}"
         )
     foreseen = precheck(district)
     if foreseen:

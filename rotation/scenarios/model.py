@@ -675,9 +675,16 @@ def parse_sweep(text: str) -> Sweep:
 
 def sweep_family(scenario: Scenario, sweep: Sweep) -> list[Scenario]:
     """The scenario once per sweep value (district-wide value; groups overriding the same
-    parameter keep their own)."""
+    parameter keep their own). A sweep of min_rotation_ratio while min_rotation_ratio_by_size
+    is set is refused (PolicyValueError): it would leave most groups where they were."""
     family = []
     policy = scenario.district.policy
+    if sweep.key == "min_rotation_ratio" and policy.district.min_rotation_ratio_by_size:
+        raise PolicyValueError(
+            f"情景「{scenario.name}」已按集团规模设置最低交流比例"
+            "（min_rotation_ratio_by_size），扫描 min_rotation_ratio 只会改变学校数不在分段内的"
+            '集团；如要扫描，请在情景的 [policy] 中写 min_rotation_ratio_by_size = "无"'
+        )
     for value, text in zip(sweep.values, sweep.texts, strict=True):
         district_policy = policy.district.model_copy(update={sweep.key: value})
         district = scenario.district.replace(

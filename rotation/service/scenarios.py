@@ -201,7 +201,10 @@ def compare_scenarios(
             raise InputError([Problem(sheet="", message=f"--sweep：{exc}")]) from None
     scenarios = load_scenarios(files, teachers=teachers)
     if family is not None:
-        scenarios = [member for s in scenarios for member in sweep_family(s, family)]
+        try:
+            scenarios = [member for s in scenarios for member in sweep_family(s, family)]
+        except PolicyValueError as exc:
+            raise InputError([Problem(sheet="", message=f"--sweep：{exc}")]) from None
     plan_files = [p for s in scenarios for p in output_paths(plans, s.key)] if plans else []
     check_targets([output, *plan_files], scenario_inputs(scenarios), force=force)
     outcomes = run_scenarios(

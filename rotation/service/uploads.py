@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from models import District, InputError, Problem
+from models.policy import format_param
 from models.requirements import (
     demand_warnings,
     group_requirement,
@@ -56,6 +57,7 @@ class GroupLine:
     eligible_backbone: int
     min_rotations: int
     min_backbone: int
+    min_ratio: str = ""  # the group's min_rotation_ratio as 10% (blank in uploads stored earlier)
 
 
 def sniff(head: bytes, path: Path) -> str:
@@ -162,6 +164,7 @@ def group_lines(district: District) -> list[GroupLine]:
                 req.eligible_backbone,
                 req.min_rotations,
                 req.min_backbone,
+                format_param("min_rotation_ratio", req.min_ratio),
             )
         )
     return lines

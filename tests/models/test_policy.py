@@ -130,3 +130,81 @@ def test_district_name_is_a_district_wide_text_parameter() -> None:
     assert (
         display_param("flow_direction", Policy().flow_direction) == "牵头校到成员校、成员校到牵头校"
     )
+
+
+# -- min_rotation_ratio_by_size ----------------------------------------------------------------
+
+
+def _bands(text: str) -> Policy:
+    return check_policy_values(
+        {"min_rotation_ratio_by_size": parse_param("min_rotation_ratio_by_size", text)}
+    )
+
+
+def test_ratio_by_size_spellings_formats_and_words() -> None:
+    policy = _bands("1-4:10%, 5~8：0.12；9+:15")
+    value = policy.min_rotation_ratio_by_size
+    assert format_param("min_rotation_ratio_by_size", value) == "1-4:10%,5-8:12%,9-:15%"
+    assert display_param("min_rotation_ratio_by_size", value) == (
+        "1至4所学校 10%；5至8所学校 12%；9所及以上学校 15%"
+    )
+    assert parse_param("min_rotation_ratio_by_size", "1:5%,2-:8%") == parse_param(
+        "min_rotation_ratio_by_size", ["1:5%", "2-:8%"]
+    )
+    assert parse_param("min_rotation_ratio_by_size", "") is None
+    assert display_param("min_rotation_ratio_by_size", None).startswith("不分段")
+    assert "min_rotation_ratio_by_size" in DISTRICT_ONLY
+    assert resolve_key("按集团规模的最低交流比例") == "min_rotation_ratio_by_size"
+
+
+@pytest.mark.parametrize(
+    "text", ["abc", "0-4:10%", "1-4:10%,3-:5%", "1-4:10%,9-:5%", "1-:5%,2-:5%", "1-4:-5%"]
+)
+def test_bad_ratio_by_size_is_refused_with_the_writing(text: str) -> None:
+    with pytest.raises(PolicyValueError) as excinfo:
+        parse_param("min_rotation_ratio_by_size", text)
+    assert "「" in str(excinfo.value)
+
+
+def test_min_ratio_precedence_group_row_then_size_then_district() -> None:
+    district = _bands("1-4:10%,5-8:12%").model_copy(update={"min_rotation_ratio": Decimal("0.2")})
+    policies = PolicySet(
+        district=district, group_overrides={"G2": {"min_rotation_ratio": Decimal("0.3")}}
+    )
+    assert policies.min_ratio("G1", 3)[0] == Decimal("0.1")
+    assert policies.min_ratio("G1", 5)[0] == Decimal("0.12")
+    assert policies.min_ratio("G1", 9) == (
+        Decimal("0.2"),
+        "集团有9所学校，不在按规模分段内，按全区最低交流比例",
+    )
+    assert policies.min_ratio("G2", 3) == (Decimal("0.3"), "比例为本集团单独设置")
+    assert PolicySet(
+        district=district.model_copy(update={"min_rotation_ratio_by_size": None})
+    ).min_ratio("G1", 3) == (Decimal("0.2"), "全区")
+
+
+@given(
+    st.lists(st.integers(1, 30), min_size=1, max_size=6),
+    st.lists(st.integers(0, 100), min_size=6, max_size=6),
+    st.booleans(),
+)
+def test_ratio_by_size_round_trips_and_covers_each_size_once(
+    widths: list[int], percents: list[int], open_end: bool
+) -> None:
+    parts, low = [], 1
+    for i, width in enumerate(widths):
+        high = low + width - 1
+        last = i == len(widths) - 1
+        span = f"{low}-" if last and open_end else f"{low}-{high}"
+        parts.append(f"{span}:{percents[i]}%")
+        low = high + 1
+    bands = parse_param("min_rotation_ratio_by_size", ",".join(parts))
+    assert parse_param("min_rotation_ratio_by_size", format_param("", bands)) == bands
+    policies = PolicySet(district=check_policy_values({"min_rotation_ratio_by_size": bands}))
+    for size in range(1, low + 3):
+        covering = [b for b in bands if b.covers(size)]
+        assert len(covering) <= 1
+        ratio, _ = policies.min_ratio("G", size)
+        expected = covering[0].ratio if covering else policies.district.min_rotation_ratio
+        assert ratio == expected
+    assert open_end or not any(b.covers(low) for b in bands)

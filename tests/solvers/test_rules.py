@@ -375,3 +375,114 @@ def test_lead_outflow_ratio_has_a_known_optimum() -> None:
         teachers=teachers, policy={"backbone_share": 0, "lead_outflow_ratio": "100%"}
     )
     assert "lead_outflow_ratio" in conflict_rules(solved(too_much))
+
+
+# -- min_rotation_ratio_by_size ----------------------------------------------------------------
+
+
+def two_sizes(
+    policy: dict[str, Any], overrides: dict[str, dict[str, Any]] | None = None
+) -> District:
+    """G1: 2 primary schools of 10 teachers; G2: 3 primary schools of 5. Nobody weak, every
+    teacher eligible and equally senior, moves lead ↔ member, subject balance 0."""
+    from decimal import Decimal
+
+    from models import PolicySet
+
+    schools = [
+        School(school_id="S1", name="一小", group_id="G1", stage="小学", weak=False),
+        School(school_id="S2", name="二小", group_id="G1", stage="小学", weak=False),
+        School(school_id="S4", name="四小", group_id="G2", stage="小学", weak=False),
+        School(school_id="S5", name="五小", group_id="G2", stage="小学", weak=False),
+        School(school_id="S6", name="六小", group_id="G2", stage="小学", weak=False),
+    ]
+    groups = [
+        Group(group_id="G1", name="两校集团", lead_school_id="S1"),
+        Group(group_id="G2", name="三校集团", lead_school_id="S4"),
+    ]
+    teachers = pool("S1", 10, "A") + pool("S2", 10, "B")
+    teachers += pool("S4", 5, "D") + pool("S5", 5, "E") + pool("S6", 5, "F")
+    d = build_district(
+        teachers=teachers, schools=schools, groups=groups, policy={"backbone_share": 0, **policy}
+    )
+    if overrides:
+        typed = {g: {k: Decimal(v) for k, v in values.items()} for g, values in overrides.items()}
+        d = d.replace(policy=PolicySet(district=d.policy.district, group_overrides=typed))
+    return d
+
+
+def rotated_by_group(result: SolveResult) -> dict[str, int]:
+    group = {"S1": "G1", "S2": "G1", "S4": "G2", "S5": "G2", "S6": "G2"}
+    counts = {"G1": 0, "G2": 0}
+    for r in result.plan.rotations:
+        counts[group[r.from_school_id]] += 1
+    return counts
+
+
+def test_ratio_by_size_gives_groups_of_different_sizes_different_minimums() -> None:
+    """1-2 schools 10%, 3 and more 40% (district 25%, unused). G1: ceil(20 × 10%) = 2, one
+    exchange S1 ↔ S2. G2: ceil(15 × 40%) = 6; with subject balance every member takes back
+    what it sends and the lead sends a + b, takes c + d with a = c, b = d, so 2(a + b) ≥ 6:
+    exactly 6. Each rotation costs weight_rotation and nothing rewards one, so the optimum
+    rotates 2 + 6."""
+    d = two_sizes({"min_rotation_ratio": "25%", "min_rotation_ratio_by_size": "1-2:10%,3-:40%"})
+    from models.requirements import group_requirement
+
+    assert [group_requirement(d, g).min_rotations for g in ("G1", "G2")] == [2, 6]
+    result = solved(d)
+    assert result.status == "optimal"
+    assert rotated_by_group(result) == {"G1": 2, "G2": 6}
+    assert result.terms["rotation"] == -100 * 8
+    checks = {(c.rule, c.group_id): c for c in check_plan(d, result.plan)}
+    assert checks["min_rotation_ratio", "G2"].required == "≥6人（15×40%，向上取整）"
+    assert checks["min_rotation_ratio", "G1"].required == "≥2人（20×10%，向上取整）"
+
+
+def test_ratio_by_size_checker_holds_and_breaks() -> None:
+    d = two_sizes({"min_rotation_ratio": "10%", "min_rotation_ratio_by_size": "1-2:10%,3-:40%"})
+    g1 = [("A1", "S2"), ("B1", "S1")]
+    g2_four = [("D1", "S5"), ("E1", "S4"), ("D2", "S6"), ("F1", "S4")]
+    assert "min_rotation_ratio" in failing(d, g1 + g2_four)  # G2 needs 6: 4 is short
+    g2_six = [*g2_four, ("D3", "S5"), ("E2", "S4")]
+    assert failing(d, g1 + g2_six) == set()
+    plain = two_sizes({"min_rotation_ratio": "10%"})
+    assert failing(plain, g1 + g2_four) == set()  # without the ranges 10% of 15 → 2
+
+
+def test_a_groups_own_ratio_row_overrides_its_size_range() -> None:
+    d = two_sizes(
+        {"min_rotation_ratio_by_size": "1-2:10%,3-:40%"},
+        overrides={"G2": {"min_rotation_ratio": "0.1"}},
+    )
+    result = solved(d)
+    assert result.status == "optimal"
+    assert rotated_by_group(result) == {"G1": 2, "G2": 2}
+
+
+def test_groups_larger_than_the_last_range_use_the_district_ratio() -> None:
+    d = two_sizes({"min_rotation_ratio": "40%", "min_rotation_ratio_by_size": "1-2:10%"})
+    result = solved(d)
+    assert result.status == "optimal"
+    assert rotated_by_group(result) == {"G1": 2, "G2": 6}
+    from models.rules import RuleInstance, describe
+
+    text = describe(d, RuleInstance("min_rotation_ratio", "G2", None))
+    assert "至少须交流6人" in text and "不在按规模分段内" in text
+    text = describe(d, RuleInstance("min_rotation_ratio", "G1", None))
+    assert "至少须交流2人" in text and "按集团规模分段：1至2所学校 10%" in text
+
+
+def test_precheck_and_conflicts_use_the_size_range() -> None:
+    from models.rules import precheck
+
+    d = two_sizes({"min_rotation_ratio_by_size": "1-2:10%,3-:100%", "ratio_base": "full_time"})
+    d = d.replace(
+        teachers=[
+            t if t.school_id != "S6" else t.model_copy(update={"years_at_school": 1})
+            for t in d.teachers
+        ]
+    )
+    assert any("至少须交流15人" in m and "仅10人" in m for m in precheck(d))
+    result = solved(d)
+    assert result.status == "infeasible"
+    assert "min_rotation_ratio" in conflict_rules(result)

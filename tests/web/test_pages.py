@@ -65,6 +65,8 @@ def test_the_upload_page(planned: Planned) -> None:
     text = page(planned, f"/uploads/{planned.upload_id}")
     assert "测试区" in text and "2025" in text
     assert planned.plan_id in text  # the plans made from it
+    groups = table_rows(text, "groups")
+    assert "交流比例" in groups[0] and all(row[groups[0].index("交流比例")] for row in groups[1:])
 
 
 def test_a_finished_job_page_leads_to_its_plan(planned: Planned) -> None:

@@ -54,7 +54,7 @@ def test_validate_prints_the_group_summary_and_warnings(tmp_path: Path) -> None:
     result = run("validate", source)
     assert result.exit_code == 0, result.output
     assert "校验通过" in result.output
-    assert "城关教育集团 | 2 | 1 | 12 | 12 | 1 | 2 | 1" in result.output
+    assert "城关教育集团 | 2 | 1 | 12 | 12 | 1 | 10% | 2 | 1" in result.output
     assert "物理" in result.output and "[无法满足] 薄弱初中考试科目" in result.output
 
 

@@ -895,3 +895,58 @@ def test_a_json_documents_own_name_beats_the_name_the_file_was_sent_under(
     assert read_district(path, name="导出数据").name == "导出数据"
     workbook = write_xlsx(tmp_path / "input.xlsx", sheets())
     assert read_district(workbook, name="导出数据").name == "导出数据"
+
+
+# -- min_rotation_ratio_by_size ----------------------------------------------------------------
+
+
+def test_ratio_by_size_reads_and_round_trips(tmp_path: Path) -> None:
+    data = sheets()
+    data["规则"].append(["按集团规模的最低交流比例", "1-4：10％，5-8:12%，9+:15%"])
+    policy = read_district(write_xlsx(tmp_path / "d.xlsx", data)).policy.district
+    bands = policy.min_rotation_ratio_by_size
+    assert bands is not None
+    assert [(b.low, b.high, b.ratio) for b in bands] == [
+        (1, 4, Decimal("0.1")),
+        (5, 8, Decimal("0.12")),
+        (9, None, Decimal("0.15")),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("2-4:10%,5-:15%", "应从 1 所学校起"),
+        ("1-4:10%,4-8:12%", "重叠"),
+        ("1-4:10%,6-8:12%", "缺少 5 所学校"),
+        ("1-:10%,5-8:12%", "只能是最后一段"),
+        ("1-4:10%,5-8:120%", "0% 到 100%"),
+        ("1-4:10%,8-5:12%", "上限 5 小于下限 8"),
+        ("十所:10%", "无法识别"),
+        (0.1, "无法识别"),
+    ],
+)
+def test_bad_ratio_by_size_names_the_cell_and_the_format(
+    tmp_path: Path, value: Any, words: str
+) -> None:
+    data = sheets()
+    data["规则"].append(["min_rotation_ratio_by_size", value])
+    sheet, row, column, message = only(write_xlsx(tmp_path / "d.xlsx", data))
+    assert (sheet, row, column) == ("规则", 3, "值")
+    assert "min_rotation_ratio_by_size（按集团规模的最低交流比例）" in message
+    assert words in message
+    if words not in ("0% 到 100%", "上限 5 小于下限 8"):
+        assert "1-4:10%,5-8:12%,9-:15%" in message  # the expected writing
+
+
+def test_ratio_by_size_is_district_wide_only(tmp_path: Path) -> None:
+    data = sheets(
+        规则=[
+            ["参数", "值", "集团编号"],
+            ["plan_year", 2025, None],
+            ["min_rotation_ratio_by_size", "1-:10%", "G1"],
+        ]
+    )
+    sheet, row, column, message = only(write_xlsx(tmp_path / "d.xlsx", data))
+    assert (sheet, row, column) == ("规则", 3, "集团编号")
+    assert "只能对全区设置" in message

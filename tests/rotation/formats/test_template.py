@@ -79,6 +79,9 @@ def test_policy_sheet_lists_every_parameter_with_its_default(template: Path) -> 
     assert values["min_years_at_school"] == 6 and values["min_rotation_ratio"] == "10%"
     assert values["flow_direction"] == "lead_to_member,member_to_lead"
     assert values["lead_outflow_ratio"] is None
+    assert values["min_rotation_ratio_by_size"] is None
+    by_size = next(r for r in rows if r[0] == "min_rotation_ratio_by_size")
+    assert by_size[1] == "按集团规模的最低交流比例" and "1-4:10%,5-8:12%,9-:15%" in by_size[4]
 
 
 def test_instructions_come_from_the_models(template: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from models import Demand, District, EntrustedPair, Group, OngoingRotation, Pin, PolicySet, School
-from models.policy import Policy
+from models.policy import Policy, parse_param
 from rotation.formats.reading import read_district
 from rotation.formats.safe_write import OutputExists, OutputRefused, atomic_write
 from rotation.formats.tables import is_formula_like
@@ -57,6 +57,7 @@ def rich_district() -> District:
         district=Policy(
             plan_year=2025,
             min_rotation_ratio=Decimal("0.125"),
+            min_rotation_ratio_by_size=parse_param("min_rotation_ratio_by_size", "1-2:8%,3-:12.5%"),
             lead_outflow_ratio=Decimal("0.2"),
             exam_subjects=("语文", "数学"),
             exam_inflow_only=False,

@@ -118,6 +118,17 @@ def test_parameters_and_rules_are_in_words_with_ids_last(tmp_path: Path) -> None
     assert first[0] == "交流资格" and first[-1] == "eligibility"
 
 
+def test_ratio_by_size_is_an_effective_parameter_in_words(tmp_path: Path) -> None:
+    path, _result, data = write(district(min_rotation_ratio_by_size="1-2:10%,3-:12%"), tmp_path)
+    book = openpyxl.load_workbook(path)
+    rows = [row for row in book["汇总"].iter_rows(values_only=True) if row[3]]
+    by_size = next(row for row in rows if row[3] == "min_rotation_ratio_by_size")
+    assert by_size[:3] == ("按集团规模的最低交流比例", "1至2所学校 10%；3所及以上学校 12%", "全区")
+    assert data["policy"]["min_rotation_ratio_by_size"] == ["1-2:10%", "3-:12%"]
+    ratio = next(c for c in data["compliance"] if c["rule"] == "min_rotation_ratio")
+    assert ratio["required"] == "≥4人（30×12%，向上取整）"  # 3 schools: 12%, not 10%
+
+
 def test_long_sheets_have_an_autofilter(tmp_path: Path) -> None:
     path, _result, _data = write(district(), tmp_path)
     book = openpyxl.load_workbook(path)

@@ -255,6 +255,16 @@ school = "S2"
         (
             'name = "x"\n'
             + TINY_BASE
+            + '[group_policy.G1]\nmin_rotation_ratio_by_size = "1-:5%"\n',
+            "min_rotation_ratio_by_size（按集团规模的最低交流比例）只能对全区设置",
+        ),
+        (
+            'name = "x"\n' + TINY_BASE + '[policy]\nmin_rotation_ratio_by_size = "2-:5%"\n',
+            "「2-:5%」应从 1 所学校起",
+        ),
+        (
+            'name = "x"\n'
+            + TINY_BASE
             + '[edits]\ndefer = [{ teacher = "L0" }]\n[[edits.pins]]\n'
             + 'teacher = "L0"\nkind = "必须交流至"\nschool = "S2"\n',
             "应用情景后数据有误：「锁定」表「类型」列：该教师暂缓交流",
@@ -267,6 +277,17 @@ def test_each_kind_of_mistake_is_said_plainly(tiny: Path, body: str, message: st
         load_scenario(path)
     texts = [str(p) for p in caught.value.problems]
     assert any(f"「{path}」" in t and message in t for t in texts), texts
+
+
+def test_ratio_by_size_in_a_scenario_as_text_or_array(tiny: Path) -> None:
+    for value in ('"1-2:10%,3-:50%"', '["1-2:10%", "3-:50%"]'):
+        body = f'name = "x"\n{TINY_BASE}[policy]\nmin_rotation_ratio_by_size = {value}\n'
+        district = load_scenario(scenario_file(tiny, "分段", body)).district
+        bands = district.policy.district.min_rotation_ratio_by_size
+        assert bands is not None and str(bands[1]) == "3-:50%"
+        from models.requirements import group_requirement
+
+        assert group_requirement(district, "G1").min_ratio == Decimal("0.5")  # 3 schools
 
 
 def test_applying_a_scenario_leaves_the_base_alone(tiny: Path) -> None:
@@ -444,6 +465,18 @@ def test_bad_sweep_is_a_usage_error(tiny: Path) -> None:
     result = run("scenario", "compare", a, "-o", tiny / "x.xlsx", "--sweep", "ratio_scope=1:2:1")
     assert result.exit_code == 1 and "--sweep" in result.output
     assert not (tiny / "x.xlsx").exists()
+
+
+def test_a_ratio_sweep_over_size_ranges_is_refused(tiny: Path) -> None:
+    body = 'name = "分段"\n' + TINY_BASE + '[policy]\nmin_rotation_ratio_by_size = "1-:10%"\n'
+    a = scenario_file(tiny, "a", body)
+    args = ("scenario", "compare", a, "-o", tiny / "x.xlsx", "--sweep")
+    result = run(*args, "min_rotation_ratio=0.1:0.2:0.1")
+    assert result.exit_code == 1 and 'min_rotation_ratio_by_size = "无"' in result.output
+    assert not (tiny / "x.xlsx").exists()
+    cleared = scenario_file(tiny, "b", body.replace('"1-:10%"', '"无"'))
+    family = sweep_family(load_scenario(cleared), parse_sweep("min_rotation_ratio=0.1:0.2:0.1"))
+    assert len(family) == 2
 
 
 def test_parallel_runs_equal_serial_runs(tiny: Path) -> None:
