@@ -6,9 +6,11 @@ Imports neither OR-Tools nor pandas: everything here can be used by an auditor's
 from models.district import District, TeacherStatus
 from models.entities import (
     ROW_MODELS,
+    SHOWN_ROW_MODELS,
     Demand,
     EntrustedPair,
     Group,
+    ItinerantDemand,
     OngoingRotation,
     Pin,
     Row,
@@ -20,11 +22,13 @@ from models.problems import InputError, Problem
 
 __all__ = [
     "ROW_MODELS",
+    "SHOWN_ROW_MODELS",
     "Demand",
     "District",
     "EntrustedPair",
     "Group",
     "InputError",
+    "ItinerantDemand",
     "OngoingRotation",
     "Pin",
     "Policy",

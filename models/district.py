@@ -19,13 +19,14 @@ from models.entities import (
     Demand,
     EntrustedPair,
     Group,
+    ItinerantDemand,
     OngoingRotation,
     Pin,
     Row,
     School,
     Teacher,
 )
-from models.policy import POLICY_SHEET, PolicySet
+from models.policy import POLICY_SHEET, PolicySet, itinerant_keys_set
 from models.problems import InputError, Problem
 from models.vocab import STAGES_HOSTED, Gender, PinKind, Stage, TeachingStage
 
@@ -64,6 +65,7 @@ class District(BaseModel):
     demand: tuple[Demand, ...] = ()
     entrusted: tuple[EntrustedPair, ...] = ()
     pins: tuple[Pin, ...] = ()
+    itinerant_demand: tuple[ItinerantDemand, ...] = ()
     policy: PolicySet = Field(default_factory=PolicySet)
 
     @model_validator(mode="after")
@@ -197,6 +199,7 @@ def find_problems(d: District) -> list[Problem]:
     problems += _demand_problems(d, group_ids, schools, teachers)
     problems += _entrusted_problems(d, group_ids, schools, teachers)
     problems += _pin_problems(d, teachers, schools)
+    problems += _itinerant_problems(d, schools)
 
     year = d.policy.district.plan_year
     if year is None:
@@ -365,6 +368,38 @@ def _demand_problems(
             )
         else:
             demand_seen[key] = dm
+    return problems
+
+
+def _itinerant_problems(d: District, schools: dict[str, School]) -> list[Problem]:
+    """Each 走教需求 row: a known school, one row per school and subject; then, while 走教 is
+    read but not planned (SPEC §11, its planning side to come), one warning saying so."""
+    problems: list[Problem] = []
+    seen: dict[tuple[str, str], ItinerantDemand] = {}
+    for row in d.itinerant_demand:
+        if row.school_id not in schools:
+            problems.append(_locate(row, "学校编号", f"学校「{row.school_id}」不在「学校」表中"))
+        key = (row.school_id, row.subject)
+        if key in seen:
+            message = f"同一学校同一学科的走教需求重复（与第{seen[key].row}行相同），请合并为一行"
+            problems.append(_locate(row, "学科", message))
+        else:
+            seen[key] = row
+    used = []
+    if d.itinerant_demand:
+        used.append(f"「{ItinerantDemand.SHEET}」表")
+    if any(t.spare_periods is not None for t in d.teachers):
+        used.append("「教师」表「可走教课时」列")
+    if itinerant_keys_set(d.policy):
+        used.append("规则表的走教参数（itinerant_*）")
+    if used:
+        problems.append(
+            Problem(
+                sheet=ItinerantDemand.SHEET if d.itinerant_demand else "",
+                message=f"{'、'.join(used)}已读取并校验；本版本尚不编制走教安排，这些内容暂不影响方案",
+                severity="warning",
+            )
+        )
     return problems
 
 

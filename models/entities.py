@@ -40,6 +40,12 @@ class Row(BaseModel):
 
     SHEET: ClassVar[str] = ""
     ALIAS: ClassVar[str] = ""
+    #: A sheet read and checked but not yet used by planning (走教 until its planning side
+    #: exists): the template and its 填写说明 leave it out, the export writes it only when it
+    #: has rows, and the reader warns that it is not planned yet.
+    PREVIEW: ClassVar[bool] = False
+    #: Columns in the same state on a sheet that is otherwise in use.
+    PREVIEW_COLUMNS: ClassVar[frozenset[str]] = frozenset()
 
     row: int | None = Field(
         default=None, exclude=True, repr=False, json_schema_extra={"column": False}
@@ -54,6 +60,11 @@ class Row(BaseModel):
             if isinstance(extra, dict) and "header" in extra:
                 result[name] = str(extra["header"])
         return result
+
+    @classmethod
+    def shown_columns(cls) -> dict[str, str]:
+        """The columns the template and its 填写说明 show: all but the preview ones."""
+        return {n: h for n, h in cls.columns().items() if n not in cls.PREVIEW_COLUMNS}
 
     @classmethod
     def required_columns(cls) -> set[str]:
@@ -95,6 +106,7 @@ class Teacher(Row):
 
     SHEET: ClassVar[str] = "教师"
     ALIAS: ClassVar[str] = "teachers"
+    PREVIEW_COLUMNS: ClassVar[frozenset[str]] = frozenset({"spare_periods"})
 
     teacher_id: Id = column("教师编号", "教师的唯一编号（可用工号）")
     name: Text = column("姓名", "教师姓名")
@@ -121,6 +133,13 @@ class Teacher(Row):
     )
     teaching_stage: Annotated[TeachingStage | None, enum_parser(TeachingStage, required=False)] = (
         column("任教学段", "小学、初中、高中或职业；九年一贯学校必填，其他学校可不填", None)
+    )
+    spare_periods: OptInt = column(
+        "可走教课时",
+        "每周可用于到外校走教的课时数（可选；留空按规则中的走教每周课时上限）",
+        None,
+        ge=0,
+        le=40,
     )
 
     @property
@@ -154,6 +173,18 @@ class Demand(Row):
     school_id: Id = column("学校编号", "提出需求的学校编号")
     subject: Text = column("学科", "需求学科")
     count: Int = column("人数", "需要交流教师的人数（默认1）", 1, ge=1, le=1000)
+
+
+class ItinerantDemand(Row):
+    """走教需求: weekly periods of a subject a school cannot staff itself (SPEC §11)."""
+
+    SHEET: ClassVar[str] = "走教需求"
+    ALIAS: ClassVar[str] = "itinerant_demand"
+    PREVIEW: ClassVar[bool] = True
+
+    school_id: Id = column("学校编号", "缺少该学科教师的学校编号")
+    subject: Text = column("学科", "需要走教的学科，如 音乐、美术、英语")
+    periods: Int = column("每周课时", "该学科每周需要外校教师承担的课时数", ge=1, le=60)
 
 
 class EntrustedPair(Row):
@@ -192,4 +223,8 @@ ROW_MODELS: tuple[type[Row], ...] = (
     Demand,
     EntrustedPair,
     Pin,
+    ItinerantDemand,
 )
+
+#: The sheets the template and its 填写说明 show (ROW_MODELS without the preview ones).
+SHOWN_ROW_MODELS: tuple[type[Row], ...] = tuple(m for m in ROW_MODELS if not m.PREVIEW)

@@ -16,7 +16,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from models.vocab import FlowDirection, RatioBase, RatioScope, enum_choices, parse_enum
+from models.vocab import (
+    FlowDirection,
+    ItinerantScope,
+    RatioBase,
+    RatioScope,
+    enum_choices,
+    parse_enum,
+)
 
 POLICY_SHEET = "规则"
 POLICY_ALIAS = "policy"
@@ -176,6 +183,47 @@ class Policy(BaseModel):
         le=1,
     )
 
+    # 走教 (SPEC §11): read and checked; the planning side is still to come (PREVIEW_KEYS).
+    itinerant_max_periods: int = _param(
+        6,
+        "走教每周课时上限",
+        "教师未填可走教课时时，每周到外校走教的课时上限",
+        ge=0,
+        le=40,
+    )
+    itinerant_max_schools: int = _param(
+        1, "走教学校数上限", "每名教师同一学年至多到几所外校走教", ge=1, le=10
+    )
+    itinerant_max_km: int = _param(
+        15,
+        "走教距离上限(公里)",
+        "原校到走教学校的距离上限；学校无坐标时只能在本集团学校之间走教",
+        ge=0,
+        le=500,
+    )
+    itinerant_scope: ItinerantScope = _param(
+        ItinerantScope.GROUP,
+        "走教范围",
+        "group：只在本集团学校之间走教；district：可到全区学校走教",
+    )
+    itinerant_periods_per_trip: int = _param(
+        2,
+        "每次走教课时数",
+        "一次往返连续上的课时数，用于计算每周往返次数（课时数÷此数，向上取整）",
+        ge=1,
+        le=10,
+    )
+    itinerant_subsidy_per_km: Decimal = _param(
+        Decimal("0.5"),
+        "走教交通补助(元/公里)",
+        "每公里的交通补助；每学期补助 = 2 × 距离 × 每周往返次数 × 每学期周数 × 此数",
+        ge=0,
+        le=100,
+    )
+    itinerant_weeks_per_term: int = _param(
+        18, "每学期周数", "计算每学期走教补助用的教学周数", ge=1, le=30
+    )
+
     weight_rotation: int = _param(
         100,
         "权重：控制交流人数",
@@ -244,6 +292,13 @@ DISTRICT_ONLY: frozenset[str] = frozenset(
 )
 
 PARAMETER_KEYS: tuple[str, ...] = tuple(Policy.model_fields)
+
+#: Parameters read and checked but not yet used by planning (走教, SPEC §11, until its planning
+#: side exists): left out of the template, the 审批表, the plan JSON and the district export
+#: (unless set), and the reader warns when one is set.
+PREVIEW_KEYS: frozenset[str] = frozenset(k for k in PARAMETER_KEYS if k.startswith("itinerant_"))
+#: The parameters the template, the 审批表 and the plan JSON show.
+SHOWN_PARAMETER_KEYS: tuple[str, ...] = tuple(k for k in PARAMETER_KEYS if k not in PREVIEW_KEYS)
 
 
 def label_of(key: str) -> str:
@@ -511,6 +566,13 @@ def parse_param(key: str, value: Any) -> Any:
         if scope is None:
             raise PolicyValueError(f"应为 {enum_choices(RatioScope)} 之一")
         return scope
+    if key == "itinerant_scope":
+        reach = parse_enum(ItinerantScope, str(value))
+        if reach is None:
+            raise PolicyValueError(f"应为 {enum_choices(ItinerantScope)} 之一")
+        return reach
+    if key == "itinerant_subsidy_per_km":
+        return parse_amount(value)
     if key == "ratio_base":
         base = parse_enum(RatioBase, str(value))
         if base is None:
@@ -589,10 +651,43 @@ def parse_int(value: Any) -> int:
     return int(number)
 
 
+def parse_amount(value: Any) -> Decimal:
+    """An amount of money in 元 (0.5, "0.5元"), at most two decimals."""
+    if isinstance(value, bool):
+        raise PolicyValueError(f"「{number_words(value)}」应为金额，如 0.5")
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise PolicyValueError(f"「{number_words(value)}」应为金额，如 0.5")
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    else:
+        text = normalise_text(str(value)).replace(" ", "").removesuffix("元")
+        try:
+            number = parse_number_text(text, value)
+        except PolicyValueError:
+            raise PolicyValueError(f"「{_shorten(value)}」应为金额（元），如 0.5") from None
+    if not number.is_finite() or number != number.quantize(Decimal("0.01")):
+        raise PolicyValueError(f"「{_shorten(value)}」应为金额（元），至多两位小数")
+    return number.normalize() if number else Decimal(0)
+
+
+def itinerant_keys_set(policy: PolicySet) -> list[str]:
+    """The 走教 parameters a 规则 sheet or scenario set (district or group), in key order."""
+    written = {
+        k for k in PREVIEW_KEYS if getattr(policy.district, k) != Policy.model_fields[k].default
+    }
+    for overrides in policy.group_overrides.values():
+        written |= PREVIEW_KEYS & set(overrides)
+    return sorted(written, key=PARAMETER_KEYS.index)
+
+
 def format_param(key: str, value: Any) -> str:
     """A parameter value as the 规则 sheet and reports show it."""
     if value is None:
         return ""
+    if key == "itinerant_subsidy_per_km":
+        return f"{Decimal(value).normalize():f}"
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, Decimal):

@@ -85,6 +85,13 @@ class RatioScope(StrEnum):
     SCHOOL = "school"
 
 
+class ItinerantScope(StrEnum):
+    """Where a 走教 teacher may teach: schools of their own group, or the whole district."""
+
+    GROUP = "group"
+    DISTRICT = "district"
+
+
 class RatioBase(StrEnum):
     """What the rotation ratio is a share of."""
 
@@ -138,6 +145,7 @@ ALIASES: dict[type[StrEnum], dict[str, str]] = {
     },
     FlowDirection: {},
     RatioScope: {"集团": "group", "学校": "school"},
+    ItinerantScope: {"集团": "group", "集团内": "group", "全区": "district", "区内": "district"},
     RatioBase: {"符合条件": "eligible", "全部专任教师": "full_time", "专任教师": "full_time"},
 }
 

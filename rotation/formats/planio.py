@@ -33,7 +33,7 @@ from models.plan import (
     SolveResult,
     verdict,
 )
-from models.policy import PARAMETER_KEYS, format_param
+from models.policy import PREVIEW_KEYS, SHOWN_PARAMETER_KEYS, format_param
 from rotation import __version__
 from rotation.formats.approval_columns import (
     END_YEAR,
@@ -61,12 +61,13 @@ def policy_json(district: District) -> dict[str, Any]:
     """Effective parameters: the district's, plus each group's overrides."""
     district_policy = district.policy.district
     result: dict[str, Any] = {
-        key: _jsonable(getattr(district_policy, key)) for key in PARAMETER_KEYS
+        key: _jsonable(getattr(district_policy, key)) for key in SHOWN_PARAMETER_KEYS
     }
     overrides = {
-        gid: {key: _jsonable(value) for key, value in values.items()}
+        gid: {key: _jsonable(value) for key, value in values.items() if key not in PREVIEW_KEYS}
         for gid, values in district.policy.group_overrides.items()
     }
+    overrides = {gid: values for gid, values in overrides.items() if values}
     if overrides:
         result["group_overrides"] = overrides
     return result

@@ -34,6 +34,7 @@ from models import (
     EntrustedPair,
     Group,
     InputError,
+    ItinerantDemand,
     OngoingRotation,
     Pin,
     PolicySet,
@@ -966,6 +967,7 @@ def _references() -> dict[tuple[str, str], tuple[str, str | None]]:
         (EntrustedPair, "aided_school_id", School),
         (Pin, "teacher_id", Teacher),
         (Pin, "school_id", School),
+        (ItinerantDemand, "school_id", School),
     ]
     refs: dict[tuple[str, str], tuple[str, str | None]] = {
         (m.SHEET, m.columns()[f]): (t.SHEET, f) for m, f, t in pairs

@@ -8,6 +8,7 @@ from models import (
     Demand,
     EntrustedPair,
     Group,
+    ItinerantDemand,
     OngoingRotation,
     Pin,
     Row,
@@ -24,6 +25,7 @@ TABLES: dict[type[Row], str] = {
     Demand: "demand",
     EntrustedPair: "entrusted",
     Pin: "pins",
+    ItinerantDemand: "itinerant_demand",
 }
 
 #: Sheets every input must have; the others may be missing.

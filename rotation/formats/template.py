@@ -19,13 +19,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.xml.functions import tostring
 
-from models import ROW_MODELS, District, Row
+from models import ROW_MODELS, SHOWN_ROW_MODELS, District, Row
 from models.fields import to_backbone, to_bool, to_required_bool
 from models.policy import (
-    PARAMETER_KEYS,
     POLICY_ALIAS,
     POLICY_COLUMNS,
     POLICY_SHEET,
+    SHOWN_PARAMETER_KEYS,
     Policy,
     description_of,
     label_of,
@@ -93,7 +93,7 @@ def _build(path: Path) -> None:
     guide = workbook.active
     guide.title = INSTRUCTIONS_SHEET
     _guide_sheet(guide)
-    for model in ROW_MODELS:
+    for model in SHOWN_ROW_MODELS:
         _data_sheet(workbook.create_sheet(model.SHEET), model)
     _policy_sheet(workbook.create_sheet(POLICY_SHEET))
     workbook.save(path)
@@ -154,7 +154,7 @@ def _whole_validation(model: type[Row], name: str) -> DataValidation | None:
 def column_validations(model: type[Row]) -> list[DataValidation]:
     """The drop-downs and number ranges of a data sheet's columns, each over its whole column."""
     validations = []
-    for i, name in enumerate(model.columns(), 1):
+    for i, name in enumerate(model.shown_columns(), 1):
         letter = get_column_letter(i)
         choices = column_choices(model, name)
         validation = (
@@ -167,7 +167,7 @@ def column_validations(model: type[Row]) -> list[DataValidation]:
 
 
 def _data_sheet(ws: Any, model: type[Row]) -> None:
-    columns = model.columns()
+    columns = model.shown_columns()
     names = list(columns)
     required = model.required_columns()
     header = list(columns.values())
@@ -204,13 +204,13 @@ def _policy_sheet(ws: Any) -> None:
             None,
             description_of(key),
         ]
-        for key in PARAMETER_KEYS
+        for key in SHOWN_PARAMETER_KEYS
     ]
     write_rows(ws, header, rows, marked=marked)
     for (cell,) in ws.iter_rows(min_row=2, min_col=len(header), max_col=len(header)):
         cell.alignment = _WRAP
     value_column = header.index(POLICY_COLUMNS["value"][0]) + 1
-    for number, key in enumerate(PARAMETER_KEYS, 2):
+    for number, key in enumerate(SHOWN_PARAMETER_KEYS, 2):
         cell = ws.cell(row=number, column=value_column)
         if key == "plan_year":
             cell.fill = MARKED_PATTERN
@@ -246,10 +246,10 @@ def guide_table() -> tuple[list[str], list[list[Any]]]:
     """The 填写说明 sheet: every column of every sheet and what to write in it, then the notes."""
     header = ["工作表", "工作表英文名", "是否必需", "列名", "英文列名", "是否必填", "说明"]
     rows: list[list[Any]] = []
-    for model in ROW_MODELS:
+    for model in SHOWN_ROW_MODELS:
         needed = "必需" if model.SHEET in REQUIRED_SHEETS else "可选"
         required = model.required_columns()
-        for name, title in model.columns().items():
+        for name, title in model.shown_columns().items():
             rows.append(
                 [
                     model.SHEET,

@@ -26,6 +26,8 @@ from models.policy import (
     PARAMETER_KEYS,
     POLICY_COLUMNS,
     POLICY_SHEET,
+    PREVIEW_KEYS,
+    Policy,
     format_param,
     label_of,
 )
@@ -200,10 +202,18 @@ def district_tables(district: District) -> list[tuple[str, list[str], list[list[
     """Every sheet of the input workbook for this district: (sheet, Chinese header, rows)."""
     tables: list[tuple[str, list[str], list[list[Any]]]] = []
     for model in ROW_MODELS:
-        columns = model.columns()
+        items = getattr(district, TABLES[model])
+        if model.PREVIEW and not items:
+            continue  # a sheet read but not yet planned: written only when it has rows
+        columns = {
+            name: header
+            for name, header in model.columns().items()
+            if name not in model.PREVIEW_COLUMNS
+            or any(getattr(item, name) is not None for item in items)
+        }
         fields = list(columns)
         rows = []
-        for item in getattr(district, TABLES[model]):
+        for item in items:
             values = item.__dict__
             rows.append([plain(values[f]) for f in fields])
         tables.append((model.SHEET, list(columns.values()), rows))
@@ -211,6 +221,8 @@ def district_tables(district: District) -> list[tuple[str, list[str], list[list[
     rows = [
         [key, label_of(key), policy_cell(key, getattr(policy.district, key)), None]
         for key in PARAMETER_KEYS
+        if key not in PREVIEW_KEYS
+        or getattr(policy.district, key) != Policy.model_fields[key].default
     ]
     for group_id, overrides in policy.group_overrides.items():
         rows += [

@@ -12,7 +12,7 @@ from typing import Any
 from models import District
 from models.objective import TERMS
 from models.plan import HorizonNote, SolveResult, Verdict
-from models.policy import PARAMETER_KEYS, display_param, label_of
+from models.policy import PREVIEW_KEYS, SHOWN_PARAMETER_KEYS, display_param, label_of
 from models.requirements import group_requirement
 from rotation import __version__
 from rotation.formats.approval_columns import PLAN_ID_LABEL, SUMMARY_SHEET
@@ -178,11 +178,13 @@ def horizon_rows(note: HorizonNote | None) -> list[list[Any]]:
 
 def _parameter_rows(d: District) -> list[list[Any]]:
     rows = [_section("生效参数"), _header(["参数", "值", "适用范围", "参数名"])]
-    for key in PARAMETER_KEYS:
+    for key in SHOWN_PARAMETER_KEYS:
         value = getattr(d.policy.district, key)
         rows.append([label_of(key), display_param(key, value), "全区", key])
     for gid, overrides in d.policy.group_overrides.items():
         for key, value in overrides.items():
+            if key in PREVIEW_KEYS:
+                continue
             rows.append([label_of(key), display_param(key, value), d.group(gid).name, key])
     return rows
 

@@ -38,6 +38,8 @@ from models.fields import Id, OptId, OptText, Text, enum_parser, zh_message
 from models.policy import (
     DISTRICT_ONLY,
     PARAMETER_KEYS,
+    PREVIEW_KEYS,
+    RATIO_KEYS,
     PolicyValueError,
     check_policy_values,
     format_param,
@@ -620,13 +622,13 @@ class _Editor:
 
 # -- sweeps -------------------------------------------------------------------------------------
 
-_RATIO_KEYS = frozenset(
-    k for k in PARAMETER_KEYS if Policy.model_fields[k].annotation in (Decimal, Decimal | None)
-)
+_RATIO_KEYS = RATIO_KEYS
 _INT_KEYS = frozenset(
     k
     for k in PARAMETER_KEYS
-    if Policy.model_fields[k].annotation in (int, int | None) and k not in DISTRICT_ONLY
+    if Policy.model_fields[k].annotation in (int, int | None)
+    and k not in DISTRICT_ONLY
+    and k not in PREVIEW_KEYS
 )
 
 

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from models import (
-    ROW_MODELS,
+    SHOWN_ROW_MODELS,
     District,
     Group,
     InputError,
@@ -18,7 +18,7 @@ from models import (
     School,
     Teacher,
 )
-from models.policy import PARAMETER_KEYS, description_of, label_of
+from models.policy import PREVIEW_KEYS, SHOWN_PARAMETER_KEYS, description_of, label_of
 from rotation.formats.reading import read_district
 from rotation.formats.safe_write import OutputExists
 from rotation.formats.template import INSTRUCTIONS_SHEET, write_template
@@ -34,12 +34,16 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_every_sheet_has_its_headers_in_model_order(template: Path) -> None:
     workbook = openpyxl.load_workbook(template)
-    assert workbook.sheetnames == [INSTRUCTIONS_SHEET, *(m.SHEET for m in ROW_MODELS), "规则"]
-    for model in ROW_MODELS:
+    assert workbook.sheetnames == [INSTRUCTIONS_SHEET, *(m.SHEET for m in SHOWN_ROW_MODELS), "规则"]
+    assert "走教需求" not in workbook.sheetnames  # 走教: not shown until it is planned
+    assert "可走教课时" not in [c.value for c in workbook["教师"][1]]
+    guide = [c for row in workbook[INSTRUCTIONS_SHEET].iter_rows(values_only=True) for c in row]
+    assert not any(isinstance(c, str) and "走教" in c for c in guide)
+    for model in SHOWN_ROW_MODELS:
         ws = workbook[model.SHEET]
-        assert [c.value for c in ws[1]] == list(model.columns().values())
+        assert [c.value for c in ws[1]] == list(model.shown_columns().values())
         assert ws.freeze_panes == "A2"
-        for cell, name in zip(ws[1], model.columns(), strict=True):
+        for cell, name in zip(ws[1], model.shown_columns(), strict=True):
             required = name in model.required_columns()
             assert (cell.fill.fgColor.rgb == MARKED_PATTERN.fgColor.rgb) == required, name
             assert cell.comment is not None
@@ -72,7 +76,8 @@ def test_policy_sheet_lists_every_parameter_with_its_default(template: Path) -> 
     ws = openpyxl.load_workbook(template)["规则"]
     assert [c.value for c in ws[1]] == ["参数", "中文名称", "值", "集团编号", "说明"]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
-    assert [r[0] for r in rows] == list(PARAMETER_KEYS)
+    assert [r[0] for r in rows] == list(SHOWN_PARAMETER_KEYS)
+    assert not PREVIEW_KEYS & {r[0] for r in rows}  # 走教: not shown until it is planned
     assert all(r[1] == label_of(r[0]) and r[4] == description_of(r[0]) for r in rows)
     values = {r[0]: r[2] for r in rows}
     assert values["plan_year"] is None
@@ -87,8 +92,8 @@ def test_policy_sheet_lists_every_parameter_with_its_default(template: Path) -> 
 def test_instructions_come_from_the_models(template: Path) -> None:
     ws = openpyxl.load_workbook(template)[INSTRUCTIONS_SHEET]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
-    for model in ROW_MODELS:
-        for name, header in model.columns().items():
+    for model in SHOWN_ROW_MODELS:
+        for name, header in model.shown_columns().items():
             description = model.model_fields[name].description
             required = "必填" if name in model.required_columns() else "可选"
             assert (model.SHEET, model.ALIAS, header, name, required, description) in [
