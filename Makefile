@@ -40,4 +40,4 @@ screenshots: $(STAMP)
 	ROTATION_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/web/test_browser.py
 
 clean:
-	rm -rf $(VENV) output rotation-data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) output .pytest_cache .mypy_cache .ruff_cache
