@@ -117,17 +117,13 @@ class Accounts:
                     write_json_file(self.path, users)
         return User(name, _roles(entry))
 
-    def get(self, name: str) -> User | None:
-        """An account by name (for a session that outlives a role change)."""
+    def current(self, name: str) -> tuple[User, str] | None:
+        """An account as it is now, with a fingerprint of its password hash (which changes when
+        the password is reset): a session checks both on every request. None when removed."""
         entry = self._load().get(name)
         if entry is None:
             return None
-        return User(name, _roles(entry))
-
-    def stamp(self, name: str) -> str:
-        """A fingerprint of an account's password hash: changes when the password is reset."""
-        entry = self._load().get(name)
-        return str(entry["hash"])[-16:] if entry else ""
+        return User(name, _roles(entry)), str(entry["hash"])[-16:]
 
     def names(self) -> list[tuple[str, tuple[str, ...]]]:
         """Every account and its roles."""

@@ -50,7 +50,6 @@ from rotation.service.store import (
 from rotation.service.uploads import input_path, problem_json
 
 T = TypeVar("T")
-STATES = ("queued", "running", "done", "failed", "cancelled")
 FINAL = ("done", "failed", "cancelled")
 STATE_NAMES = {
     "queued": "排队中",
@@ -101,7 +100,6 @@ def run_job(root: str, job_id: str, request: PlanRequest, workers: int) -> None:
     Runs in a process group of its own, so that cancelling ends its solver pool with it."""
     os.setpgrp()
     data = DataDir(Path(root))
-    jobs = data.root / "jobs"
     last: dict[str, Any] = {"at": 0.0, "phase": ""}
 
     def report(step: Step) -> None:
@@ -109,7 +107,7 @@ def run_job(root: str, job_id: str, request: PlanRequest, workers: int) -> None:
         if step.phase != last["phase"] or now - last["at"] > 0.2 or step.done == step.total:
             last.update(at=now, phase=step.phase)
             write_json_file(
-                jobs / f"{job_id}.progress.json",
+                data.job_file(job_id, "progress"),
                 {"progress": _fraction(step), "message": _message(step)},
             )
 
@@ -183,11 +181,11 @@ def run_job(root: str, job_id: str, request: PlanRequest, workers: int) -> None:
             "problems": [problem_json(p) for p in error.problems[:500]],
         }
     except Exception as error:
-        (jobs / f"{job_id}.log").write_text(traceback.format_exc(), encoding="utf-8")
+        data.job_file(job_id, "log").write_text(traceback.format_exc(), encoding="utf-8")
         outcome = {"state": "failed", "message": f"编制失败：{type(error).__name__}"}
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    write_json_file(jobs / f"{job_id}.result.json", outcome)
+    write_json_file(data.job_file(job_id, "result"), outcome)
 
 
 def staging_dir(data: DataDir, job_id: str) -> Path:
@@ -215,9 +213,6 @@ class JobManager:
 
     # -- the job files ------------------------------------------------------------------------
 
-    def _path(self, job_id: str, part: str = "") -> Path:
-        return self.data.root / "jobs" / f"{job_id}{part}.json"
-
     def _load(self, job_id: str) -> dict[str, Any]:
         path = self.data.job_file(job_id)
         if not path.is_file():
@@ -232,10 +227,7 @@ class JobManager:
 
     def start(self) -> None:
         """Mark jobs an earlier server left unfinished, then watch the queue."""
-        for path in (self.data.root / "jobs").glob("*.json"):
-            name = path.name.removesuffix(".json")
-            if "." in name:
-                continue
+        for name in self.data.job_ids():
             try:
                 job = self._load(name)
             except (UnknownId, OSError, ValueError):
@@ -290,7 +282,7 @@ class JobManager:
         job = self._load(job_id)
         if job.get("state") == "running":
             with contextlib.suppress(OSError, ValueError):
-                job.update(read_json_file(self._path(job_id, ".progress")))
+                job.update(read_json_file(self.data.job_file(job_id, "progress")))
         elif job.get("state") == "queued":
             with self._lock:
                 ahead = list(self._queue).index(job_id) if job_id in self._queue else 0
@@ -322,10 +314,7 @@ class JobManager:
     def recent(self, limit: int = 30) -> list[dict[str, Any]]:
         """The newest jobs, newest first."""
         jobs = []
-        for path in (self.data.root / "jobs").glob("*.json"):
-            name = path.name.removesuffix(".json")
-            if "." in name:
-                continue
+        for name in self.data.job_ids():
             try:
                 jobs.append(self.get(name))
             except (UnknownId, OSError, ValueError):
@@ -386,7 +375,7 @@ class JobManager:
     def _finish(self, job_id: str, process: BaseProcess) -> None:
         process.join(timeout=1)
         try:
-            outcome: dict[str, Any] = read_json_file(self._path(job_id, ".result"))
+            outcome: dict[str, Any] = read_json_file(self.data.job_file(job_id, "result"))
         except (OSError, ValueError):
             outcome = {
                 "state": "failed",

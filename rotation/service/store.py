@@ -80,9 +80,23 @@ class DataDir:
         """The folder of an upload (UnknownId for an id of the wrong shape)."""
         return self.root / "uploads" / self._checked("upload", upload_id)
 
-    def job_file(self, job_id: str) -> Path:
-        """The state file of a job."""
-        return self.root / "jobs" / f"{self._checked('job', job_id)}.json"
+    def job_file(self, job_id: str, part: str = "") -> Path:
+        """A job's files: its state (jobs/<id>.json), and what its process writes beside it:
+        `part` "progress", "result" (JSON) or "log" (the traceback of a failure)."""
+        ident = self._checked("job", job_id)
+        if part == "log":
+            return self.root / "jobs" / f"{ident}.log"
+        if part not in ("", "progress", "result"):
+            raise UnknownId(part)
+        return self.root / "jobs" / (f"{ident}.{part}.json" if part else f"{ident}.json")
+
+    def job_ids(self) -> list[str]:
+        """Every job that has a state file."""
+        return [
+            path.name.removesuffix(".json")
+            for path in (self.root / "jobs").glob("*.json")
+            if valid_id(path.name.removesuffix(".json"))
+        ]
 
     def plan_dir(self, plan_id: str) -> Path:
         """The folder of a written plan."""

@@ -26,7 +26,7 @@ from models.requirements import (
 )
 from models.rules import precheck
 from rotation.formats.reading import input_sha256, read_district, sheet_of
-from rotation.service.audit import now_text
+from rotation.service.audit import now_text, record
 from rotation.service.store import META_FILE, DataDir, new_id, write_json_file
 
 #: The largest upload accepted (a 200,000-teacher workbook is about 15 MB).
@@ -194,7 +194,31 @@ def accept_upload(
     """Keep a received file as a new upload when the reader accepts it; its meta data.
 
     Raises UploadRefused (not an input) or InputError (every problem, as `validate` lists
-    them); either way nothing is kept."""
+    them); either way nothing is kept. Accepted or not, the upload is recorded in the audit
+    log with the SHA-256 of what was received (of what is kept, when accepted)."""
+    shown = sent_name(filename)
+    try:
+        meta = _accept(data, received, filename=filename, user=user, year=year)
+    except (UploadRefused, InputError):
+        record(
+            data.root, user, "upload", accepted=False, filename=shown, sha256=input_sha256(received)
+        )
+        raise
+    record(
+        data.root,
+        user,
+        "upload",
+        accepted=True,
+        upload_id=meta["upload_id"],
+        filename=shown,
+        sha256=meta["sha256"],
+    )
+    return meta
+
+
+def _accept(
+    data: DataDir, received: Path, *, filename: str, user: str, year: int | None
+) -> dict[str, Any]:
     upload_id = new_id()
     folder = data.upload_dir(upload_id)
     folder.mkdir(parents=True)
@@ -221,7 +245,7 @@ def accept_upload(
         "upload_id": upload_id,
         "created": now_text(),
         "user": user,
-        "filename": Path(filename).name[:200] if filename else "",
+        "filename": sent_name(filename),
         "source_name": source_name(filename),
         "kind": kind,
         "input_file": target.name,
@@ -244,20 +268,24 @@ def accept_upload(
 
 def _as_uploaded(problems: list[Problem], stored: str, filename: str) -> list[Problem]:
     """The reader's problems naming the file as the clerk sent it, not as it is kept."""
-    sent = PurePosixPath(filename.replace("\\", "/")).name
-    sent = "".join(c for c in sent if c.isprintable())[:100]
+    sent = sent_name(filename)
     if not sent or sent == stored:
         return problems
     old, new = f"「{stored}」", f"「{sent}」"
     return [p.model_copy(update={"message": p.message.replace(old, new)}) for p in problems]
 
 
+def sent_name(filename: str) -> str:
+    """The name a file was sent under, as shown: its last part (Windows or POSIX separators),
+    printable characters only, at most 200 of them; never used as a path."""
+    name = PurePosixPath(filename.replace("\\", "/")).name
+    return "".join(c for c in name if c.isprintable())[:200]
+
+
 def source_name(filename: str) -> str | None:
     """The district's name from the uploaded file's name (闵行区2025.xlsx → 闵行区2025), used
     only when the data names no district; shown, never a path."""
-    stem = PurePosixPath(filename.replace("\\", "/")).name.rsplit(".", 1)[0].strip()
-    clean = "".join(c for c in stem if c.isprintable())[:60]
-    return clean or None
+    return sent_name(filename).rsplit(".", 1)[0].strip()[:60] or None
 
 
 def input_path(data: DataDir, upload_id: str) -> Path:

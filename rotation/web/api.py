@@ -78,7 +78,8 @@ def sign_in(request: Request, name: str, password: str, response: Response) -> R
         raise HTTPException(401, "用户名或密码不正确")
     guard.limiter.succeeded(address, name)
     guard.sessions.drop(request.cookies.get(COOKIE))  # a fresh session, never the old one
-    sid, _session = guard.sessions.create(user, accounts_of(request).stamp(user.name))
+    current = accounts_of(request).current(user.name)
+    sid, _session = guard.sessions.create(user, current[1] if current else "")
     response.set_cookie(
         COOKIE,
         sid,

@@ -85,7 +85,7 @@ class LimitBody:
     async def _limited(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _too_large(scope, send)
+            await _refuse(scope, send, 413, BodyTooLarge().detail)
             return
         seen = 0
 
@@ -108,12 +108,6 @@ async def _refuse(scope: Scope, send: Send, status: int, message: str) -> None:
         response = Response(status_code=303, headers={"Location": "/login"})
     else:
         response = api_error(status, message)
-    await response(scope, _no_body, send)
-
-
-async def _too_large(scope: Scope, send: Send) -> None:
-    text = f"文件过大：至多 {MAX_UPLOAD_BYTES >> 20} MB"
-    response = JSONResponse({"error": text, "problems": []}, status_code=413)
     await response(scope, _no_body, send)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 import threading
 from pathlib import Path
@@ -12,7 +11,6 @@ from fastapi import HTTPException, Request, UploadFile
 
 from models import InputError
 from rotation.service.accounts import Accounts, User
-from rotation.service.audit import record
 from rotation.service.jobs import JobManager
 from rotation.service.store import DataDir
 from rotation.service.uploads import (
@@ -105,45 +103,26 @@ def receive_upload(
     request: Request, file: UploadFile, user: User, year: int | None = None
 ) -> dict[str, Any]:
     """Keep an uploaded input (its meta data), or raise Rejected with every problem; either
-    way recorded in the audit log with the input's SHA-256."""
-    data = data_of(request)
-    name = file.filename or ""
+    way the service records it in the audit log with the input's SHA-256."""
     temp = spool(file.file)
     try:
-        sha = _sha256(temp)
         with _reading:
-            try:
-                meta = jobs_of(request).isolated(
-                    accept_upload, data, temp, filename=name, user=user.name, year=year
-                )
-            except UploadRefused as refused:
-                record(data.root, user.name, "upload", accepted=False, filename=name, sha256=sha)
-                problem = {"sheet": "", "row": None, "column": None, "message": str(refused)}
-                raise Rejected(422, str(refused), [problem]) from refused
-            except InputError as error:
-                record(data.root, user.name, "upload", accepted=False, filename=name, sha256=sha)
-                raise Rejected(
-                    422,
-                    f"输入数据有 {len(error.errors)} 处错误，未保存",
-                    [problem_json(p) for p in error.problems],
-                ) from error
+            return jobs_of(request).isolated(
+                accept_upload,
+                data_of(request),
+                temp,
+                filename=file.filename or "",
+                user=user.name,
+                year=year,
+            )
+    except UploadRefused as refused:
+        problem = {"sheet": "", "row": None, "column": None, "message": str(refused)}
+        raise Rejected(422, str(refused), [problem]) from refused
+    except InputError as error:
+        raise Rejected(
+            422,
+            f"输入数据有 {len(error.errors)} 处错误，未保存",
+            [problem_json(p) for p in error.problems],
+        ) from error
     finally:
         temp.unlink(missing_ok=True)
-    record(
-        data.root,
-        user.name,
-        "upload",
-        accepted=True,
-        upload_id=meta["upload_id"],
-        filename=name,
-        sha256=meta["sha256"],
-    )
-    return meta
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

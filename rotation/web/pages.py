@@ -271,17 +271,6 @@ def job_cancel(job_id: str, request: Request, csrf_token: Annotated[str, Form()]
 # -- a plan -----------------------------------------------------------------------------------
 
 
-def _review(request: Request, plan_id: str) -> tuple[dict[str, Any], Review]:
-    require(request)
-    data = data_of(request)
-    try:
-        meta = data.plan_meta(plan_id)
-        path = data.plan_file(plan_id, REVIEW_FILE)
-    except UnknownId as missing:
-        raise HTTPException(404, "找不到该方案") from missing
-    return meta, Review(path)
-
-
 @dataclass(frozen=True)
 class PlanStatic:
     """What never changes in a plan's review store (it is written once): its facts, sheets,
@@ -292,8 +281,42 @@ class PlanStatic:
     sheets: dict[str, tuple[str, int]]
     groups: list[dict[str, Any]]
     options: dict[tuple[str, str], str]
-    #: The overview's per-group rows, drawn once (242 groups × 8 cells at 100,000 teachers).
+    #: The overview's per-group rows and bar charts, drawn once (242 groups at 100,000
+    #: teachers: tens of milliseconds a request otherwise).
     group_rows: Markup
+    charts: list[Markup]
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """One plan as its pages see it: its meta data, its review store and the store's static
+    part."""
+
+    plan_id: str
+    meta: dict[str, Any]
+    store: Path
+    static: PlanStatic
+
+    def head(self) -> dict[str, Any]:
+        """What every page of the plan shows at its top (plan_head.html)."""
+        return {
+            "plan_id": self.plan_id,
+            "meta": self.meta,
+            "facts": self.static.facts,
+            "sheets": self.static.sheets,
+        }
+
+
+def _plan(request: Request, plan_id: str) -> PlanView:
+    """A plan for a signed-in user (404 when there is no such plan)."""
+    require(request)
+    data = data_of(request)
+    try:
+        meta = data.plan_meta(plan_id)
+        store = data.plan_file(plan_id, REVIEW_FILE)
+    except UnknownId as missing:
+        raise HTTPException(404, "找不到该方案") from missing
+    return PlanView(plan_id, meta, store, plan_static(store, store.stat().st_mtime_ns))
 
 
 @functools.lru_cache(maxsize=16)
@@ -311,7 +334,15 @@ def plan_static(store: Path, _version: int) -> PlanStatic:
             for column in columns
         }
         groups = review.groups()
-        return PlanStatic(review.facts(), sheets, groups, options, group_rows(groups))
+        facts = review.facts()
+    return PlanStatic(
+        facts,
+        sheets,
+        groups,
+        options,
+        group_rows(groups),
+        plan_charts(groups, facts.get("backbone_share")),
+    )
 
 
 def _share(part: int, whole: int) -> str:
@@ -367,15 +398,6 @@ def sheet_rows(plan_id: str, window: Page, shown: list[int], teacher_column: int
     return Markup("".join(parts))
 
 
-def static_of(request: Request, plan_id: str) -> PlanStatic:
-    """A plan's static part (404 when there is no such plan)."""
-    try:
-        store = data_of(request).plan_file(plan_id, REVIEW_FILE)
-    except UnknownId as missing:
-        raise HTTPException(404, "找不到该方案") from missing
-    return plan_static(store, store.stat().st_mtime_ns)
-
-
 def select_options(static: PlanStatic, key: str, column: str, chosen: str) -> Markup:
     """A filter's options with the chosen one selected (the rest drawn once per plan)."""
     html = static.options.get((key, column), "")
@@ -385,28 +407,23 @@ def select_options(static: PlanStatic, key: str, column: str, chosen: str) -> Ma
     return Markup(html)
 
 
-@functools.lru_cache(maxsize=8)
-def plan_charts(
-    groups: tuple[tuple[str, int, int, int, int], ...], backbone_share: float | None = None
-) -> list[Markup]:
-    """The overview's bar charts from (name, minimum, rotated, backbone, weak inflow) per group,
-    drawn once per plan rather than per request (242 groups at 100,000 teachers: tens of ms);
-    the backbone chart draws the district's minimum share."""
+def plan_charts(groups: list[dict[str, Any]], backbone_share: float | None) -> list[Markup]:
+    """The overview's bar charts per group; the backbone chart draws the district's minimum
+    share."""
     if not groups:
         return []
-    labels = [name for name, *_ in groups]
-    minimum = [g[1] for g in groups]
-    rotated = [g[2] for g in groups]
+    labels = [g["name"] for g in groups]
+    rotated = [g["rotated"] for g in groups]
     return [
         bar_chart(
             "各集团：至少交流与已交流人数",
             labels,
-            [("至少交流", minimum), ("已交流", rotated)],
+            [("至少交流", [g["minimum"] for g in groups]), ("已交流", rotated)],
         ),
         bar_chart(
             "各集团：骨干教师占已交流人数的比例",
             labels,
-            [("骨干占比", [g[3] / g[2] if g[2] else 0 for g in groups])],
+            [("骨干占比", [g["backbone"] / g["rotated"] if g["rotated"] else 0 for g in groups])],
             percent=True,
             line=backbone_share,
             line_label=f"全区规则要求 {float(backbone_share or 0):.0%}",
@@ -414,32 +431,26 @@ def plan_charts(
         bar_chart(
             "各集团：流入薄弱学校的人数",
             labels,
-            [("薄弱校流入", [g[4] for g in groups])],
+            [("薄弱校流入", [g["weak_inflow"] for g in groups])],
         ),
     ]
 
 
 @router.get("/plans/{plan_id}")
 async def plan_page(plan_id: str, request: Request) -> Response:
-    meta, review = _review(request, plan_id)
-    static = static_of(request, plan_id)
-    facts, groups, sheets = static.facts, static.groups, static.sheets
-    with review:
-        conflicts = review.page("conflicts", limit=200) if "conflicts" in sheets else None
-    figures = tuple(
-        (g["name"], g["minimum"], g["rotated"], g["backbone"], g["weak_inflow"]) for g in groups
-    )
-    charts = plan_charts(figures, facts.get("backbone_share"))
+    view = _plan(request, plan_id)
+    static = view.static
+    conflicts = None
+    if "conflicts" in static.sheets:
+        with Review(view.store) as review:
+            conflicts = review.page("conflicts", limit=200)
     return render(
         request,
         "plan.html",
-        plan_id=plan_id,
-        meta=meta,
-        facts=facts,
-        groups=groups,
+        **view.head(),
+        groups=static.groups,
         group_rows=static.group_rows,
-        sheets=sheets,
-        charts=charts,
+        charts=static.charts,
         conflicts=conflicts,
     )
 
@@ -455,17 +466,16 @@ async def sheet_page(
 ) -> Response:
     if key not in SHEET_KEYS:
         raise HTTPException(404, "没有这张表")
-    meta, review = _review(request, plan_id)
-    static = static_of(request, plan_id)
+    view = _plan(request, plan_id)
+    static = view.static
+    if key not in static.sheets:
+        raise HTTPException(404, "本方案没有这张表")
     size = size if size in PAGE_SIZES else 50
     page = min(max(1, page), MAX_PAGE_NUMBER)
     filters = {
         column: request.query_params.get(column, "")[:100] for column in FILTERS.get(key, ())
     }
-    sheets, facts = static.sheets, static.facts
-    with review:
-        if key not in sheets:
-            raise HTTPException(404, "本方案没有这张表")
+    with Review(view.store) as review:
         window = review.page(
             key, filters=filters, search=q[:100], offset=(page - 1) * size, limit=size
         )
@@ -492,12 +502,9 @@ async def sheet_page(
     shown = [i for i, h in enumerate(window.header) if h not in HIDDEN.get(key, ())]
     teacher_column = window.header.index("教师编号") if "教师编号" in window.header else -1
     context: dict[str, Any] = {
-        "plan_id": plan_id,
-        "meta": meta,
-        "facts": facts,
+        **view.head(),
         "key": key,
         "title": SHEET_KEYS[key],
-        "sheets": sheets,
         "window": window,
         "filters": filters,
         "choices": choices,
@@ -569,39 +576,22 @@ def flow_matrices(store: Path, _version: int) -> list[dict[str, Any]]:
 
 @router.get("/plans/{plan_id}/flows")
 async def flows_page(plan_id: str, request: Request) -> Response:
-    meta, review = _review(request, plan_id)
-    review.close()
-    static = static_of(request, plan_id)
-    facts, sheets = static.facts, static.sheets
-    store = data_of(request).plan_file(plan_id, REVIEW_FILE)
-    matrices = flow_matrices(store, store.stat().st_mtime_ns)
-    return render(
-        request,
-        "flows.html",
-        plan_id=plan_id,
-        meta=meta,
-        facts=facts,
-        sheets=sheets,
-        matrices=matrices,
-    )
+    view = _plan(request, plan_id)
+    matrices = flow_matrices(view.store, view.store.stat().st_mtime_ns)
+    return render(request, "flows.html", **view.head(), matrices=matrices)
 
 
 @router.get("/plans/{plan_id}/teachers/{teacher_id}")
 async def teacher_page(plan_id: str, teacher_id: str, request: Request) -> Response:
-    meta, review = _review(request, plan_id)
-    with review:
+    view = _plan(request, plan_id)
+    with Review(view.store) as review:
         found = review.teacher_rows(teacher_id[:64])
-    static = static_of(request, plan_id)
-    facts, sheets = static.facts, static.sheets
     if not found:
         raise HTTPException(404, "本方案中没有这位教师")
     return render(
         request,
         "teacher.html",
-        plan_id=plan_id,
-        meta=meta,
-        facts=facts,
-        sheets=sheets,
+        **view.head(),
         found=found,
         teacher_id=teacher_id,
         names=SHEET_KEYS,

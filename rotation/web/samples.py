@@ -7,7 +7,6 @@ import tempfile
 from pathlib import Path
 
 from rotation.service.accounts import LOCAL_USER
-from rotation.service.audit import record
 from rotation.service.demo import write_sample_inputs
 from rotation.service.jobs import JobManager, PlanRequest
 from rotation.service.store import DataDir
@@ -22,14 +21,5 @@ def load_samples(data: DataDir, jobs: JobManager) -> int:
         samples = write_sample_inputs(Path(folder))
         for _stem, _scenario, path in samples:
             meta = accept_upload(data, path, filename=path.name, user="示例数据")
-            record(
-                data.root,
-                "示例数据",
-                "upload",
-                accepted=True,
-                upload_id=meta["upload_id"],
-                filename=path.name,
-                sha256=meta["sha256"],
-            )
             jobs.submit(PlanRequest(upload_id=meta["upload_id"]), LOCAL_USER.name)
     return len(samples)

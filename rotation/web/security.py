@@ -169,11 +169,11 @@ class Guard:
             return None
         if self.accounts is None:
             return session.user
-        current = self.accounts.get(session.user.name)
-        if current is None or self.accounts.stamp(session.user.name) != session.stamp:
+        current = self.accounts.current(session.user.name)
+        if current is None or current[1] != session.stamp:
             self.sessions.drop(sid)  # the account was removed or its password reset
             return None
-        return current  # its roles as they are now
+        return current[0]  # its roles as they are now
 
     def csrf_token(self, cookies: dict[str, str]) -> str:
         """The token a page's forms must send back."""
