@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -307,6 +307,29 @@ DataFolder = Annotated[
     ),
 ]
 
+Database = Annotated[
+    str,
+    typer.Option(
+        "--database",
+        metavar="URL",
+        help="记录数据库；默认为数据文件夹中的 SQLite 文件 records.sqlite，"
+        "也可为 PostgreSQL 服务器，如 postgresql://用户@主机/库名",
+    ),
+]
+
+
+def data_dir(data: Path, database: str) -> Any:
+    """The web application's data folder and records database (a URL the records cannot use
+    is a usage error, said in Chinese)."""
+    from rotation.service.store import DataDir, check_url
+
+    try:
+        check_url(database)
+    except ValueError as exc:
+        echo(str(exc), err=True)
+        raise typer.Exit(EXIT_INPUT) from None
+    return DataDir(data, database)
+
 
 @app.command()
 @user_errors
@@ -323,13 +346,17 @@ def serve(
     no_browser: Annotated[bool, typer.Option("--no-browser", help="不自动打开浏览器")] = False,
     jobs: Annotated[int, typer.Option("--jobs", min=1, max=64, help="同时编制的方案数")] = 1,
     workers: Workers = 0,
+    database: Database = "",
 ) -> None:
     """网页版：在浏览器中上传数据、检查、编制、审阅并下载审批表（默认 http://127.0.0.1:8000/）。"""
     from rotation.web.app import WebSettings
     from rotation.web.server import NoAccounts
     from rotation.web.server import serve as run
 
-    settings = WebSettings(data=data, slots=jobs, workers=workers, samples=samples)
+    data_dir(data, database)
+    settings = WebSettings(
+        data=data, slots=jobs, workers=workers, samples=samples, database=database
+    )
     try:
         run(settings, host=host, port=port, open_browser=not no_browser, login=login)
     except NoAccounts as exc:
@@ -356,6 +383,7 @@ def user_add(
         bool, typer.Option("--password-stdin", help="从标准输入读取密码（供脚本使用）")
     ] = False,
     reset: Annotated[bool, typer.Option("--reset", help="用户已存在时重设其密码和角色")] = False,
+    database: Database = "",
 ) -> None:
     """创建网页版账号（密码以 argon2 散列保存，不保存明文）。"""
     from rotation.service.accounts import AccountError, Accounts
@@ -365,7 +393,9 @@ def user_add(
     else:
         password = typer.prompt("密码", hide_input=True, confirmation_prompt=True)
     try:
-        user = Accounts(data).add(name, password, role or ["经办人"], replace=reset)
+        user = Accounts(data_dir(data, database)).add(
+            name, password, role or ["经办人"], replace=reset
+        )
     except AccountError as exc:
         echo(str(exc), err=True)
         raise typer.Exit(EXIT_INPUT) from None
@@ -374,11 +404,11 @@ def user_add(
 
 @user_app.command("list")
 @user_errors
-def user_list(data: DataFolder = Path("rotation-data")) -> None:
+def user_list(data: DataFolder = Path("rotation-data"), database: Database = "") -> None:
     """列出网页版的账号和角色。"""
     from rotation.service.accounts import Accounts
 
-    for name, roles in Accounts(data).names():
+    for name, roles in Accounts(data_dir(data, database)).names():
         echo(f"{name}：{'、'.join(roles)}")
 
 

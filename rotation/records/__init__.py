@@ -25,11 +25,13 @@ from rotation.records.data import (
 from rotation.records.engine import DatabaseUrlError, default_url, make_engine
 from rotation.records.errors import (
     IllegalTransition,
+    NotApprovable,
     NotFound,
     NotPermitted,
     PlanLocked,
     RecordsError,
     StaleVersion,
+    YearApproved,
 )
 from rotation.records.migrate import upgrade
 from rotation.records.repository import Records
@@ -41,6 +43,7 @@ __all__ = [
     "DatabaseUrlError",
     "HistoryEntry",
     "IllegalTransition",
+    "NotApprovable",
     "NotFound",
     "NotPermitted",
     "PlanInfo",
@@ -51,6 +54,7 @@ __all__ = [
     "StaleVersion",
     "State",
     "UserInfo",
+    "YearApproved",
     "default_url",
     "make_engine",
     "upgrade",

@@ -45,6 +45,8 @@ class PlanInfo:
     created_by: str
     created_at: datetime
     updated_at: datetime
+    approvable: bool = True
+    notice: str = ""
 
 
 @dataclass(frozen=True)

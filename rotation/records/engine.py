@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.engine.url import URL
+from sqlalchemy.exc import ArgumentError
 
 #: The database file inside the data folder.
 SQLITE_FILE = "records.sqlite"
@@ -36,7 +37,12 @@ def default_url(data_dir: Path) -> str:
 
 def normalise_url(url: str | URL) -> URL:
     """The URL with its driver made explicit: pysqlite for SQLite, psycopg 3 for PostgreSQL."""
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseUrlError(
+            f"数据库地址无法识别：{url}（应如 postgresql://用户@主机/库名）"
+        ) from exc
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         return parsed.set(drivername="sqlite+pysqlite")
@@ -53,7 +59,9 @@ def make_engine(url: str | URL) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            # teachers' personal data: the folder and the file are the owner's alone
+            Path(database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            Path(database).touch(mode=0o600, exist_ok=True)
         engine = create_engine(
             parsed, connect_args={"timeout": SQLITE_BUSY_SECONDS}, json_serializer=_json
         )

@@ -53,3 +53,24 @@ class NotPermitted(RecordsError):
         super().__init__(f"用户「{actor}」没有「{role}」角色，不能{action}")
         self.actor = actor
         self.role = role
+
+
+class YearApproved(RecordsError):
+    """The school year already has an approved plan: a change after approval is a new plan
+    made against it (参照方案), which then takes its place."""
+
+    def __init__(self, plan_id: str, year: int) -> None:
+        super().__init__(
+            f"{year} 学年已有审批通过的方案（{plan_id[:8]}）：审批后的调整须以该方案为参照方案"
+            "重新编制，新方案审批通过后取代原方案"
+        )
+        self.plan_id = plan_id
+        self.year = year
+
+
+class NotApprovable(RecordsError):
+    """A plan the rules do not allow to be sent up (infeasible, or relaxed rules broken)."""
+
+    def __init__(self, plan_id: str) -> None:
+        super().__init__("该方案不满足全部规则（标注「不得报批」），不能公示或审批")
+        self.plan_id = plan_id

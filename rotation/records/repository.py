@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -41,7 +41,13 @@ from rotation.records.data import (
     UserInfo,
 )
 from rotation.records.engine import WRITE_OPTION, make_engine
-from rotation.records.errors import NotFound, PlanLocked, StaleVersion
+from rotation.records.errors import (
+    NotApprovable,
+    NotFound,
+    PlanLocked,
+    StaleVersion,
+    YearApproved,
+)
 from rotation.records.migrate import upgrade
 from rotation.records.schema import (
     ApprovalEventRow,
@@ -58,6 +64,8 @@ from rotation.records.schema import (
 )
 
 RETURN_KIND = "return"
+#: The file_kind of a snapshot made from the year before's approved plan (POST /api/years/next).
+CARRIED_KIND = "carried"
 #: SolveResult fields kept in their own columns (the rest goes to result_data).
 _RESULT_COLUMNS = {"status", "plan", "objective", "build_seconds", "solve_seconds", "wall_seconds"}
 
@@ -138,15 +146,17 @@ class Records:
         file_kind: str,
         by: str,
         warnings: list[Problem] | None = None,
+        snapshot_id: str | None = None,
     ) -> SnapshotInfo:
         """Keep an uploaded input: the file as received, its SHA-256, the checked district and
-        the reading's warnings (the district's own when not given)."""
+        the reading's warnings (the district's own when not given). The web application names
+        the snapshot after its upload (`snapshot_id`); a new id otherwise."""
         data = district.model_dump_json()
         kept = [p.model_dump(mode="json") for p in (warnings or district.warnings)]
         sha = hashlib.sha256(file_bytes).hexdigest()
         with self._session(write=True) as session:
             row = InputSnapshotRow(
-                id=uuid.uuid4().hex,
+                id=snapshot_id or uuid.uuid4().hex,
                 school_year_id=self._year_id(session, district.name, district.plan_year),
                 file_name=file_name,
                 file_kind=file_kind,
@@ -155,6 +165,7 @@ class Records:
                 checked_data=data,
                 warnings=kept,
                 teachers=len(district.teachers),
+                school_names={school.school_id: school.name for school in district.schools},
                 created_by=by,
                 created_at=utc_now(),
             )
@@ -178,6 +189,27 @@ class Records:
         if data is None:
             raise NotFound("上传的数据", snapshot_id)
         return District.model_validate_json(data)
+
+    def school_names(self, snapshot_ids: Collection[str]) -> dict[str, str]:
+        """School id → name across snapshots (a later snapshot's name wins), without loading
+        the districts (older snapshots without the names are loaded)."""
+        names: dict[str, str] = {}
+        with self._session(write=False) as session:
+            rows = session.execute(
+                select(InputSnapshotRow.id, InputSnapshotRow.school_names)
+                .where(InputSnapshotRow.id.in_(list(snapshot_ids)))
+                .order_by(InputSnapshotRow.created_at, InputSnapshotRow.id)
+            ).all()
+        for row in rows:
+            snapshot_id: str = row[0]
+            kept: dict[str, Any] | None = row[1]
+            found = (
+                kept
+                if kept is not None
+                else {s.school_id: s.name for s in self.load_snapshot(snapshot_id).schools}
+            )
+            names.update({str(k): str(v) for k, v in found.items()})
+        return names
 
     def snapshot_file(self, snapshot_id: str) -> bytes:
         """The uploaded file's bytes, as received."""
@@ -212,10 +244,19 @@ class Records:
 
     # -- plan runs --------------------------------------------------------------------------
     def save_plan_run(
-        self, snapshot_id: str, result: SolveResult, *, options: Mapping[str, Any], by: str
+        self,
+        snapshot_id: str,
+        result: SolveResult,
+        *,
+        options: Mapping[str, Any],
+        by: str,
+        plan_id: str | None = None,
+        approvable: bool = True,
+        notice: str = "",
     ) -> PlanInfo:
         """Keep a planning run on a snapshot (a 草稿, version 1): its options, the solver's
-        status, objective and timings, the plan and the rest of the result."""
+        status, objective and timings, the plan and the rest of the result. The web
+        application names it after the plan's files (`plan_id`); a new id otherwise."""
         plan_data = result.plan.model_dump_json()
         rest = result.model_dump(mode="json", exclude=_RESULT_COLUMNS)
         timings = {
@@ -229,7 +270,7 @@ class Records:
             if result.plan.plan_year != year:
                 raise ValueError(f"方案年度 {result.plan.plan_year} 与上传数据的年度 {year} 不同")
             row = PlanRunRow(
-                id=uuid.uuid4().hex,
+                id=plan_id or uuid.uuid4().hex,
                 snapshot_id=snapshot_id,
                 school_year_id=snapshot.school_year_id,
                 options=dict(options),
@@ -239,6 +280,8 @@ class Records:
                 plan_data=plan_data,
                 result_data=rest,
                 state=State.DRAFT.value,
+                approvable=approvable,
+                notice=notice,
                 created_by=by,
                 created_at=utc_now(),
                 updated_at=utc_now(),
@@ -343,6 +386,8 @@ class Records:
             created_by=row.created_by,
             created_at=row.created_at,
             updated_at=row.updated_at,
+            approvable=row.approvable,
+            notice=row.notice,
         )
 
     # -- the procedure: 草稿 → 公示中 → 已审批 / 退回 -------------------------------------------
@@ -403,6 +448,9 @@ class Records:
             row = self._locked_plan(session, plan_id, expected_version)
             before = State(row.state)
             after = approval.next_state(before, action)
+            if action in (Action.PUBLISH, Action.APPROVE) and not row.approvable:
+                raise NotApprovable(plan_id)
+            replaced = self._replaced_by(session, row) if action is Action.APPROVE else None
             seq = session.scalar(
                 select(func.coalesce(func.max(ApprovalEventRow.seq), 0)).where(
                     ApprovalEventRow.plan_run_id == plan_id
@@ -430,9 +478,104 @@ class Records:
             # the last change to the row: an approved plan run refuses every UPDATE after this
             self._flush(session, row, expected_version)
             if action is Action.APPROVE:
+                if replaced is not None:  # the year's history is the new plan's from now on
+                    session.execute(
+                        delete(RotationHistoryRow).where(RotationHistoryRow.plan_run_id == replaced)
+                    )
                 self._append_history(session, row, district)
             self._audit(session, actor, f"plan {action.value}", plan_id=plan_id, state=after.value)
             return self._plan_info(row, district, year)
+
+    def _replaced_by(self, session: Session, row: PlanRunRow) -> str | None:
+        """The approved plan of the same school year that `row` takes the place of: only the
+        one it was made against (参照方案, --reference); YearApproved for any other."""
+        approved = session.scalars(
+            select(PlanRunRow.id)
+            .where(
+                PlanRunRow.school_year_id == row.school_year_id,
+                PlanRunRow.state == State.APPROVED.value,
+                PlanRunRow.id != row.id,
+            )
+            .order_by(PlanRunRow.updated_at.desc())
+        ).first()
+        if approved is None:
+            return None
+        if row.options.get("reference_plan_id") != approved:
+            year = self._year_of(session, row.school_year_id)[1]
+            raise YearApproved(approved, year)
+        return approved
+
+    def approved_plan(self, district: str, year: int) -> PlanInfo | None:
+        """The school year's plan in force: the approved one (the latest approved, when a
+        change after approval replaced the first)."""
+        with self._session(write=False) as session:
+            year_id = self._find_year(session, district, year)
+            row = session.scalars(
+                select(PlanRunRow)
+                .where(
+                    PlanRunRow.school_year_id == year_id,
+                    PlanRunRow.state == State.APPROVED.value,
+                )
+                .order_by(PlanRunRow.updated_at.desc(), PlanRunRow.id)
+            ).first()
+            return None if row is None else self._plan_info(row, district, year)
+
+    def plan_infos(self, plan_ids: Collection[str]) -> dict[str, PlanInfo]:
+        """Where several plans stand, by id (those the records know)."""
+        if not plan_ids:
+            return {}
+        with self._session(write=False) as session:
+            rows = session.scalars(select(PlanRunRow).where(PlanRunRow.id.in_(list(plan_ids))))
+            years: dict[int, tuple[str, int]] = {}
+            out = {}
+            for row in rows:
+                if row.school_year_id not in years:
+                    years[row.school_year_id] = self._year_of(session, row.school_year_id)
+                out[row.id] = self._plan_info(row, *years[row.school_year_id])
+            return out
+
+    def carried_snapshot(self, district: str, year: int) -> SnapshotInfo | None:
+        """The newest snapshot a school year was started with from the year before's approved
+        plan (file_kind CARRIED_KIND), if any."""
+        with self._session(write=False) as session:
+            year_id = self._find_year(session, district, year)
+            row = session.scalars(
+                select(InputSnapshotRow)
+                .where(
+                    InputSnapshotRow.school_year_id == year_id,
+                    InputSnapshotRow.file_kind == CARRIED_KIND,
+                )
+                .order_by(InputSnapshotRow.created_at.desc(), InputSnapshotRow.id)
+            ).first()
+            return None if row is None else self._snapshot_info(row, district, year)
+
+    def districts(self) -> list[tuple[str, list[int]]]:
+        """Every district and its school years, by name and year."""
+        with self._session(write=False) as session:
+            rows = session.execute(
+                select(DistrictRow.name, SchoolYearRow.year)
+                .join(SchoolYearRow, SchoolYearRow.district_id == DistrictRow.id, isouter=True)
+                .order_by(DistrictRow.name, SchoolYearRow.year)
+            ).all()
+        out: dict[str, list[int]] = {}
+        for name, year in rows:
+            out.setdefault(name, [])
+            if year is not None:
+                out[name].append(year)
+        return list(out.items())
+
+    def teacher_districts(self, teacher_id: str) -> list[str]:
+        """The districts whose rotation history names a teacher id."""
+        with self._session(write=False) as session:
+            return list(
+                session.scalars(
+                    select(DistrictRow.name)
+                    .join(RotationHistoryRow, RotationHistoryRow.district_id == DistrictRow.id)
+                    .where(RotationHistoryRow.teacher_id == teacher_id)
+                    .distinct()
+                    .order_by(DistrictRow.name)
+                )
+            )
 
     def events(self, plan_id: str) -> list[ApprovalEvent]:
         """A plan's procedure so far, oldest first."""

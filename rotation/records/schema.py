@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -122,6 +124,8 @@ class InputSnapshotRow(Base):
     checked_data: Mapped[str] = mapped_column(Text)  # models.District as JSON
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # models.Problem as JSON
     teachers: Mapped[int] = mapped_column(Integer)
+    #: school id → name (NULL for snapshots kept before revision 0002)
+    school_names: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_by: Mapped[str] = mapped_column(String(USER_LENGTH))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
@@ -143,6 +147,9 @@ class PlanRunRow(Base):
     plan_data: Mapped[str | None] = mapped_column(Text)  # models.plan.Plan as JSON
     result_data: Mapped[dict[str, Any]] = mapped_column(JSON)  # conflicts, shortfalls, terms
     state: Mapped[str] = mapped_column(String(8))  # 草稿 公示中 已审批 退回 (approval.py)
+    #: models.plan.Verdict: whether the plan may be sent up at all, and the notice why not
+    approvable: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    notice: Mapped[str] = mapped_column(Text, server_default="")
     publish_start: Mapped[date | None] = mapped_column(Date)
     publish_end: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer)

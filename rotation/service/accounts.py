@@ -1,30 +1,31 @@
-"""Accounts of the web application: names, roles and argon2 password hashes in users.json.
+"""Accounts of the web application: names, roles and argon2 password hashes in the records
+(table users).
 
 Passwords are hashed with argon2id (argon2-cffi, the maintained binding); a hash made with
 older parameters is replaced at the next successful login. `rotation user add` creates
-accounts; the server only reads them.
+accounts; the server only reads them (and rehashes). A data folder used before the records kept
+its accounts in users.json: they are moved into the records the first time it is opened.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
-import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from rotation.service.audit import record
-from rotation.service.store import read_json_file, write_json_file
+from rotation.service.store import DataDir, read_json_file
 
+#: Where accounts were kept before the records (moved in, then renamed USERS_FILE.imported).
 USERS_FILE = "users.json"
-#: SPEC §10's roles. 经办人 uploads and plans; the others come with the records issue.
+#: SPEC §10's roles: 经办人 uploads, plans, pins and scenarios; 审核人 publishes the 公示;
+#: 审批人 approves or returns; 管理员 manages accounts and reads the audit log.
 ROLES = ("经办人", "审核人", "审批人", "管理员")
 NAME_PATTERN = re.compile(r"^[\w.\-@\u4e00-\u9fff]{1,40}$")
 MIN_PASSWORD = 8
 _hasher = PasswordHasher()
-_lock = threading.Lock()
 
 
 class AccountError(ValueError):
@@ -48,20 +49,15 @@ LOCAL_USER = User("本机用户", ROLES)
 
 
 class Accounts:
-    """The accounts in a data folder."""
+    """The accounts in a data folder's records."""
 
-    def __init__(self, root: Path) -> None:
-        self.path = root / USERS_FILE
-
-    def _load(self) -> dict[str, dict[str, object]]:
-        if not self.path.is_file():
-            return {}
-        data: dict[str, dict[str, object]] = read_json_file(self.path)
-        return data
+    def __init__(self, data: DataDir) -> None:
+        self.data = data
 
     def exist(self) -> bool:
         """Whether any account has been created."""
-        return bool(self._load())
+        self.import_legacy()
+        return bool(self.data.records().users())
 
     def add(
         self,
@@ -80,29 +76,19 @@ class Accounts:
         unknown = [r for r in roles if r not in ROLES]
         if unknown or not roles:
             raise AccountError(f"角色应为以下之一或多个：{'、'.join(ROLES)}")
-        with _lock:
-            users = self._load()
-            if name in users and not replace:
-                raise AccountError(f"用户「{name}」已存在")
-            users[name] = {"hash": _hasher.hash(password), "roles": list(dict.fromkeys(roles))}
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_json_file(self.path, users)
-            self.path.chmod(0o600)
-        record(
-            self.path.parent,
-            by,
-            "account reset" if replace else "account added",
-            account=name,
-            roles=list(dict.fromkeys(roles)),
-        )
-        return User(name, tuple(roles))
+        self.import_legacy()
+        records = self.data.records()
+        if records.user(name) is not None and not replace:
+            raise AccountError(f"用户「{name}」已存在")
+        kept = list(dict.fromkeys(roles))
+        records.save_user(name, _hasher.hash(password), kept, by=by)
+        return User(name, tuple(kept))
 
     def verify(self, name: str, password: str) -> User | None:
         """The user when the password is right, else None (the same time either way: an
         unknown name is checked against a dummy hash)."""
-        users = self._load()
-        entry = users.get(name)
-        stored = str(entry["hash"]) if entry else _DUMMY
+        entry = self.data.records().user(name)
+        stored = entry.password_hash if entry else _DUMMY
         try:
             _hasher.verify(stored, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
@@ -110,29 +96,41 @@ class Accounts:
         if entry is None:
             return None
         if _hasher.check_needs_rehash(stored):
-            with _lock:
-                users = self._load()
-                if name in users:
-                    users[name]["hash"] = _hasher.hash(password)
-                    write_json_file(self.path, users)
-        return User(name, _roles(entry))
+            self.data.records().save_user(
+                name, _hasher.hash(password), entry.roles, by="系统（更新密码散列参数）"
+            )
+        return User(name, entry.roles)
 
     def current(self, name: str) -> tuple[User, str] | None:
         """An account as it is now, with a fingerprint of its password hash (which changes when
         the password is reset): a session checks both on every request. None when removed."""
-        entry = self._load().get(name)
+        entry = self.data.records().user(name)
         if entry is None:
             return None
-        return User(name, _roles(entry)), str(entry["hash"])[-16:]
+        return User(name, entry.roles), entry.password_hash[-16:]
 
     def names(self) -> list[tuple[str, tuple[str, ...]]]:
         """Every account and its roles."""
-        return [(n, _roles(e)) for n, e in sorted(self._load().items())]
+        self.import_legacy()
+        return [(u.name, u.roles) for u in self.data.records().users()]
 
-
-def _roles(entry: dict[str, object]) -> tuple[str, ...]:
-    roles = entry.get("roles", [])
-    return tuple(str(r) for r in roles) if isinstance(roles, list) else ()
+    def import_legacy(self) -> int:
+        """Move the accounts of users.json (kept before the records) into the records, once;
+        how many were moved. An account already in the records is left as it is."""
+        path = self.data.root / USERS_FILE
+        if not path.is_file():
+            return 0
+        records = self.data.records()
+        moved = 0
+        with contextlib.suppress(OSError, ValueError):
+            for name, entry in dict(read_json_file(path)).items():
+                stored = str(entry.get("hash", ""))
+                roles = [str(r) for r in entry.get("roles", []) if str(r) in ROLES]
+                if records.user(name) is None and stored.startswith("$argon2") and roles:
+                    records.save_user(name, stored, roles, by="系统（从 users.json 迁入）")
+                    moved += 1
+        path.rename(path.with_name(USERS_FILE + ".imported"))
+        return moved
 
 
 _DUMMY = _hasher.hash("not a password of anyone")

@@ -27,10 +27,11 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, TypeVar
 
-from models import InputError
-from models.plan import SolveOptions
+from models import District, InputError
+from models.plan import SolveOptions, Verdict, verdict
 from rotation.formats.planio import read_plan
 from rotation.formats.reading import input_sha256, read_district
+from rotation.records import NotFound
 from rotation.service.audit import now_text, record
 from rotation.service.planning import solve_district, write_plan
 from rotation.service.progress import READING, SOLVING, WRITING, Step
@@ -45,6 +46,7 @@ from rotation.service.store import (
     UnknownId,
     new_id,
     read_json_file,
+    valid_id,
     write_json_file,
 )
 from rotation.service.uploads import input_path, problem_json
@@ -94,12 +96,65 @@ def _message(step: Step) -> str:
     return step.phase
 
 
-def run_job(root: str, job_id: str, request: PlanRequest, workers: int) -> None:
-    """The job's own process: read the upload, plan, write the plan's files, say how it went.
+def checked_district(
+    data: DataDir, request: PlanRequest, source: Path, upload: dict[str, Any], user: str
+) -> tuple[District, str]:
+    """The district an upload was checked as, and the records' snapshot it is: the upload's
+    own (for a school year started from an approved plan, with the rotations in flight from
+    the records). For another plan year than the upload's, the file is read again for that
+    year and kept as a snapshot of its own (a plan belongs to one school year)."""
+    records = data.records()
+    if request.year is None or request.year == upload.get("plan_year"):
+        with contextlib.suppress(NotFound):
+            return records.load_snapshot(request.upload_id), request.upload_id
+    district = read_district(source, year=request.year, name=upload.get("source_name"))
+    info = records.snapshot(request.upload_id)
+    snapshot = records.save_snapshot(
+        district,
+        file_bytes=records.snapshot_file(request.upload_id),
+        file_name=info.file_name,
+        file_kind=info.file_kind,
+        by=user,
+    )
+    return district, snapshot.id
+
+
+def follow_server(server: int) -> None:
+    """End this job (its whole process group, its solver pool with it) when the server that
+    started it is gone: killed outright, it could not end the job itself, and a job outliving
+    its server would write plans nobody follows any more."""
+    if server <= 0:
+        return
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(server, 0)
+            except ProcessLookupError:
+                os.killpg(os.getpgrp(), signal.SIGKILL)
+            except PermissionError:
+                continue
+
+    threading.Thread(target=watch, name="rotation-follow-server", daemon=True).start()
+
+
+def run_job(
+    root: str,
+    job_id: str,
+    request: PlanRequest,
+    workers: int,
+    user: str = "",
+    database: str = "",
+    server: int = 0,
+) -> None:
+    """The job's own process: read the upload, plan, write the plan's files, keep the plan in
+    the records, say how it went.
 
     Runs in a process group of its own, so that cancelling ends its solver pool with it."""
     os.setpgrp()
-    data = DataDir(Path(root))
+    follow_server(server)
+    data = DataDir(Path(root), database)
     last: dict[str, Any] = {"at": 0.0, "phase": ""}
 
     def report(step: Step) -> None:
@@ -118,7 +173,8 @@ def run_job(root: str, job_id: str, request: PlanRequest, workers: int) -> None:
         start = time.perf_counter()
         source = input_path(data, request.upload_id)
         upload = data.upload_meta(request.upload_id)
-        district = read_district(source, year=request.year, name=upload.get("source_name"))
+        records = data.records()
+        district, snapshot_id = checked_district(data, request, source, upload, user)
         read_seconds = time.perf_counter() - start
         reference = (
             read_plan(data.plan_file(request.reference_plan_id, PLAN_FILE))
@@ -143,7 +199,10 @@ def run_job(root: str, job_id: str, request: PlanRequest, workers: int) -> None:
             "backbone_share": float(district.policy.district.backbone_share),
         }
 
+        judged: list[Verdict] = []
+
         def keep(tables: Any, checks: Any) -> None:
+            judged.append(verdict(result, checks))
             save_review(staging / REVIEW_FILE, district, result, checks, tables, facts)
 
         write_plan(
@@ -164,7 +223,7 @@ def run_job(root: str, job_id: str, request: PlanRequest, workers: int) -> None:
             {
                 **facts,
                 "created": now_text(),
-                "user": upload.get("user", ""),
+                "user": user,
                 "job_id": job_id,
                 "status": result.status,
                 "rotations": len(result.plan.rotations),
@@ -173,6 +232,19 @@ def run_job(root: str, job_id: str, request: PlanRequest, workers: int) -> None:
             },
         )
         os.rename(staging, data.plan_dir(plan_id))
+        try:  # the files first, then the record: a plan the records name always has its files
+            records.save_plan_run(
+                snapshot_id,
+                result,
+                options=vars(request),
+                by=user,
+                plan_id=plan_id,
+                approvable=judged[0].approvable if judged else False,
+                notice=judged[0].notice if judged else "",
+            )
+        except BaseException:
+            shutil.rmtree(data.plan_dir(plan_id), ignore_errors=True)
+            raise
         outcome: dict[str, Any] = {"state": "done", "plan_id": plan_id, "status": result.status}
     except InputError as error:
         outcome = {
@@ -226,19 +298,54 @@ class JobManager:
     # -- what the web calls -------------------------------------------------------------------
 
     def start(self) -> None:
-        """Mark jobs an earlier server left unfinished, then watch the queue."""
+        """Settle the jobs an earlier server left unfinished (killed, or stopped abruptly),
+        then watch the queue."""
+        cut_short = set()
         for name in self.data.job_ids():
             try:
                 job = self._load(name)
             except (UnknownId, OSError, ValueError):
                 continue
             if job.get("state") in ("queued", "running"):
+                cut_short.add(name)
                 shutil.rmtree(staging_dir(self.data, name), ignore_errors=True)
+                try:  # the job may have ended after its server: keep what it did
+                    outcome = read_json_file(self.data.job_file(name, "result"))
+                except (OSError, ValueError):
+                    outcome = None
+                if outcome is not None and self._kept(outcome):
+                    self._record_end(job, outcome)
+                    cut_short.discard(name)
+                    continue
                 job.update(state="failed", message="服务器重启，任务已中断，请重新编制")
                 job["finished"] = now_text()
                 self._save(job)
+        if cut_short:
+            self._drop_unrecorded_plans(cut_short)
         self._thread = threading.Thread(target=self._watch, name="rotation-jobs", daemon=True)
         self._thread.start()
+
+    def _kept(self, outcome: dict[str, Any]) -> bool:
+        """Whether a job's outcome stands: a failure does; a plan only when the records hold
+        it (the job keeps it there last)."""
+        if outcome.get("state") != "done":
+            return True
+        plan_id = str(outcome.get("plan_id", ""))
+        return valid_id(plan_id) and bool(self.data.records().plan_infos([plan_id]))
+
+    def _drop_unrecorded_plans(self, jobs: set[str]) -> None:
+        """Plan folders a cut-short job put in place but never got into the records (killed
+        between the two): not a plan, removed."""
+        folder = self.data.root / "plans"
+        for entry in folder.iterdir() if folder.is_dir() else ():
+            if not valid_id(entry.name):
+                continue
+            try:
+                job_id = read_json_file(entry / META_FILE).get("job_id")
+            except (OSError, ValueError):
+                continue
+            if job_id in jobs and not self.data.records().plan_infos([entry.name]):
+                shutil.rmtree(entry, ignore_errors=True)
 
     def isolated(self, task: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run a short task (reading an upload) in a fresh process and return its result or
@@ -307,7 +414,7 @@ class JobManager:
                 return job
             job.update(state="cancelled", message="已取消", finished=now_text())
             self._save(job)
-        record(self.data.root, user, "cancel", job_id=job_id)
+        record(self.data, user, "cancel", job_id=job_id)
         self._pump()
         return job
 
@@ -353,7 +460,15 @@ class JobManager:
                 request = PlanRequest(**job["options"])
                 process = self._ctx.Process(
                     target=run_job,
-                    args=(str(self.data.root), job_id, request, self.workers),
+                    args=(
+                        str(self.data.root),
+                        job_id,
+                        request,
+                        self.workers,
+                        str(job.get("user", "")),
+                        self.data.database,
+                        os.getpid(),
+                    ),
                     name=f"rotation-job-{job_id[:8]}",
                 )
                 job.update(state="running", started=now_text(), message="开始编制")
@@ -398,7 +513,7 @@ class JobManager:
 
     def _audit_end(self, job: dict[str, Any]) -> None:
         record(
-            self.data.root,
+            self.data,
             str(job.get("user", "")),
             "plan",
             job_id=job.get("job_id"),

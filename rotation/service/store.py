@@ -4,8 +4,9 @@ Nothing a request says ever becomes a path: ids are checked against `ID_PATTERN`
 digits from uuid4) before a folder is named after them, and file names inside are fixed.
 
     DATA/
-      users.json           accounts (argon2 hashes), rotation/service/accounts.py
-      audit.jsonl          who did what, when, on which input (SHA-256)
+      records.sqlite       the district's records (rotation/records): uploads as checked,
+                           plans and where they stand, approvals, rotation history, accounts
+                           and the audit log; or a PostgreSQL server named by --database
       uploads/<id>/        the uploaded input as received (input.xlsx, input.json or input/ of
                            CSV files) and meta.json (who, when, SHA-256, summary, warnings)
       jobs/<id>.json       one planning job: options, state, progress, the plan it made
@@ -14,6 +15,7 @@ digits from uuid4) before a folder is named after them, and file names inside ar
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -21,6 +23,9 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from rotation.records import Records, default_url
+from rotation.records.engine import normalise_url
 
 ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 
@@ -45,6 +50,26 @@ def valid_id(text: str) -> bool:
     return bool(ID_PATTERN.fullmatch(text))
 
 
+def check_url(url: str) -> None:
+    """ValueError (in Chinese) for a database URL the records cannot use; "" is the default."""
+    if url:
+        normalise_url(url)
+
+
+@functools.lru_cache(maxsize=4)
+def _opened(url: str, _pid: int) -> Records:
+    """One engine per database and process (a forked process must not share its parent's
+    connections: the pid is part of the key); the schema is brought up to date the first
+    time (a no-op when it is)."""
+    return Records.open(url)
+
+
+def open_records(data: DataDir) -> Records:
+    """The records of a data folder, their schema brought up to date (at startup; a server
+    that cannot reach its database stops here, before it serves anything)."""
+    return data.records()
+
+
 def write_json_file(path: Path, data: Any) -> None:
     """Replace a small JSON file atomically (a reader never sees half of it)."""
     temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
@@ -59,9 +84,20 @@ def read_json_file(path: Path) -> Any:
 
 @dataclass(frozen=True)
 class DataDir:
-    """The data folder of one server (or one test)."""
+    """The data folder of one server (or one test), and the database of its records (the
+    SQLite file in the folder unless `database` names another)."""
 
     root: Path
+    database: str = ""
+
+    @property
+    def url(self) -> str:
+        """The records' database URL."""
+        return self.database or default_url(self.root)
+
+    def records(self) -> Records:
+        """The records, opened once per process (the server's, each job's, each reader's)."""
+        return _opened(self.url, os.getpid())
 
     def ensure(self) -> DataDir:
         """Create the folder and its parts when missing."""

@@ -28,6 +28,7 @@ from models.rules import precheck
 from rotation.formats.reading import input_sha256, read_district, sheet_of
 from rotation.service.audit import now_text, record
 from rotation.service.store import META_FILE, DataDir, new_id, write_json_file
+from rotation.service.years import carry_over, merged_problem
 
 #: The largest upload accepted (a 200,000-teacher workbook is about 15 MB).
 MAX_UPLOAD_BYTES = 64 << 20
@@ -189,23 +190,31 @@ def problem_json(p: Problem) -> dict[str, Any]:
 
 
 def accept_upload(
-    data: DataDir, received: Path, *, filename: str, user: str, year: int | None = None
+    data: DataDir,
+    received: Path,
+    *,
+    filename: str,
+    user: str,
+    year: int | None = None,
+    carry_from: str | None = None,
 ) -> dict[str, Any]:
     """Keep a received file as a new upload when the reader accepts it; its meta data.
 
     Raises UploadRefused (not an input) or InputError (every problem, as `validate` lists
-    them); either way nothing is kept. Accepted or not, the upload is recorded in the audit
+    them); either way nothing is kept. An upload for a school year started from an approved
+    plan (`carry_from`, or the district's newest) takes its rotations in flight from the
+    records and says what it changes (meta "changes"). Accepted or not, the upload is recorded in the audit
     log with the SHA-256 of what was received (of what is kept, when accepted)."""
     shown = sent_name(filename)
     try:
-        meta = _accept(data, received, filename=filename, user=user, year=year)
-    except (UploadRefused, InputError):
-        record(
-            data.root, user, "upload", accepted=False, filename=shown, sha256=input_sha256(received)
+        meta = _accept(
+            data, received, filename=filename, user=user, year=year, carry_from=carry_from
         )
+    except (UploadRefused, InputError):
+        record(data, user, "upload", accepted=False, filename=shown, sha256=input_sha256(received))
         raise
     record(
-        data.root,
+        data,
         user,
         "upload",
         accepted=True,
@@ -217,7 +226,13 @@ def accept_upload(
 
 
 def _accept(
-    data: DataDir, received: Path, *, filename: str, user: str, year: int | None
+    data: DataDir,
+    received: Path,
+    *,
+    filename: str,
+    user: str,
+    year: int | None,
+    carry_from: str | None,
 ) -> dict[str, Any]:
     upload_id = new_id()
     folder = data.upload_dir(upload_id)
@@ -237,18 +252,58 @@ def _accept(
         except InputError as error:
             raise InputError(_as_uploaded(error.problems, target.name, filename)) from None
         sha = input_sha256(target)
+        district, changes = carry_over(data, district, carry_from)
+        if changes is not None:
+            extra += [merged_problem(n) for n in changes.notes]
+        warnings = [*extra, *district.warnings]
+        data.records().save_snapshot(
+            district,
+            file_bytes=received.read_bytes(),
+            file_name=sent_name(filename) or target.name,
+            file_kind=kind,
+            by=user,
+            warnings=warnings,
+            snapshot_id=upload_id,
+        )
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    warnings = [*extra, *district.warnings]
-    meta: dict[str, Any] = {
+    meta = upload_meta(
+        upload_id,
+        district,
+        user=user,
+        filename=sent_name(filename),
+        kind=kind,
+        input_file=target.name,
+        sha=sha,
+        warnings=warnings,
+    )
+    meta["source_name"] = source_name(filename)
+    if changes is not None:
+        meta["changes"] = changes.as_json()
+    write_json_file(folder / META_FILE, meta)
+    return meta
+
+
+def upload_meta(
+    upload_id: str,
+    district: District,
+    *,
+    user: str,
+    filename: str,
+    kind: str,
+    input_file: str,
+    sha: str,
+    warnings: list[Problem],
+) -> dict[str, Any]:
+    """An upload's meta.json: who, when, what (SHA-256), the summary `validate` prints."""
+    return {
         "upload_id": upload_id,
         "created": now_text(),
         "user": user,
-        "filename": sent_name(filename),
-        "source_name": source_name(filename),
+        "filename": filename,
         "kind": kind,
-        "input_file": target.name,
+        "input_file": input_file,
         "sha256": sha,
         "district": district.name,
         "plan_year": district.plan_year,
@@ -262,8 +317,6 @@ def _accept(
         "notes": notes(district),
         "group_lines": [vars(g) for g in group_lines(district)],
     }
-    write_json_file(folder / META_FILE, meta)
-    return meta
 
 
 def _as_uploaded(problems: list[Problem], stored: str, filename: str) -> list[Problem]:

@@ -6,16 +6,36 @@ reader's sheet, row, column and message. The pages call the same service code.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Response, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from rotation import __version__
 from rotation.service.audit import record
 from rotation.service.jobs import MAX_TIME_LIMIT, PlanRequest, QueueFull
-from rotation.service.store import APPROVAL_FILE, PLAN_FILE, PUBLIC_FILE, UnknownId, read_json_file
+from rotation.service.procedure import (
+    ROLE,
+    Action,
+    NotFound,
+    NotPermitted,
+    PlanInfo,
+    RecordsError,
+    history,
+    plan_info,
+    step,
+)
+from rotation.service.store import (
+    APPROVAL_FILE,
+    PLAN_FILE,
+    PUBLIC_FILE,
+    UnknownId,
+    read_json_file,
+    valid_id,
+)
+from rotation.service.years import NotApproved, start_next_year
 from rotation.web.common import (
     Rejected,
     accounts_of,
@@ -24,6 +44,7 @@ from rotation.web.common import (
     jobs_of,
     receive_upload,
     require,
+    signed_in,
 )
 from rotation.web.security import COOKIE, SESSION_IDLE_SECONDS
 
@@ -67,14 +88,14 @@ def sign_in(request: Request, name: str, password: str, response: Response) -> R
     address = request.client.host if request.client else ""
     wait = guard.limiter.blocked(address, name)
     if wait:
-        record(data_of(request).root, name, "login", ok=False, address=address, limited=True)
+        record(data_of(request), name, "login", ok=False, address=address, limited=True)
         raise HTTPException(
             429, f"登录失败次数过多，请 {wait} 秒后再试", headers={"Retry-After": str(wait)}
         )
     user = accounts_of(request).verify(name, password)
     if user is None:
         guard.limiter.failed(address, name)
-        record(data_of(request).root, name, "login", ok=False, address=address)
+        record(data_of(request), name, "login", ok=False, address=address)
         raise HTTPException(401, "用户名或密码不正确")
     guard.limiter.succeeded(address, name)
     guard.sessions.drop(request.cookies.get(COOKIE))  # a fresh session, never the old one
@@ -88,7 +109,7 @@ def sign_in(request: Request, name: str, password: str, response: Response) -> R
         samesite="strict",
         secure=request.url.scheme == "https",
     )
-    record(data_of(request).root, user.name, "login", ok=True, address=address)
+    record(data_of(request), user.name, "login", ok=True, address=address)
     return response
 
 
@@ -106,11 +127,14 @@ def upload(
     request: Request,
     file: Annotated[UploadFile, File(description=".xlsx、CSV 文件的 .zip 或 .json")],
     year: Annotated[int | None, Form(ge=1990, le=2100)] = None,
+    carry_from: Annotated[str | None, Form(max_length=64)] = None,
 ) -> Response:
-    """Upload an input; 201 with its summary, or 422 with every problem."""
+    """Upload an input; 201 with its summary, or 422 with every problem. For a school year
+    started from an approved plan (`carry_from`: the upload_id /api/years/next gave, or found by
+    district and year), `changes` says what it changes per teacher."""
     user = require(request, "经办人")
     try:
-        meta = receive_upload(request, file, user, year)
+        meta = receive_upload(request, file, user, year, carry_from)
     except Rejected as rejected:
         return JSONResponse(
             {"error": rejected.message, "problems": rejected.problems},
@@ -123,6 +147,7 @@ def upload(
             "plan_year": meta["plan_year"],
             "summary": meta["summary"],
             "warnings": meta["warnings"],
+            **({"changes": meta["changes"]} if "changes" in meta else {}),
         },
         status_code=201,
     )
@@ -149,7 +174,7 @@ def order_plan(request: Request, order: PlanOrder) -> dict[str, Any]:
         job = jobs_of(request).submit(plan_request, user.name)
     except QueueFull as full:
         raise HTTPException(429, str(full)) from full
-    record(data.root, user.name, "plan requested", job_id=job["job_id"], upload_id=order.upload_id)
+    record(data, user.name, "plan requested", job_id=job["job_id"], upload_id=order.upload_id)
     return job
 
 
@@ -198,9 +223,136 @@ def plan_path(request: Request, plan_id: str, name: str) -> Any:
 
 @router.get("/plans/{plan_id}")
 def plan_json(plan_id: str, request: Request) -> dict[str, Any]:
-    """The plan JSON of SPEC §5 with its plan_id and state."""
+    """The plan JSON of SPEC §5 with its plan_id, state (草稿 / 公示中 / 已审批 / 退回) and
+    version (what an approval step may name: optimistic locking)."""
     data: dict[str, Any] = read_json_file(plan_path(request, plan_id, PLAN_FILE))
-    return {**data, "plan_id": plan_id, "state": "草稿"}
+    info = plan_info(data_of(request), plan_id)
+    if info is None:
+        raise HTTPException(404, "找不到该方案")
+    return {**data, "plan_id": plan_id, "state": info.state.value, "version": info.version}
+
+
+class Publish(BaseModel):
+    """POST /api/plans/{plan_id}/publish: the 公示's first and last day."""
+
+    start: date
+    end: date
+    version: int | None = Field(None, ge=1, description="看到的方案版本；他人已改动时 409")
+
+
+class Decide(BaseModel):
+    """POST …/approve (comment optional) and …/return (comment required)."""
+
+    comment: str = Field("", max_length=2000)
+    version: int | None = Field(None, ge=1, description="看到的方案版本；他人已改动时 409")
+
+
+def take_step(
+    request: Request,
+    plan_id: str,
+    action: Action,
+    *,
+    version: int | None,
+    comment: str = "",
+    start: date | None = None,
+    end: date | None = None,
+) -> PlanInfo:
+    """One approval step by the signed-in user, refusals as HTTP errors: 403 without the
+    role, 404 for no such plan, 409 when the plan's state or version does not allow it, 422
+    for a missing comment or date."""
+    user = require(request, ROLE[action])
+    data = data_of(request)
+    try:
+        return step(
+            data,
+            plan_id,
+            action,
+            user,
+            version=version,
+            comment=comment,
+            start=start,
+            end=end,
+        )
+    except NotFound as missing:
+        raise HTTPException(404, "找不到该方案") from missing
+    except NotPermitted as refused:
+        raise HTTPException(403, str(refused)) from refused
+    except RecordsError as conflict:  # stale version, wrong state, not approvable, year taken
+        raise HTTPException(409, str(conflict)) from conflict
+    except ValueError as invalid:
+        raise HTTPException(422, str(invalid)) from invalid
+
+
+def state_view(info: PlanInfo) -> dict[str, Any]:
+    """A plan's place in the procedure, as the approval calls answer."""
+    return {
+        "plan_id": info.id,
+        "state": info.state.value,
+        "version": info.version,
+        "publish_start": info.publish_start.isoformat() if info.publish_start else None,
+        "publish_end": info.publish_end.isoformat() if info.publish_end else None,
+    }
+
+
+@router.post("/plans/{plan_id}/publish", dependencies=[Depends(signed_in)])
+def publish(plan_id: str, body: Publish, request: Request) -> dict[str, Any]:
+    """公示 (审核人): the plan's 公示名单 is published from `start` to `end`."""
+    info = take_step(
+        request, plan_id, Action.PUBLISH, version=body.version, start=body.start, end=body.end
+    )
+    return state_view(info)
+
+
+@router.post("/plans/{plan_id}/approve", dependencies=[Depends(signed_in)])
+def approve(plan_id: str, body: Decide, request: Request) -> dict[str, Any]:
+    """审批通过 (审批人): the plan is locked and its rotations enter the history."""
+    info = take_step(request, plan_id, Action.APPROVE, version=body.version, comment=body.comment)
+    return state_view(info)
+
+
+@router.post("/plans/{plan_id}/return", dependencies=[Depends(signed_in)])
+def return_plan(plan_id: str, body: Decide, request: Request) -> dict[str, Any]:
+    """退回 (审批人) with a comment: the clerk may change the plan and publish it again."""
+    info = take_step(request, plan_id, Action.RETURN, version=body.version, comment=body.comment)
+    return state_view(info)
+
+
+class NextYear(BaseModel):
+    """POST /api/years/next: the approved plan the next school year starts from."""
+
+    plan_id: str = Field(max_length=64)
+
+
+def next_year(request: Request, plan_id: str) -> dict[str, Any]:
+    """Start the next school year from an approved plan (经办人); the new upload's meta."""
+    user = require(request, "经办人")
+    if not valid_id(plan_id):
+        raise HTTPException(404, "找不到该方案")
+    try:
+        return start_next_year(data_of(request), plan_id, user.name)
+    except NotFound as missing:
+        raise HTTPException(404, "找不到该方案") from missing
+    except NotApproved as refused:
+        raise HTTPException(409, str(refused)) from refused
+
+
+@router.post("/years/next", status_code=201, dependencies=[Depends(signed_in)])
+def years_next(body: NextYear, request: Request) -> dict[str, Any]:
+    """Next school year's data from an approved plan (as `rotation advance`): its upload_id.
+    Upload the district's new workbook for that year next: its rotations in flight come from
+    the records, and the upload says what it changes per teacher."""
+    meta = next_year(request, body.plan_id)
+    return {"upload_id": meta["upload_id"], "plan_year": meta["plan_year"]}
+
+
+@router.get("/teachers/{teacher_id}/history")
+def teacher_history(
+    teacher_id: str, request: Request, district: str | None = None
+) -> list[dict[str, Any]]:
+    """A teacher's rotations in approved plans, oldest first (every district that knows the
+    id, unless `district` names one)."""
+    require(request)
+    return history(data_of(request), teacher_id[:64], district[:100] if district else None)
 
 
 def download_name(request: Request, plan_id: str, what: str) -> str:

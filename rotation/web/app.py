@@ -7,6 +7,7 @@ package: intranets have no CDN).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -24,12 +25,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from rotation import __version__
 from rotation.service.accounts import Accounts
 from rotation.service.jobs import JobManager
-from rotation.service.store import DataDir
+from rotation.service.store import DataDir, open_records
 from rotation.service.uploads import MAX_UPLOAD_BYTES
 from rotation.web.common import BodyTooLarge
 from rotation.web.security import SAFE_METHODS, Guard, host_allowed, same_origin
 
 HERE = Path(__file__).parent
+log = logging.getLogger("rotation.web")
 #: Requests other than uploads carry small bodies (a login, a plan's options, a form).
 MAX_FORM_BYTES = 1 << 20
 UPLOAD_PATHS = ("/api/uploads", "/uploads")
@@ -44,6 +46,8 @@ class WebSettings:
     slots: int = 1
     workers: int = 0
     samples: bool = False
+    #: The records' database URL ("" = records.sqlite in the data folder).
+    database: str = ""
 
 
 #: Uploads received at once; more wait for none of them (503), so that a few slow or hostile
@@ -155,9 +159,11 @@ def api_error(status: int, message: str, problems: list[dict[str, Any]] | None =
 
 def create_app(settings: WebSettings) -> FastAPI:
     """One server's application."""
-    data = DataDir(settings.data).ensure()
+    data = DataDir(settings.data, settings.database).ensure()
+    open_records(data)  # the schema brought up to date before anything is served
     jobs = JobManager(data, slots=settings.slots, workers=settings.workers)
-    accounts = Accounts(data.root)
+    accounts = Accounts(data)
+    accounts.import_legacy()  # users.json of a data folder used before the records
     guard = Guard(single_user=settings.single_user, accounts=accounts)
 
     @asynccontextmanager
@@ -257,14 +263,18 @@ def create_app(settings: WebSettings) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
+        # the whole story for the administrator (the server's log), a plain line for the user
+        log.error("%s %s 出错", request.method, request.url.path, exc_info=exc)
         if wants_json(request):
             return secure(api_error(500, "服务器内部错误，请联系管理员"))
         return secure(HTMLResponse("服务器内部错误，请联系管理员", status_code=500))
 
     from rotation.web.api import router as api_router
     from rotation.web.pages import router as page_router
+    from rotation.web.records_pages import router as records_router
 
     app.include_router(api_router)
+    app.include_router(records_router)
     app.include_router(page_router)
     app.add_middleware(LimitBody, guard=guard)
     return app

@@ -12,7 +12,7 @@ from fastapi import HTTPException, Request, UploadFile
 from models import InputError
 from rotation.service.accounts import Accounts, User
 from rotation.service.jobs import JobManager
-from rotation.service.store import DataDir
+from rotation.service.store import DataDir, valid_id
 from rotation.service.uploads import (
     MAX_UPLOAD_BYTES,
     UploadRefused,
@@ -89,6 +89,12 @@ def require(request: Request, role: str | None = None) -> User:
     return user
 
 
+def signed_in(request: Request) -> User:
+    """A dependency: 401 before the request's body is even looked at (a caller without a
+    session learns nothing about what the call expects)."""
+    return require(request)
+
+
 class Rejected(Exception):
     """An upload that was not kept: the message and every problem."""
 
@@ -100,7 +106,11 @@ class Rejected(Exception):
 
 
 def receive_upload(
-    request: Request, file: UploadFile, user: User, year: int | None = None
+    request: Request,
+    file: UploadFile,
+    user: User,
+    year: int | None = None,
+    carry_from: str | None = None,
 ) -> dict[str, Any]:
     """Keep an uploaded input (its meta data), or raise Rejected with every problem; either
     way the service records it in the audit log with the input's SHA-256."""
@@ -114,6 +124,7 @@ def receive_upload(
                 filename=file.filename or "",
                 user=user.name,
                 year=year,
+                carry_from=carry_from if carry_from and valid_id(carry_from) else None,
             )
     except UploadRefused as refused:
         problem = {"sheet": "", "row": None, "column": None, "message": str(refused)}

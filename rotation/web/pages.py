@@ -10,6 +10,7 @@ import functools
 import math
 import tempfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -21,6 +22,7 @@ from pydantic import ValidationError
 
 from rotation.service.audit import entries
 from rotation.service.jobs import MAX_TIME_LIMIT, STATE_NAMES
+from rotation.service.procedure import PlanInfo, approved_plan, events, plan_info
 from rotation.service.review import FILTERS, SHEET_KEYS, Page, Review
 from rotation.service.store import REVIEW_FILE, UnknownId, valid_id
 from rotation.service.workbooks import generate_sample, make_template
@@ -119,11 +121,16 @@ def logout_form(request: Request, csrf_token: Annotated[str, Form()] = "") -> Re
 def home(request: Request) -> Response:
     require(request)
     data = data_of(request)
+    plans = data.listing("plans", 20)
+    infos = data.records().plan_infos([str(p["plan_id"]) for p in plans if "plan_id" in p])
+    plans = [
+        {**p, "state": infos[p["plan_id"]].state.value} for p in plans if p["plan_id"] in infos
+    ]
     return render(
         request,
         "index.html",
         uploads=data.listing("uploads", 20),
-        plans=data.listing("plans", 20),
+        plans=plans,
         jobs=[j for j in jobs_of(request).recent(10) if j.get("state") in ("queued", "running")],
     )
 
@@ -164,12 +171,13 @@ def upload_form(
     file: Annotated[UploadFile, File()],
     csrf_token: Annotated[str, Form()] = "",
     year: Annotated[str, Form(max_length=8)] = "",
+    carry_from: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
     user = require(request, "经办人")
     plan_year = int(year) if year.strip().isdigit() else None
     try:
-        meta = receive_upload(request, file, user, plan_year)
+        meta = receive_upload(request, file, user, plan_year, carry_from or None)
     except Rejected as rejected:
         errors = [p for p in rejected.problems if p.get("severity") != "warning"]
         warnings = [p for p in rejected.problems if p.get("severity") == "warning"]
@@ -296,6 +304,8 @@ class PlanView:
     meta: dict[str, Any]
     store: Path
     static: PlanStatic
+    #: Where the plan stands in the bureau's procedure (the records).
+    info: PlanInfo
 
     def head(self) -> dict[str, Any]:
         """What every page of the plan shows at its top (plan_head.html)."""
@@ -304,6 +314,7 @@ class PlanView:
             "meta": self.meta,
             "facts": self.static.facts,
             "sheets": self.static.sheets,
+            "info": self.info,
         }
 
 
@@ -316,7 +327,10 @@ def _plan(request: Request, plan_id: str) -> PlanView:
         store = data.plan_file(plan_id, REVIEW_FILE)
     except UnknownId as missing:
         raise HTTPException(404, "找不到该方案") from missing
-    return PlanView(plan_id, meta, store, plan_static(store, store.stat().st_mtime_ns))
+    info = plan_info(data, plan_id)
+    if info is None:  # files the records never took in (a job cut short): not a plan
+        raise HTTPException(404, "找不到该方案")
+    return PlanView(plan_id, meta, store, plan_static(store, store.stat().st_mtime_ns), info)
 
 
 @functools.lru_cache(maxsize=16)
@@ -444,10 +458,14 @@ async def plan_page(plan_id: str, request: Request) -> Response:
     if "conflicts" in static.sheets:
         with Review(view.store) as review:
             conflicts = review.page("conflicts", limit=200)
+    data = data_of(request)
     return render(
         request,
         "plan.html",
         **view.head(),
+        events=events(data, plan_id),
+        in_force=approved_plan(data, view.info),
+        today=date.today().isoformat(),
         groups=static.groups,
         group_rows=static.group_rows,
         charts=static.charts,
@@ -603,7 +621,7 @@ def audit_page(request: Request) -> Response:
     """Who did what (管理员), in words a clerk reads: the action, its outcome, links."""
     require(request, "管理员")
     return render(
-        request, "audit.html", lines=[audit_line(e) for e in entries(data_of(request).root, 300)]
+        request, "audit.html", lines=[audit_line(e) for e in entries(data_of(request), 300)]
     )
 
 

@@ -9,6 +9,7 @@ import webbrowser
 import uvicorn
 
 from rotation.service.accounts import Accounts
+from rotation.service.store import DataDir
 from rotation.web.app import WebSettings, create_app
 from rotation.web.security import is_loopback
 
@@ -20,7 +21,7 @@ class NoAccounts(RuntimeError):
 def serve(settings: WebSettings, *, host: str, port: int, open_browser: bool, login: bool) -> None:
     """Serve until interrupted. Off the loopback (or with `login`) every page needs an account."""
     single_user = is_loopback(host) and not login
-    if not single_user and not Accounts(settings.data).exist():
+    if not single_user and not Accounts(DataDir(settings.data, settings.database)).exist():
         raise NoAccounts(
             f"在 {host} 上提供服务需要登录：请先用 rotation user add 用户名 --data {settings.data} "
             "创建账号"

@@ -5,6 +5,7 @@ processes, the review store."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import time
@@ -16,11 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from rotation.formats.writing import write_district
 from rotation.samples.generate import generate_district
-from rotation.service.accounts import Accounts
+from rotation.service.accounts import USERS_FILE
+from rotation.service.audit import entries
+from rotation.service.store import DataDir
 from rotation.web.app import WebSettings, create_app
 
 #: Single-user mode accepts only a loopback Host header.
@@ -32,6 +36,7 @@ PASSWORD = "correct-horse-9"
 USERS: dict[str, list[str]] = {
     "clerk": ["经办人"],
     "reviewer": ["审核人"],
+    "approver": ["审批人"],
     "admin": ["管理员"],
 }
 
@@ -69,12 +74,16 @@ def local(tmp_path: Path) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="session")
 def users_json(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """users.json with the accounts of USERS, all with PASSWORD (argon2 takes a while: once)."""
+    """users.json as a data folder made before the records kept it: the accounts of USERS,
+    all with PASSWORD (argon2 takes a while: hashed once). A server moves them into its
+    records when it starts."""
     folder = tmp_path_factory.mktemp("accounts")
-    accounts = Accounts(folder)
-    for name, roles in USERS.items():
-        accounts.add(name, PASSWORD, roles)
-    return accounts.path
+    hasher = PasswordHasher()
+    hashed = hasher.hash(PASSWORD)
+    users = {name: {"hash": hashed, "roles": roles} for name, roles in USERS.items()}
+    path = folder / USERS_FILE
+    path.write_text(json.dumps(users, ensure_ascii=False), encoding="utf-8")
+    return path
 
 
 @pytest.fixture
@@ -85,6 +94,11 @@ def guarded(tmp_path: Path, users_json: Path) -> Iterator[TestClient]:
     shutil.copy(users_json, data / users_json.name)
     with serve(data, single_user=False) as client:
         yield client
+
+
+def audit_lines(data: Path) -> list[dict[str, Any]]:
+    """The data folder's audit log, oldest first."""
+    return list(reversed(entries(DataDir(data), 100_000)))
 
 
 def login(client: TestClient, name: str, password: str = PASSWORD) -> None:

@@ -16,12 +16,12 @@ from fastapi.testclient import TestClient
 
 from rotation import __version__
 from rotation.formats.reading import read_district
-from rotation.service.audit import AUDIT_FILE
 from rotation.web.security import LOGIN_MAX_FAILURES_ADDRESS
 
 from .conftest import (  # type: ignore[import-not-found]
     PASSWORD,
     Planned,
+    audit_lines,
     serve,
     upload,
     wait_job,
@@ -259,7 +259,7 @@ def test_cancelling_a_running_job_ends_its_processes(
         assert list((data / "plans").iterdir()) == []
         # Cancelling again, or a finished job, changes nothing.
         assert client.delete(f"/api/jobs/{job_id}").json()["state"] == "cancelled"
-    lines = [json.loads(x) for x in (data / AUDIT_FILE).read_text(encoding="utf-8").splitlines()]
+    lines = audit_lines(data)
     assert [x["job_id"] for x in lines if x["action"] == "cancel"] == [job_id]
 
 
@@ -289,7 +289,7 @@ def test_the_plan_json(planned: Planned) -> None:
         body["rotations"][0]
     )
     stored = json.loads((planned.data / "plans" / planned.plan_id / "方案.json").read_text())
-    assert {**stored, "state": "草稿"} == body
+    assert {**stored, "state": "草稿", "version": 1} == body
 
 
 def _xlsx(answer: Any) -> Any:

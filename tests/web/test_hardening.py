@@ -6,7 +6,6 @@ single-user mode, lone surrogates, gaps in the audit log."""
 from __future__ import annotations
 
 import io
-import json
 import os
 import zipfile
 from pathlib import Path
@@ -14,12 +13,14 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from rotation.service.accounts import Accounts
-from rotation.service.audit import AUDIT_FILE, entries, record
+from rotation.service.audit import entries, record
+from rotation.service.store import DataDir
 from rotation.web.security import LOGIN_MAX_FAILURES, LoginLimiter
 
 from .conftest import (  # type: ignore[import-not-found]
     PASSWORD,
     Planned,
+    audit_lines,
     login,
     upload,
     upload_bytes,
@@ -31,13 +32,14 @@ def test_a_reset_password_ends_the_session_and_a_new_role_applies_at_once(
 ) -> None:
     login(guarded, "clerk")
     assert guarded.get("/api/jobs/" + "0" * 32).status_code == 404  # signed in
-    accounts = Accounts(tmp_path / "data")
-    accounts.add("clerk", "a-new-password-1", ["经办人"], replace=True)
+    data = DataDir(tmp_path / "data")
+    Accounts(data).add("clerk", "a-new-password-1", ["经办人"], replace=True)
     assert guarded.get("/api/jobs/" + "0" * 32).status_code == 401  # the session is gone
     login(guarded, "clerk", "a-new-password-1")
-    users = json.loads(accounts.path.read_text(encoding="utf-8"))
-    users["clerk"]["roles"] = ["审核人"]  # a role taken away (the password kept)
-    accounts.path.write_text(json.dumps(users, ensure_ascii=False), encoding="utf-8")
+    records = data.records()
+    account = records.user("clerk")
+    assert account is not None  # a role taken away (the password kept)
+    records.save_user("clerk", account.password_hash, ["审核人"], by="test")
     answer = guarded.post("/api/plans", json={"upload_id": "0" * 32})
     assert answer.status_code == 403
 
@@ -164,20 +166,19 @@ def test_the_api_description_needs_a_session_off_the_loopback(guarded: TestClien
 
 
 def test_the_audit_page_shows_names_with_line_separators(tmp_path: Path) -> None:
-    record(tmp_path, "admin\u2028x", "login", ok=False)
-    record(tmp_path, "clerk", "upload", accepted=True)
-    assert [e["user"] for e in entries(tmp_path)] == ["clerk", "admin\u2028x"]
+    data = DataDir(tmp_path)
+    record(data, "admin\u2028x", "login", ok=False)
+    record(data, "clerk", "upload", accepted=True)
+    assert [e["user"] for e in entries(data)] == ["clerk", "admin\u2028x"]
 
 
 def test_account_changes_and_rate_limited_logins_are_recorded(
     guarded: TestClient, tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
-    Accounts(data).add("newclerk", PASSWORD, ["经办人"])
+    Accounts(DataDir(data)).add("newclerk", PASSWORD, ["经办人"])
     for _ in range(LOGIN_MAX_FAILURES + 1):
         guarded.post("/api/login", json={"username": "admin", "password": "wrong-password"})
-    lines = [
-        json.loads(x) for x in (data / AUDIT_FILE).read_text(encoding="utf-8").split("\n") if x
-    ]
+    lines = audit_lines(data)
     assert any(x["action"] == "account added" and x["account"] == "newclerk" for x in lines)
     assert any(x["action"] == "login" and x.get("limited") for x in lines)

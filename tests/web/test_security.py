@@ -3,7 +3,6 @@ mode's Host check (DNS rebinding), security headers, argon2 passwords and the au
 
 from __future__ import annotations
 
-import json
 import re
 import stat
 import uuid
@@ -14,8 +13,9 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from rotation.records.engine import SQLITE_FILE
 from rotation.service.accounts import USERS_FILE, Accounts
-from rotation.service.audit import AUDIT_FILE
+from rotation.service.store import DataDir
 from rotation.web.api import router as api_router
 from rotation.web.pages import router as page_router
 from rotation.web.security import host_allowed, is_loopback
@@ -23,6 +23,7 @@ from rotation.web.security import host_allowed, is_loopback
 from .conftest import (  # type: ignore[import-not-found]
     LOCAL,
     PASSWORD,
+    audit_lines,
     csrf_of,
     login,
     serve,
@@ -291,15 +292,19 @@ def test_security_headers(local: TestClient, path: str) -> None:
 
 
 def test_passwords_are_kept_as_argon2id_hashes(tmp_path: Path) -> None:
-    accounts = Accounts(tmp_path)
+    data = DataDir(tmp_path / "data")
+    accounts = Accounts(data)
     accounts.add("clerk", PASSWORD, ["经办人"])
     accounts.add("审核员", "另一个密码12345", ["审核人", "审批人"])
-    text = (tmp_path / USERS_FILE).read_text(encoding="utf-8")
-    assert PASSWORD not in text and "另一个密码12345" not in text
-    users = json.loads(text)
-    assert all(entry["hash"].startswith("$argon2id$") for entry in users.values())
-    assert users["审核员"]["roles"] == ["审核人", "审批人"]
-    assert stat.S_IMODE((tmp_path / USERS_FILE).stat().st_mode) == 0o600
+    data.records().close()  # everything in the database file
+    database = (tmp_path / "data" / SQLITE_FILE).read_bytes()
+    assert PASSWORD.encode() not in database
+    assert "另一个密码12345".encode() not in database
+    users = {u.name: u for u in data.records().users()}
+    assert all(u.password_hash.startswith("$argon2id$") for u in users.values())
+    assert users["审核员"].roles == ("审核人", "审批人")
+    assert stat.S_IMODE((tmp_path / "data" / SQLITE_FILE).stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700
     assert accounts.verify("clerk", PASSWORD) is not None
     assert accounts.verify("clerk", PASSWORD + "x") is None
 
@@ -320,10 +325,7 @@ def test_the_audit_log_records_who_did_what(
     assert guarded.delete(f"/api/jobs/{second}").json()["state"] == "cancelled"
     plan_id = wait_job(guarded, first)["plan_id"]
 
-    lines = [
-        json.loads(line)
-        for line in (tmp_path / "data" / AUDIT_FILE).read_text(encoding="utf-8").splitlines()
-    ]
+    lines = audit_lines(tmp_path / "data")
     for line in lines:
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", line["time"])
         assert line["user"]

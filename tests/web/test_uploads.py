@@ -20,7 +20,6 @@ from fastapi.testclient import TestClient
 
 from models import InputError
 from rotation.formats.reading import read_district
-from rotation.service.audit import AUDIT_FILE
 
 from ..rotation.formats.test_reading import (  # type: ignore[import-not-found]
     _append_rows,
@@ -31,7 +30,7 @@ from ..rotation.formats.test_reading import (  # type: ignore[import-not-found]
     write_csv_folder,
     write_xlsx,
 )
-from .conftest import serve, upload_bytes  # type: ignore[import-not-found]
+from .conftest import audit_lines, serve, upload_bytes  # type: ignore[import-not-found]
 
 Make = Callable[[Path], Path]
 TEACHERS = "xl/worksheets/sheet3.xml"
@@ -254,13 +253,6 @@ def reader_problems(path: Path) -> list[dict[str, Any]]:
         {"sheet": p.sheet, "row": p.row, "column": p.column, "message": p.message}
         for p in excinfo.value.problems
     ]
-
-
-def audit_lines(data: Path) -> list[dict[str, Any]]:
-    path = data / AUDIT_FILE
-    if not path.is_file():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def stored(data: Path) -> list[Path]:

@@ -3,7 +3,6 @@ beyond the loopback without accounts."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from rotation.cli.app import app
-from rotation.service.accounts import USERS_FILE, Accounts
+from rotation.service.accounts import Accounts
+from rotation.service.store import DataDir
 
 runner = CliRunner()
 PASSWORD = "correct-horse-9"
@@ -30,10 +30,9 @@ def test_user_add_reads_the_password_from_stdin_and_keeps_only_its_hash(tmp_path
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "已创建账号「张经办」" in result.output and "经办人、管理员" in result.output
-    text = (tmp_path / USERS_FILE).read_text(encoding="utf-8")
-    assert PASSWORD not in text
-    assert json.loads(text)["张经办"]["hash"].startswith("$argon2id$")
-    user = Accounts(tmp_path).verify("张经办", PASSWORD)
+    account = DataDir(tmp_path).records().user("张经办")
+    assert account is not None and account.password_hash.startswith("$argon2id$")
+    user = Accounts(DataDir(tmp_path)).verify("张经办", PASSWORD)
     assert user is not None and user.roles == ("经办人", "管理员")
 
 
@@ -62,7 +61,7 @@ def test_user_add_refuses_bad_accounts(
     result = run("user", "add", *args, "--data", tmp_path, "--password-stdin", stdin=password)
     assert result.exit_code == 1
     assert words in result.output
-    assert not (tmp_path / USERS_FILE).exists()
+    assert DataDir(tmp_path).records().users() == []
     assert "Traceback" not in result.output
 
 
@@ -71,12 +70,12 @@ def test_user_add_refuses_an_existing_name_unless_reset(tmp_path: Path) -> None:
     assert run(*add, stdin=PASSWORD).exit_code == 0
     again = run(*add, stdin="another-password")
     assert again.exit_code == 1 and "已存在" in again.output
-    assert Accounts(tmp_path).verify("clerk", PASSWORD) is not None
+    assert Accounts(DataDir(tmp_path)).verify("clerk", PASSWORD) is not None
     reset = run(*add, "--reset", "--role", "审核人", stdin="another-password")
     assert reset.exit_code == 0, reset.output
-    user = Accounts(tmp_path).verify("clerk", "another-password")
+    user = Accounts(DataDir(tmp_path)).verify("clerk", "another-password")
     assert user is not None and user.roles == ("审核人",)
-    assert Accounts(tmp_path).verify("clerk", PASSWORD) is None
+    assert Accounts(DataDir(tmp_path)).verify("clerk", PASSWORD) is None
 
 
 def _serve(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
