@@ -1,6 +1,6 @@
 """A whole district in one file and back: every row the same after a restore (also from SQLite
 to PostgreSQL and back), other districts left behind, damaged or unknown files refused with
-nothing written, a district restored only once, accounts never overwritten."""
+nothing written, a district restored only once, accounts never overwritten; and the commands."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
 from models import District, Pin
+from rotation.cli.app import app
 from rotation.records import Records, State, migrate
 from rotation.records.backup import (
     FORMAT_VERSION,
@@ -32,6 +34,7 @@ from .conftest import ALL_ROLES, BACKENDS, ResultFactory, fresh_database
 DistrictMaker = Callable[[int], District]
 OTHER = "别的区"
 HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$"
+runner = CliRunner()
 
 
 @pytest.fixture
@@ -374,3 +377,44 @@ def _counts(records: Records) -> dict[str, int]:
             t: connection.scalar(select(func.count()).select_from(Base.metadata.tables[t])) or 0
             for t in TABLES
         }
+
+
+def test_backup_and_restore_commands(
+    records: Records,
+    database_url: str,
+    small_district: DistrictMaker,
+    make_result: ResultFactory,
+    tmp_path: Path,
+) -> None:
+    name = populate(records, small_district, make_result)
+    file = tmp_path / "闵行区备份.zip"
+    made = runner.invoke(
+        app, ["backup", "--database", database_url, "--district", name, "-o", str(file)]
+    )
+    assert made.exit_code == 0, made.output
+    assert f"已备份区县「{name}」" in made.output and "方案 8 个" in made.output
+    again = runner.invoke(
+        app, ["backup", "--database", database_url, "--district", name, "-o", str(file)]
+    )
+    assert again.exit_code == 1 and "--force" in again.output
+    both = [*("backup", "--database", database_url, "--data", str(tmp_path)), "-o", "n.zip"]
+    both_result = runner.invoke(app, [*both, "--district", name])
+    assert both_result.exit_code == 1 and "只能给出一个" in both_result.output
+    missing = runner.invoke(
+        app, ["backup", "--database", database_url, "--district", "无此区", "-o", "x.zip"]
+    )
+    assert missing.exit_code == 1 and "没有区县「无此区」" in missing.output
+
+    data = tmp_path / "新数据"
+    restored = runner.invoke(app, ["restore", str(file), "--data", str(data)])
+    assert restored.exit_code == 0, restored.output
+    assert f"已恢复区县「{name}」" in restored.output and "records.sqlite" in restored.output
+    assert (data / "records.sqlite").is_file()
+    twice = runner.invoke(app, ["restore", str(file), "--data", str(data)])
+    assert twice.exit_code == 1 and "已有区县" in twice.output
+    assert "Traceback" not in twice.output
+    nothing = runner.invoke(
+        app, ["backup", "--data", str(tmp_path / "空"), "--district", name, "-o", "n.zip"]
+    )
+    assert nothing.exit_code == 1 and "找不到记录数据库" in nothing.output
+    assert not (tmp_path / "空").exists()
