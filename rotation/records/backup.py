@@ -480,7 +480,8 @@ class _Reader:
                     )
             except IntegrityError as exc:
                 raise BackupError(
-                    f"目标数据库中已有与备份相同编号的记录，未恢复任何记录（{exc.orig}）"
+                    "备份中的记录与目标数据库中的冲突（编号重复或引用了不存在的记录），"
+                    f"未恢复任何记录（{exc.orig}）"
                 ) from exc
         return RestoreReport(
             district=self.district,

@@ -4,9 +4,11 @@ nothing written, a district restored only once, accounts never overwritten; and 
 
 from __future__ import annotations
 
+import itertools
 import json
 import zipfile
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -40,18 +42,15 @@ runner = CliRunner()
 @pytest.fixture
 def fresh(tmp_path: Path) -> Iterator[Callable[[str], str]]:
     """More empty databases, of either backend, for restoring into."""
-    made: list[Any] = []
+    numbers = itertools.count()
+    with ExitStack() as stack:
 
-    def make(backend: str) -> str:
-        folder = tmp_path / f"target{len(made)}"
-        folder.mkdir()
-        manager = fresh_database(backend, folder)
-        made.append(manager)
-        return manager.__enter__()
+        def make(backend: str) -> str:
+            folder = tmp_path / f"target-{next(numbers)}"
+            folder.mkdir()
+            return stack.enter_context(fresh_database(backend, folder))
 
-    yield make
-    for manager in reversed(made):
-        manager.__exit__(None, None, None)
+        yield make
 
 
 def _plan(
