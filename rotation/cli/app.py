@@ -25,6 +25,7 @@ from rotation.cli.common import (
     make_app,
     user_errors,
 )
+from rotation.cli.records_cmd import register as register_records
 from rotation.cli.scenario import scenario_app
 from rotation.exit_codes import EXIT_INPUT, EXIT_OK, EXIT_RULES
 
@@ -366,6 +367,7 @@ def serve(
 
 user_app = make_app("user", "网页版的账号：创建、重设密码、列出。")
 app.add_typer(user_app, name="user")
+register_records(app)  # backup, restore
 
 Roles = Annotated[
     list[str] | None,

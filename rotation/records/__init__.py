@@ -6,6 +6,7 @@ default, PostgreSQL by URL.
     migrations/    Alembic: env.py and versions/, run by migrate.py (`upgrade(url)` at startup)
     approval.py    the procedure's states and steps (草稿 → 公示中 → 已审批 / 退回), no database
     repository.py  Records: every operation in one transaction, optimistic locking on plans
+    backup.py      a whole district in one file (a zip with a manifest) and back
     data.py        the plain values the repository returns
     errors.py      what it refuses (NotFound, StaleVersion, IllegalTransition, PlanLocked, …)
 

@@ -41,6 +41,12 @@ def head() -> str:
     return found
 
 
+def revisions() -> list[str]:
+    """Every revision the code knows, newest first (a backup names the one it was made at)."""
+    script = ScriptDirectory.from_config(alembic_config(""))
+    return [s.revision for s in script.walk_revisions()]
+
+
 def current(url: str) -> str | None:
     """The revision the database at `url` is at (None when it has no records yet)."""
     engine = make_engine(url)

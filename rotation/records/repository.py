@@ -725,7 +725,15 @@ class Records:
                     created_at=utc_now(),
                 )
             )
-            self._audit(session, by, "pin set", teacher_id=pin.teacher_id, kind=pin.kind.value)
+            self._audit(
+                session,
+                by,
+                "pin set",
+                district=district,
+                year=year,
+                teacher_id=pin.teacher_id,
+                kind=pin.kind.value,
+            )
 
     def remove_pin(self, district: str, year: int, teacher_id: str, *, by: str) -> bool:
         """Remove a teacher's pin; whether there was one."""
@@ -739,7 +747,9 @@ class Records:
             if old is None:
                 return False
             session.delete(old)
-            self._audit(session, by, "pin removed", teacher_id=teacher_id)
+            self._audit(
+                session, by, "pin removed", district=district, year=year, teacher_id=teacher_id
+            )
             return True
 
     def pins(self, district: str, year: int) -> list[Pin]:
