@@ -7,6 +7,7 @@ default, PostgreSQL by URL.
     approval.py    the procedure's states and steps (草稿 → 公示中 → 已审批 / 退回), no database
     repository.py  Records: every operation in one transaction, optimistic locking on plans
     data.py        the plain values the repository returns
+    queries.py     read-only queries across school years (statistics, exports, certificates)
     errors.py      what it refuses (NotFound, StaleVersion, IllegalTransition, PlanLocked, …)
 
 Imports models (the data it keeps) and nothing else of the application; only this package
