@@ -175,36 +175,32 @@ def approved_moves(
 ) -> list[ApprovedMove]:
     """The rotation history of a district (one school year's plan, one teacher, or all), by
     plan year, teacher and order of approval; returns left out unless `returns`."""
+    h = RotationHistoryRow
     query = (
-        select(RotationHistoryRow, PlanRunRow.snapshot_id)
-        .join(DistrictRow, RotationHistoryRow.district_id == DistrictRow.id)
-        .join(PlanRunRow, RotationHistoryRow.plan_run_id == PlanRunRow.id)
-        .where(DistrictRow.name == district)
-        .order_by(
-            RotationHistoryRow.plan_year, RotationHistoryRow.teacher_id, RotationHistoryRow.id
+        select(
+            h.plan_year,
+            h.plan_run_id,
+            PlanRunRow.snapshot_id,
+            h.teacher_id,
+            h.kind,
+            h.from_school_id,
+            h.to_school_id,
+            h.start_year,
+            h.end_year,
         )
+        .join(DistrictRow, h.district_id == DistrictRow.id)
+        .join(PlanRunRow, h.plan_run_id == PlanRunRow.id)
+        .where(DistrictRow.name == district)
+        .order_by(h.plan_year, h.teacher_id, h.id)
     )
     if year is not None:
-        query = query.where(RotationHistoryRow.plan_year == year)
+        query = query.where(h.plan_year == year)
     if teacher_id is not None:
-        query = query.where(RotationHistoryRow.teacher_id == teacher_id)
+        query = query.where(h.teacher_id == teacher_id)
     if not returns:
-        query = query.where(RotationHistoryRow.kind != RETURN_KIND)
+        query = query.where(h.kind != RETURN_KIND)
     with records._session(write=False) as session:
-        return [
-            ApprovedMove(
-                plan_year=m.plan_year,
-                plan_id=m.plan_run_id,
-                snapshot_id=snapshot_id,
-                teacher_id=m.teacher_id,
-                kind=m.kind,
-                from_school_id=m.from_school_id,
-                to_school_id=m.to_school_id,
-                start_year=m.start_year,
-                end_year=m.end_year,
-            )
-            for m, snapshot_id in session.execute(query)
-        ]
+        return [ApprovedMove(*row) for row in session.execute(query)]
 
 
 def snapshot_names(

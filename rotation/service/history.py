@@ -21,6 +21,7 @@ from pathlib import Path
 from models.plan import RotationKind
 from rotation.formats.safe_write import atomic_write
 from rotation.formats.xlsxfast import write_tables
+from rotation.memory import paused_cycle_collection
 from rotation.records import NotFound, Records
 from rotation.records.queries import (
     SnapshotNames,
@@ -59,6 +60,7 @@ __all__ = [
 
 #: Approved years whose statistics stay in memory (a few kB each).
 CACHED_YEARS = 512
+_NO_NAMES = SnapshotNames("", 0, {}, {}, {})
 _cache: OrderedDict[str, YearStatistics] = OrderedDict()
 _lock = threading.Lock()
 
@@ -89,8 +91,9 @@ def year_statistics_of(records: Records, plan_id: str) -> YearStatistics:
     the statistics page fast from the start)."""
     found = _cached(plan_id)
     if found is None:
-        plan, district = approved_input(records, plan_id)
-        found = year_statistics(district, plan, plan_id)
+        with paused_cycle_collection():
+            plan, district = approved_input(records, plan_id)
+            found = year_statistics(district, plan, plan_id)
         _keep(found)
     return found
 
@@ -105,9 +108,10 @@ def national_rows(records: Records, district: str, year: int | None = None) -> l
     """The approved rotations of a district (of the plans of `year` only, when given), by
     start year and teacher; names from the input each plan was made from."""
     moves = approved_moves(records, district, year=year, returns=False)
-    names = snapshot_names(
-        records, {m.snapshot_id for m in moves}, teachers={m.teacher_id for m in moves}
-    )
+    with paused_cycle_collection():
+        names = snapshot_names(
+            records, {m.snapshot_id for m in moves}, teachers={m.teacher_id for m in moves}
+        )
     rows = []
     for m in moves:
         known = names.get(m.snapshot_id)
@@ -156,20 +160,25 @@ def certificate(
     """A teacher's 交流经历证明: name and home school from the latest approved input that lists
     the teacher, each rotation's schools and group as named in its own plan's input, its status
     as the teacher's history says (`Records.teacher_history`). NotFound when no approved input
-    knows the teacher."""
+    knows the teacher. Reads the latest input and those of the teacher's rotations; the older
+    ones only for a teacher the latest no longer lists."""
     plans = approved_plans(records, district)
-    snapshot_of = {
-        m.plan_id: m.snapshot_id for m in approved_moves(records, district, teacher_id=teacher_id)
-    }
+    if not plans:
+        raise NotFound("教师", teacher_id)
+    moves = approved_moves(records, district, teacher_id=teacher_id)
+    snapshot_of = {m.plan_id: m.snapshot_id for m in moves}
     history = [h for h in records.teacher_history(district, teacher_id) if h.kind != RETURN_KIND]
-    names = snapshot_names(
-        records, [a.snapshot_id for a in plans] + list(snapshot_of.values()), teachers={teacher_id}
-    )
+    with paused_cycle_collection():
+        wanted = {plans[-1].snapshot_id, *snapshot_of.values()}
+        names = snapshot_names(records, wanted, teachers={teacher_id})
+        if teacher_id not in names.get(plans[-1].snapshot_id, _NO_NAMES).teachers:
+            older = {a.snapshot_id for a in plans} - wanted
+            names |= snapshot_names(records, older, teachers={teacher_id})
     latest = next(
         (
             names[a.snapshot_id]
             for a in reversed(plans)
-            if a.snapshot_id in names and teacher_id in names[a.snapshot_id].teachers
+            if teacher_id in names.get(a.snapshot_id, _NO_NAMES).teachers
         ),
         None,
     )
