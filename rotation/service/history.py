@@ -106,8 +106,14 @@ def district_statistics(records: Records, district: str) -> list[YearStatistics]
 
 def national_rows(records: Records, district: str, year: int | None = None) -> list[NationalRow]:
     """The approved rotations of a district (of the plans of `year` only, when given), by
-    start year and teacher; names from the input each plan was made from."""
-    moves = approved_moves(records, district, year=year, returns=False)
+    start year and teacher; names from the input each plan was made from. Of a school year
+    approved twice, only the latest approved plan counts (as for the statistics)."""
+    current = {a.plan_id for a in approved_plans(records, district, year)}
+    moves = [
+        m
+        for m in approved_moves(records, district, year=year, returns=False)
+        if m.plan_id in current
+    ]
     with paused_cycle_collection():
         names = snapshot_names(
             records, {m.snapshot_id for m in moves}, teachers={m.teacher_id for m in moves}
@@ -159,15 +165,21 @@ def certificate(
 ) -> Certificate:
     """A teacher's 交流经历证明: name and home school from the latest approved input that lists
     the teacher, each rotation's schools and group as named in its own plan's input, its status
-    as the teacher's history says (`Records.teacher_history`). NotFound when no approved input
-    knows the teacher. Reads the latest input and those of the teacher's rotations; the older
-    ones only for a teacher the latest no longer lists."""
+    as the teacher's history says (`Records.teacher_history`); of a school year approved twice,
+    the latest approved plan only. NotFound when no approved input knows the teacher. Reads the
+    latest input and those of the teacher's rotations; the older ones only for a teacher the
+    latest no longer lists."""
     plans = approved_plans(records, district)
     if not plans:
         raise NotFound("教师", teacher_id)
     moves = approved_moves(records, district, teacher_id=teacher_id)
     snapshot_of = {m.plan_id: m.snapshot_id for m in moves}
-    history = [h for h in records.teacher_history(district, teacher_id) if h.kind != RETURN_KIND]
+    current = {a.plan_id for a in plans}
+    history = [
+        h
+        for h in records.teacher_history(district, teacher_id)
+        if h.kind != RETURN_KIND and h.plan_id in current
+    ]
     with paused_cycle_collection():
         wanted = {plans[-1].snapshot_id, *snapshot_of.values()}
         names = snapshot_names(records, wanted, teachers={teacher_id})

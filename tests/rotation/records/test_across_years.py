@@ -384,3 +384,26 @@ def test_the_certificate_prints_on_a4(
         cert=certificate(records, d.name, "MHT000001", issued=date(2027, 9, 10))
     )
     assert "无该同志的交流经历" in none and "<table>" not in none
+
+
+def test_a_year_approved_twice_counts_its_latest_plan(
+    records: Records, small_district: DistrictMaker, tmp_path: Path
+) -> None:
+    d = small_district(2025)
+    first = Plan(plan_year=2025, rotations=(rotation("MHT000002", LEAD, WEAK, 2025, 3),))
+    approve(records, d, first)
+    again = Plan(
+        plan_year=2025,
+        rotations=(
+            rotation("MHT000003", LEAD, WEAK, 2025, 3),
+            rotation("MHT000015", LEAD, NINE, 2025, 3),
+        ),
+    )
+    latest = approve(records, d, again)
+    [stats] = district_statistics(records, d.name)
+    assert (stats.plan_id, stats.rotations, stats.backbone) == (latest, 2, 1)
+    out = tmp_path / "national.xlsx"
+    assert write_national_export(records, d.name, out) == 2
+    assert [r[0] for r in sheet_rows(out)[1:]] == ["MHT000003", "MHT000015"]
+    assert certificate(records, d.name, "MHT000002").rotations == ()
+    assert len(certificate(records, d.name, "MHT000003").rotations) == 1
