@@ -54,8 +54,10 @@ __all__ = [
     "YearStatistics",
     "certificate",
     "district_statistics",
+    "forget_statistics",
     "national_rows",
     "write_national_export",
+    "year_statistics_of",
 ]
 
 #: Approved years whose statistics stay in memory (a few kB each).
