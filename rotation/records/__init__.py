@@ -8,6 +8,7 @@ default, PostgreSQL by URL.
     repository.py  Records: every operation in one transaction, optimistic locking on plans
     backup.py      a whole district in one file (a zip with a manifest) and back
     data.py        the plain values the repository returns
+    queries.py     read-only queries across school years (statistics, exports, certificates)
     errors.py      what it refuses (NotFound, StaleVersion, IllegalTransition, PlanLocked, …)
 
 Imports models (the data it keeps) and nothing else of the application; only this package
