@@ -54,8 +54,9 @@ def rotation(
     )
 
 
-def approve(records: Records, district: District, plan: Plan) -> str:
-    """Save, publish and approve a plan on its input; the plan's id."""
+def approve(records: Records, district: District, plan: Plan, reference: str | None = None) -> str:
+    """Save, publish and approve a plan on its input (made against `reference`, the year's
+    approved plan it replaces); the plan's id."""
     year = district.plan_year
     snap = records.save_snapshot(
         district,
@@ -64,8 +65,9 @@ def approve(records: Records, district: District, plan: Plan) -> str:
         file_kind="json",
         by="经办",
     )
+    options = {"reference_plan_id": reference} if reference else {}
     run = records.save_plan_run(
-        snap.id, SolveResult(status="feasible", plan=plan), options={}, by="经办"
+        snap.id, SolveResult(status="feasible", plan=plan), options=options, by="经办"
     )
     run = records.publish(
         run.id,
@@ -391,7 +393,7 @@ def test_a_year_approved_twice_counts_its_latest_plan(
 ) -> None:
     d = small_district(2025)
     first = Plan(plan_year=2025, rotations=(rotation("MHT000002", LEAD, WEAK, 2025, 3),))
-    approve(records, d, first)
+    first_id = approve(records, d, first)
     again = Plan(
         plan_year=2025,
         rotations=(
@@ -399,7 +401,7 @@ def test_a_year_approved_twice_counts_its_latest_plan(
             rotation("MHT000015", LEAD, NINE, 2025, 3),
         ),
     )
-    latest = approve(records, d, again)
+    latest = approve(records, d, again, reference=first_id)
     [stats] = district_statistics(records, d.name)
     assert (stats.plan_id, stats.rotations, stats.backbone) == (latest, 2, 1)
     out = tmp_path / "national.xlsx"
