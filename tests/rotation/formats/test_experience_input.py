@@ -10,9 +10,14 @@ from typing import Any
 import openpyxl
 
 from models.policy import label_of
+from models.rules import check_plan
 from rotation.formats.reading import read_district
 from rotation.formats.template import write_template
+from rotation.formats.writing import write_district
+from rotation.reports.approval import approval_tables
+from solvers.solve import solve
 
+from ...conftest import build_district, teacher  # type: ignore[import-not-found]
 from .test_reading import only, problems, sheets, write_csv_folder, write_xlsx
 
 HEADERS = ["已交流年限", "任教过的学校数"]
@@ -119,3 +124,30 @@ def test_template_shows_the_columns_and_the_keys_with_defaults(tmp_path: Path) -
     assert rules["promotion_rotation_years"] == 2
     assert rules["promotion_schools"] == 2
     assert rules["weight_promotion_experience"] == 0
+
+
+def test_export_round_trip_and_the_approval_reason(tmp_path: Path) -> None:
+    teachers = [
+        teacher("A", "S1", rotation_years_done=1, schools_taught=1),
+        teacher("B", "S1", rotation_years_done=4, schools_taught=3),
+    ]
+    d = build_district(
+        teachers=teachers,
+        policy={
+            "backbone_share": 0,
+            "subject_balance_tolerance": 1,
+            "weight_promotion_experience": 20,
+        },
+    )
+    write_district(d, tmp_path / "d.xlsx")
+    again = read_district(tmp_path / "d.xlsx")
+    assert again.teacher("A").schools_taught == 1 and again.teacher("B").rotation_years_done == 4
+    assert again.policy.district.weight_promotion_experience == 20
+    result = solve(d)
+    checks = check_plan(d, result.plan)
+    tables = approval_tables(d, result, checks, input_sha256="", scenario="测试", timings={})
+    listing = next(t for t in tables if t.name == "交流名单")
+    terms = next(t for t in tables if t.name == "汇总")
+    assert ["补足晋升经历", 20, 20] in [list(row[:3]) for row in terms.rows]
+    reason = listing.rows[0][listing.header.index("入选理由")]
+    assert "尚缺晋升所需交流经历（已交流1年、任教1所学校；要求2年、2所）" in reason
