@@ -7,8 +7,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models import InputError, Policy
+from models import InputError, OngoingRotation, Policy
+from models.advance import advance
 from models.experience import lacks_promotion_experience, promotion_reason, with_experience
+from models.plan import NewRotation, Plan, returns_of
 
 from ..conftest import build_district, teacher  # type: ignore[import-not-found]
 
@@ -81,3 +83,51 @@ def test_with_experience_refuses_values_out_of_range() -> None:
 def test_years_without_a_second_school_are_questioned() -> None:
     d = build_district(teachers=[teacher("T1", "S1", rotation_years_done=2, schools_taught=1)])
     assert [(w.column, w.severity) for w in d.warnings] == [("任教过的学校数", "warning")]
+
+
+def test_advance_adds_a_year_away_and_a_school_for_a_new_rotation() -> None:
+    teachers = [
+        teacher("NEW", "S1", rotation_years_done=0, schools_taught=1),
+        teacher("AWAY", "S1", rotation_years_done=1, schools_taught=2),
+        teacher("BACK", "S1", rotation_years_done=3, schools_taught=2),
+        teacher("HOME", "S1", rotation_years_done=0, schools_taught=1),
+        teacher("UNKNOWN", "S1"),
+    ]
+    ongoing = [
+        OngoingRotation(
+            teacher_id="AWAY",
+            from_school_id="S1",
+            to_school_id="S3",
+            start_year=2024,
+            end_year=2026,
+        ),
+        OngoingRotation(  # came home as 2025 began: 2025 was spent at home
+            teacher_id="BACK",
+            from_school_id="S1",
+            to_school_id="S3",
+            start_year=2022,
+            end_year=2024,
+        ),
+    ]
+    d = build_district(teachers=teachers, ongoing=ongoing)
+    moves = (
+        NewRotation(
+            teacher_id="NEW", from_school_id="S1", to_school_id="S3", start_year=2025, end_year=2027
+        ),
+        NewRotation(
+            teacher_id="UNKNOWN",
+            from_school_id="S1",
+            to_school_id="S3",
+            start_year=2025,
+            end_year=2027,
+        ),
+    )
+    nxt = advance(d, Plan(plan_year=2025, rotations=moves, returns=returns_of(d)))
+    after = {t.teacher_id: (t.rotation_years_done, t.schools_taught) for t in nxt.teachers}
+    assert after == {
+        "NEW": (1, 2),
+        "AWAY": (2, 2),
+        "BACK": (3, 2),
+        "HOME": (0, 1),
+        "UNKNOWN": (None, None),
+    }
