@@ -7,7 +7,9 @@ gains a year at their school; ages follow from birth years. Teachers who retire 
 (retirement year ≤ next plan year, as the district derives it) leave the data, with their
 在岗交流 rows: the host no longer has them, and the home school does not see them return.
 Pins were this year's decisions and are dropped: HR enters next year's own. Deferrals stay for
-HR to review. A 需求 row carries over only for what the rotated teachers present at that school
+HR to review. Known rotation experience (已交流年限, 任教过的学校数) grows: a year spent at a
+host adds a year, a rotation starting this year adds a school (a host taught at before would
+count twice: HR or the records' history corrects it). A 需求 row carries over only for what the rotated teachers present at that school
 next year do not already cover (so a met request is not asked again every year; a retiree no
 longer covers anything); HR reviews and adds next year's requests. New hires are HR's to add
 (本校连续任教年限 0): advance never invents teachers.
@@ -19,6 +21,7 @@ from collections import Counter
 
 from models.district import District
 from models.entities import Demand, OngoingRotation, Teacher
+from models.experience import experience_after_year
 from models.plan import Plan, RotationKind
 from models.policy import PolicySet
 from models.problems import InputError, Problem
@@ -37,7 +40,8 @@ def advance(district: District, plan: Plan) -> District:
     leaving = {t.teacher_id for t in retirees(district)}
     ongoing, came_home = _next_ongoing(district, plan)
     ongoing = [o for o in ongoing if o.teacher_id not in leaving]
-    teachers = _next_teachers(district, ongoing, came_home, leaving)
+    started = {r.teacher_id for r in plan.rotations}
+    teachers = _next_teachers(district, ongoing, came_home, leaving, started)
     policy = district.policy
     return District(
         name=district.name,
@@ -103,12 +107,18 @@ def _next_ongoing(district: District, plan: Plan) -> tuple[list[OngoingRotation]
 
 
 def _next_teachers(
-    district: District, ongoing: list[OngoingRotation], came_home: set[str], leaving: set[str]
+    district: District,
+    ongoing: list[OngoingRotation],
+    came_home: set[str],
+    leaving: set[str],
+    started: set[str],
 ) -> list[Teacher]:
     """Everyone but the retirees, a year on: years at school grow at home, freeze while away,
-    restart at 0 for those coming home next year."""
+    restart at 0 for those coming home next year; a year away adds a rotation year and a
+    rotation started this year a school (models.experience)."""
     year = district.plan_year
     away = {o.teacher_id for o in ongoing}
+    away_this_year = {o.teacher_id for o in ongoing if o.start_year <= year}
     returning_next = {o.teacher_id for o in ongoing if o.end_year == year}
     teachers: list[Teacher] = []
     for t in district.teachers:
@@ -122,7 +132,10 @@ def _next_teachers(
             years = t.years_at_school  # away at the host: no years at home accrue
         else:
             years = t.years_at_school + 1
-        teachers.append(t.model_copy(update={"years_at_school": years, "row": None}))
+        experience = experience_after_year(
+            t, t.teacher_id in away_this_year, t.teacher_id in started
+        )
+        teachers.append(t.model_copy(update={"years_at_school": years, "row": None, **experience}))
     return teachers
 
 

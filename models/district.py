@@ -295,6 +295,9 @@ def _teacher_problems(
                     t, "预计退休学年", f"预计退休学年{t.retirement_year}早于出生年份加40年，请核对"
                 )
             )
+        if t.rotation_years_done and t.schools_taught == 1:
+            message = f"已交流{t.rotation_years_done}年，任教过的学校数却只有1所（含本校），请核对"
+            add(_locate(t, "任教过的学校数", message, "warning"))
         year = d.policy.district.plan_year
         if year is not None and t.years_at_school > year - t.birth_year - 18:
             add(

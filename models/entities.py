@@ -134,6 +134,20 @@ class Teacher(Row):
     teaching_stage: Annotated[TeachingStage | None, enum_parser(TeachingStage, required=False)] = (
         column("任教学段", "小学、初中、高中或职业；九年一贯学校必填，其他学校可不填", None)
     )
+    rotation_years_done: OptInt = column(
+        "已交流年限",
+        "截至编制学年开始时累计交流的年数（可选；用于晋升所需交流经历，留空表示不详）",
+        None,
+        ge=0,
+        le=60,
+    )
+    schools_taught: OptInt = column(
+        "任教过的学校数",
+        "截至编制学年开始时任教过的学校数，含本校（可选；用于晋升所需交流经历，留空表示不详）",
+        None,
+        ge=1,
+        le=60,
+    )
     spare_periods: OptInt = column(
         "可走教课时",
         "每周可用于到外校走教的课时数（可选；留空按规则中的走教每周课时上限）",

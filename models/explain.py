@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from models.district import District
 from models.entities import Pin, Teacher
+from models.experience import promotion_reason
 from models.objective import TERM_BY_KEY, arc_terms, seniority_ranks
 from models.plan import NewRotation, Plan, RotationKind
 from models.requirements import ceil_share, move_type, ratio_scopes
@@ -70,6 +71,9 @@ def selection_reasons(d: District, plan: Plan, facts: PlanFacts | None = None) -
             parts.append("学校推荐")
         if host.school_id in t.preferred_schools:
             parts.append("意向学校")
+        promotion = promotion_reason(t, d.policy.for_group(d.status(t.teacher_id).group_id))
+        if promotion:
+            parts.append(promotion)
         result[r.teacher_id] = "；".join(parts)
     return result
 
@@ -201,11 +205,17 @@ def _swap_reason(
         return "entrusted_residents", f"{c.name}是干部，托管常驻须有干部"
     ranks = facts.ranks
     home = d.school(c.school_id)
-    mine = arc_terms(c, home, host, ranks.get(c.teacher_id, 0))
-    theirs = arc_terms(s, home, host, ranks.get(s.teacher_id, 0))
     policy = d.policy.for_group(home.group_id)
+    mine = arc_terms(c, home, host, ranks.get(c.teacher_id, 0), policy)
+    theirs = arc_terms(s, home, host, ranks.get(s.teacher_id, 0), policy)
     wins = []
-    for key in ("backbone_to_weak", "volunteer", "recommended", "preference"):
+    for key in (
+        "backbone_to_weak",
+        "volunteer",
+        "recommended",
+        "preference",
+        "promotion_experience",
+    ):
         term = TERM_BY_KEY[key]
         if mine[key] > theirs[key] and getattr(policy, term.weight) > 0:
             wins.append(term.name)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from models.district import District
 from models.entities import School, Teacher
+from models.experience import lacks_promotion_experience
 from models.plan import Plan
 from models.policy import Policy
 from models.requirements import base_count, ceil_share, min_ratio
@@ -38,6 +39,7 @@ TERMS: tuple[Term, ...] = (
     Term("demand", "满足学校需求", "weight_demand", +1),
     Term("commute", "通勤距离", "weight_commute", -1),
     Term("outflow_spread", "流出均衡", "weight_outflow_spread", -1),
+    Term("promotion_experience", "补足晋升经历", "weight_promotion_experience", +1),
     Term("plan_change", "少改动", "weight_plan_change", -1),
 )
 TERM_BY_KEY = {t.key: t for t in TERMS}
@@ -83,8 +85,11 @@ def distance_km(a: School, b: School) -> int:
     return round(2 * 6371.0 * math.asin(math.sqrt(min(1.0, h))))
 
 
-def arc_terms(teacher: Teacher, home: School, host: School, rank: int) -> dict[str, int]:
-    """Unweighted amount of each per-move term when `teacher` moves from `home` to `host`."""
+def arc_terms(
+    teacher: Teacher, home: School, host: School, rank: int, policy: Policy
+) -> dict[str, int]:
+    """Unweighted amount of each per-move term when `teacher` moves from `home` to `host`
+    (`policy`, the home group's, says how much experience promotion needs)."""
     return {
         "rotation": 1,
         "seniority": rank,
@@ -93,6 +98,7 @@ def arc_terms(teacher: Teacher, home: School, host: School, rank: int) -> dict[s
         "recommended": int(teacher.school_recommended),
         "preference": int(host.school_id in teacher.preferred_schools),
         "commute": distance_km(home, host),
+        "promotion_experience": int(lacks_promotion_experience(teacher, policy)),
     }
 
 
@@ -110,6 +116,7 @@ def teacher_score(policy: Policy, teacher: Teacher, rank: int) -> int:
         - policy.weight_seniority * rank
         + policy.weight_volunteer * teacher.volunteer
         + policy.weight_recommended * teacher.school_recommended
+        + policy.weight_promotion_experience * lacks_promotion_experience(teacher, policy)
     )
 
 
@@ -169,7 +176,8 @@ def evaluate(
     totals: Counter[str] = Counter({t.key: 0 for t in TERMS})
     for _r, teacher, home, host in facts.moves:
         policy = district.policy.for_group(home.group_id)
-        for key, amount in arc_terms(teacher, home, host, ranks.get(teacher.teacher_id, 0)).items():
+        rank = ranks.get(teacher.teacher_id, 0)
+        for key, amount in arc_terms(teacher, home, host, rank, policy).items():
             term = TERM_BY_KEY[key]
             totals[key] += term.sign * getattr(policy, term.weight) * amount
     for row in district.demand:

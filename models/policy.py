@@ -183,6 +183,23 @@ class Policy(BaseModel):
         le=1,
     )
 
+    promotion_rotation_years: int = _param(
+        2,
+        "晋升所需交流年限",
+        "晋升干部所需的累计交流年数（闵行：集团内交流满2年）；教师已交流年限少于此数即尚缺"
+        "晋升所需交流经历（权重：补足晋升经历 为0时不考虑）",
+        ge=0,
+        le=20,
+    )
+    promotion_schools: int = _param(
+        2,
+        "晋升所需任教学校数",
+        "评聘职称所需的任教学校数（闵行：2所及以上，含本校）；任教过的学校少于此数即尚缺"
+        "晋升所需交流经历（权重：补足晋升经历 为0时不考虑）",
+        ge=1,
+        le=10,
+    )
+
     # 走教 (SPEC §11): read and checked; the planning side is still to come (PREVIEW_KEYS).
     itinerant_max_periods: int = _param(
         6,
@@ -263,6 +280,14 @@ class Policy(BaseModel):
     weight_outflow_spread: int = _param(
         5, "权重：流出均衡", "单校流出人数超过其按比例应承担人数时，每多一人的扣分", ge=0, le=10_000
     )
+    weight_promotion_experience: int = _param(
+        0,
+        "权重：补足晋升经历",
+        "每名尚缺晋升所需交流经历（已交流年限或任教过的学校数少于要求）的教师入选的奖励；"
+        "默认0即不考虑；教师表未填已交流年限、任教过的学校数的教师不计",
+        ge=0,
+        le=10_000,
+    )
     weight_plan_change: int = _param(
         50, "权重：少改动", "重新编制时每处与参考方案不同的扣分", ge=0, le=10_000
     )
@@ -327,7 +352,8 @@ def resolve_key(text: str) -> str:
     key = normalise_text(text)
     if key in Policy.model_fields:
         return key
-    by_label = {label_of(k): k for k in PARAMETER_KEYS}
+    # Labels are folded as the text is (NFKC makes 权重：资历优先 权重:资历优先).
+    by_label = {normalise_text(label_of(k)): k for k in PARAMETER_KEYS}
     if key in by_label:
         return by_label[key]
     candidates = list(PARAMETER_KEYS) + list(by_label)

@@ -17,7 +17,10 @@ from models.objective import arc_score, arc_terms, distance_km, host_score, teac
     preferred=st.booleans(),
     rank=st.integers(0, 50),
     lon=st.floats(100, 101),
-    weights=st.lists(st.integers(0, 100), min_size=9, max_size=9),
+    weights=st.lists(st.integers(0, 100), min_size=10, max_size=10),
+    years_done=st.none() | st.integers(0, 5),
+    schools=st.none() | st.integers(1, 4),
+    needs=st.tuples(st.integers(0, 4), st.integers(1, 4)),
 )
 def test_fast_coefficients_equal_the_terms(
     backbone: bool,
@@ -28,6 +31,9 @@ def test_fast_coefficients_equal_the_terms(
     rank: int,
     lon: float,
     weights: list[int],
+    years_done: int | None,
+    schools: int | None,
+    needs: tuple[int, int],
 ) -> None:
     keys = [
         "weight_rotation",
@@ -39,8 +45,13 @@ def test_fast_coefficients_equal_the_terms(
         "weight_demand",
         "weight_commute",
         "weight_outflow_spread",
+        "weight_promotion_experience",
     ]
-    policy = Policy(**dict(zip(keys, weights, strict=True)))
+    policy = Policy(
+        **dict(zip(keys, weights, strict=True)),
+        promotion_rotation_years=needs[0],
+        promotion_schools=needs[1],
+    )
     home = School(
         school_id="A", name="甲", group_id="G", stage="小学", weak=False, lon=100.0, lat=38.0
     )
@@ -59,8 +70,10 @@ def test_fast_coefficients_equal_the_terms(
         volunteer=volunteer,
         school_recommended=recommended,
         preferred_schools=("B",) if preferred else (),
+        rotation_years_done=years_done,
+        schools_taught=schools,
     )
-    slow = arc_score(policy, arc_terms(t, home, host, rank))
+    slow = arc_score(policy, arc_terms(t, home, host, rank, policy))
     assert slow == teacher_score(policy, t, rank) + host_score(
         policy, t, host, distance_km(home, host)
     )

@@ -65,6 +65,9 @@ def test_unknown_key_suggests_the_nearest() -> None:
         resolve_key("min_rotaton_ratio")
     assert resolve_key("最低交流比例") == "min_rotation_ratio"
     assert resolve_key(" plan_year ") == "plan_year"
+    # A label with full-width punctuation, as the template shows it (the text is NFKC-folded).
+    assert resolve_key("权重：资历优先") == "weight_seniority"
+    assert resolve_key("权重:补足晋升经历") == "weight_promotion_experience"
 
 
 def test_out_of_range_values_name_the_parameter() -> None:
