@@ -50,6 +50,7 @@ from rotation.service.store import (
     write_json_file,
 )
 from rotation.service.uploads import input_path, problem_json
+from rotation.service.years import experience_from_records
 
 T = TypeVar("T")
 FINAL = ("done", "failed", "cancelled")
@@ -106,7 +107,8 @@ def checked_district(
     records = data.records()
     if request.year is None or request.year == upload.get("plan_year"):
         with contextlib.suppress(NotFound):
-            return records.load_snapshot(request.upload_id), request.upload_id
+            kept = records.load_snapshot(request.upload_id)
+            return experience_from_records(data, kept), request.upload_id
     district = read_district(source, year=request.year, name=upload.get("source_name"))
     info = records.snapshot(request.upload_id)
     snapshot = records.save_snapshot(
@@ -116,7 +118,7 @@ def checked_district(
         file_kind=info.file_kind,
         by=user,
     )
-    return district, snapshot.id
+    return experience_from_records(data, district), snapshot.id
 
 
 def follow_server(server: int) -> None:

@@ -20,9 +20,11 @@ from typing import Any
 from models import District, Problem
 from models.advance import advance
 from models.entities import OngoingRotation, Teacher
+from models.experience import Experience, with_experience
 from rotation.formats.reading import input_sha256
 from rotation.formats.writing import write_district
 from rotation.records import NotFound, State
+from rotation.records.queries import approved_moves
 from rotation.records.repository import CARRIED_KIND
 from rotation.service.audit import record
 from rotation.service.store import META_FILE, DataDir, new_id, write_json_file
@@ -156,6 +158,36 @@ def carry_over(
         )
     merged = district.replace(name=carried.name, ongoing=kept)
     return merged, changes
+
+
+def experience_from_records(data: DataDir, district: District) -> District:
+    """The district with its teachers' rotation experience brought up to what the records
+    know, when the promotion-experience goal is on in any group (else unchanged): years on
+    rotation and schools taught from the approved plans before this school year. The
+    workbook's own figures stand when they say more (they may count rotations from before the
+    records began)."""
+    groups = [district.policy.for_group(g.group_id) for g in district.groups]
+    if not any(p.weight_promotion_experience > 0 for p in groups):
+        return district
+    year = district.plan_year
+    served: dict[str, int] = {}
+    hosts: dict[str, set[str]] = {}
+    for move in approved_moves(data.records(), district.name, returns=False):
+        if move.plan_year >= year:
+            continue
+        done = max(0, min(move.end_year, year - 1) - move.start_year + 1)
+        served[move.teacher_id] = served.get(move.teacher_id, 0) + done
+        hosts.setdefault(move.teacher_id, set()).add(move.to_school_id)
+    experience: dict[str, Experience] = {}
+    for t in district.teachers:
+        if t.teacher_id not in hosts:
+            continue
+        schools = 1 + len(hosts[t.teacher_id] - {t.school_id})
+        experience[t.teacher_id] = (
+            max(t.rotation_years_done or 0, served[t.teacher_id]),
+            max(t.schools_taught or 0, schools),
+        )
+    return with_experience(district, experience)
 
 
 def start_next_year(data: DataDir, plan_id: str, user: str) -> dict[str, Any]:
