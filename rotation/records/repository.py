@@ -60,6 +60,7 @@ from rotation.records.schema import (
     ScenarioRow,
     SchoolYearRow,
     UserRow,
+    YearStatisticsRow,
     utc_now,
 )
 
@@ -663,6 +664,31 @@ class Records:
                 )
             )
         return entries
+
+    # -- derived statistics -----------------------------------------------------------------
+    def save_year_statistics(self, plan_id: str, data: str) -> None:
+        """Keep an approved plan's statistics (JSON); a second writer's copy is dropped."""
+        with self._session(write=True) as session:
+            dialect = (
+                postgresql if session.bind and session.bind.dialect.name == "postgresql" else sqlite
+            )
+            session.execute(
+                dialect.insert(YearStatisticsRow)
+                .values(plan_run_id=plan_id, data=data, computed_at=utc_now())
+                .on_conflict_do_nothing(index_elements=["plan_run_id"])
+            )
+
+    def year_statistics(self, plan_ids: Collection[str]) -> dict[str, str]:
+        """The kept statistics (JSON) of those plans that have them."""
+        if not plan_ids:
+            return {}
+        with self._session(write=False) as session:
+            rows = session.execute(
+                select(YearStatisticsRow.plan_run_id, YearStatisticsRow.data).where(
+                    YearStatisticsRow.plan_run_id.in_(list(plan_ids))
+                )
+            ).all()
+            return {r[0]: r[1] for r in rows}
 
     # -- scenarios and pins -----------------------------------------------------------------
     def save_scenario(

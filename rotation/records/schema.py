@@ -254,3 +254,14 @@ class AuditRow(Base):
     actor: Mapped[str] = mapped_column(String(USER_LENGTH))
     action: Mapped[str] = mapped_column(String(40))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class YearStatisticsRow(Base):
+    """An approved plan's statistics (rotation/reports/history.py's YearStatistics as JSON),
+    kept once computed: derived from locked data, so never stale; not in backups."""
+
+    __tablename__ = "year_statistics"
+
+    plan_run_id: Mapped[str] = mapped_column(ForeignKey("plan_runs.id"), primary_key=True)
+    data: Mapped[str] = mapped_column(Text)
+    computed_at: Mapped[datetime] = mapped_column(default=utc_now)

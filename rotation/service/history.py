@@ -18,6 +18,8 @@ from collections import OrderedDict
 from datetime import date
 from pathlib import Path
 
+from pydantic import TypeAdapter
+
 from models.plan import RotationKind
 from rotation.formats.safe_write import atomic_write
 from rotation.formats.xlsxfast import write_tables
@@ -55,6 +57,7 @@ __all__ = [
     "certificate",
     "district_statistics",
     "forget_statistics",
+    "missing_statistics",
     "national_rows",
     "write_national_export",
     "year_statistics_of",
@@ -88,22 +91,52 @@ def forget_statistics() -> None:
         _cache.clear()
 
 
+_STATISTICS = TypeAdapter(YearStatistics)
+
+
 def year_statistics_of(records: Records, plan_id: str) -> YearStatistics:
-    """One approved plan's statistics, computed once (call it right after approving to have
-    the statistics page fast from the start)."""
+    """One approved plan's statistics: from memory, else from the records (kept there the
+    first time they were computed), else computed now and kept."""
     found = _cached(plan_id)
     if found is None:
-        with paused_cycle_collection():
-            plan, district = approved_input(records, plan_id)
-            found = year_statistics(district, plan, plan_id)
+        kept = records.year_statistics([plan_id]).get(plan_id)
+        found = _STATISTICS.validate_json(kept) if kept is not None else _computed(records, plan_id)
         _keep(found)
     return found
 
 
+def _computed(records: Records, plan_id: str) -> YearStatistics:
+    """Compute a year's statistics from its plan and input, and keep them in the records."""
+    with paused_cycle_collection():
+        plan, district = approved_input(records, plan_id)
+        found = year_statistics(district, plan, plan_id)
+    records.save_year_statistics(plan_id, _STATISTICS.dump_json(found).decode())
+    return found
+
+
+def missing_statistics(records: Records, district: str) -> list[str]:
+    """The approved plans whose statistics were never computed (the web computes them in a
+    process of its own: a city's input is large)."""
+    plans = [a.plan_id for a in approved_plans(records, district)]
+    kept = records.year_statistics(plans)
+    return [p for p in plans if p not in kept and _cached(p) is None]
+
+
 def district_statistics(records: Records, district: str) -> list[YearStatistics]:
-    """Each approved school year's statistics, oldest first: one query when every year was
-    computed before, one more per year that was not."""
-    return [year_statistics_of(records, a.plan_id) for a in approved_plans(records, district)]
+    """Each approved school year's statistics, oldest first: two queries when every year was
+    computed before, more per year that was not."""
+    plans = [a.plan_id for a in approved_plans(records, district)]
+    kept = records.year_statistics([p for p in plans if _cached(p) is None])
+    for data in kept.values():
+        _keep(_STATISTICS.validate_json(data))
+    out = []
+    for plan_id in plans:
+        found = _cached(plan_id)
+        if found is None:
+            found = _computed(records, plan_id)
+            _keep(found)
+        out.append(found)
+    return out
 
 
 def national_rows(records: Records, district: str, year: int | None = None) -> list[NationalRow]:

@@ -1,7 +1,9 @@
 """A plan run keeps its verdict: whether it may be sent up (approvable) and the notice saying
 why not; runs kept before this revision are taken as approvable with no notice. An input
 snapshot keeps its schools' names beside the checked data (history pages and certificates
-name schools without loading a whole district); NULL for snapshots kept before.
+name schools without loading a whole district); NULL for snapshots kept before. A new table
+keeps each approved year's statistics once computed (derived data: recomputed when missing,
+left out of backups).
 
 Revision ID: 0002
 Revises: 0001
@@ -27,9 +29,16 @@ def upgrade() -> None:
         batch.add_column(sa.Column("notice", sa.Text(), nullable=False, server_default=""))
     with op.batch_alter_table("input_snapshots", recreate="never") as batch:
         batch.add_column(sa.Column("school_names", sa.JSON(), nullable=True))
+    op.create_table(
+        "year_statistics",
+        sa.Column("plan_run_id", sa.String(32), sa.ForeignKey("plan_runs.id"), primary_key=True),
+        sa.Column("data", sa.Text(), nullable=False),
+        sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("year_statistics")
     with op.batch_alter_table("input_snapshots", recreate="never") as batch:
         batch.drop_column("school_names")
     with op.batch_alter_table("plan_runs", recreate="never") as batch:
