@@ -46,6 +46,7 @@ from rotation.reports.history import (
     national_table,
     year_statistics,
 )
+from rotation.service.store import DataDir
 
 __all__ = [
     "NATIONAL_HEADER",
@@ -56,6 +57,7 @@ __all__ = [
     "YearStatistics",
     "certificate",
     "district_statistics",
+    "fill_statistics",
     "forget_statistics",
     "missing_statistics",
     "national_rows",
@@ -120,6 +122,16 @@ def missing_statistics(records: Records, district: str) -> list[str]:
     plans = [a.plan_id for a in approved_plans(records, district)]
     kept = records.year_statistics(plans)
     return [p for p in plans if p not in kept and _cached(p) is None]
+
+
+def fill_statistics(data: DataDir, district: str) -> int:
+    """Compute and keep the statistics of every approved year that has none (run by the web in
+    a process of its own); how many were computed."""
+    records = data.records()
+    missing = missing_statistics(records, district)
+    for plan_id in missing:
+        year_statistics_of(records, plan_id)
+    return len(missing)
 
 
 def district_statistics(records: Records, district: str) -> list[YearStatistics]:

@@ -15,6 +15,12 @@ from pydantic import BaseModel, Field
 
 from rotation import __version__
 from rotation.service.audit import record
+from rotation.service.history import (
+    YearStatistics,
+    district_statistics,
+    fill_statistics,
+    missing_statistics,
+)
 from rotation.service.jobs import MAX_TIME_LIMIT, PlanRequest, QueueFull
 from rotation.service.procedure import (
     ROLE,
@@ -373,6 +379,49 @@ def public_notice(plan_id: str, request: Request) -> FileResponse:
     """The 公示名单 alone."""
     path = plan_path(request, plan_id, PUBLIC_FILE)
     return FileResponse(path, media_type=XLSX, filename=download_name(request, plan_id, "公示名单"))
+
+
+def known_district(request: Request, name: str) -> str:
+    """A district the records know (404 otherwise)."""
+    name = name[:100]
+    if name not in {n for n, _years in data_of(request).records().districts()}:
+        raise HTTPException(404, "记录中没有这个区县")
+    return name
+
+
+def statistics_of(request: Request, name: str) -> list[YearStatistics]:
+    """Every approved year's statistics; years never computed are computed first in a process
+    of their own (a city's inputs are large: the server keeps neither their memory nor the
+    interpreter lock)."""
+    data = data_of(request)
+    if missing_statistics(data.records(), name):
+        jobs_of(request).isolated(fill_statistics, data, name)
+    return district_statistics(data.records(), name)
+
+
+@router.get("/districts/{name}/statistics")
+def statistics_json(name: str, request: Request) -> list[dict[str, object]]:
+    """Each approved school year's district-wide figures (JSON), oldest first."""
+    require(request)
+    name = known_district(request, name)
+    return [
+        {
+            "year": y.year,
+            "plan_id": y.plan_id,
+            "teachers": y.teachers,
+            "eligible": y.eligible,
+            "rotations": y.rotations,
+            "minimum": y.minimum,
+            "ratio": y.ratio,
+            "backbone": y.backbone,
+            "backbone_share": y.backbone_share,
+            "weak_inflow": y.weak_inflow,
+            "weak_teams": y.weak_teams,
+            "in_flight": y.in_flight,
+            "returns": y.returns,
+        }
+        for y in statistics_of(request, name)
+    ]
 
 
 @router.get("/openapi.json", include_in_schema=False)

@@ -7,16 +7,26 @@ moved the plan meanwhile, the step is refused (409) and the page says so.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse
+from starlette.background import BackgroundTask
 
-from rotation.service.procedure import Action, history
+from rotation.service.audit import record
+from rotation.service.history import (
+    certificate,
+    write_national_export,
+)
+from rotation.service.procedure import Action, NotFound, history
 from rotation.service.store import UnknownId
 from rotation.service.uploads import input_path
-from rotation.web.api import XLSX, next_year, take_step
+from rotation.web.api import XLSX, known_district, next_year, statistics_of, take_step
+from rotation.web.charts import bar_chart
 from rotation.web.common import data_of, require
 from rotation.web.pages import check_csrf, render
 
@@ -148,3 +158,85 @@ def districts_page(request: Request) -> Response:
                 }
             )
     return render(request, "districts.html", rows=rows)
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+@router.get("/districts/{name}/statistics")
+def statistics_page(name: str, request: Request, year: int | None = None) -> Response:
+    """The district across approved years: the figures the policy checks, as a table and
+    charts, and one year's schools."""
+    require(request)
+    name = known_district(request, name)
+    years = statistics_of(request, name)
+    chosen = next((y for y in years if y.year == year), years[-1] if years else None)
+    charts = []
+    if years:
+        labels = [f"{y.year}学年" for y in years]
+        charts = [
+            bar_chart(
+                "各学年：至少交流与已交流人数",
+                labels,
+                [
+                    ("至少交流", [y.minimum for y in years]),
+                    ("已交流", [y.rotations for y in years]),
+                ],
+            ),
+            bar_chart(
+                "各学年：骨干教师占已交流人数的比例",
+                labels,
+                [("骨干占比", [y.backbone_share or 0 for y in years])],
+                percent=True,
+                line=float(years[-1].min_backbone_share),
+                line_label=f"规则要求 {float(years[-1].min_backbone_share):.0%}",
+            ),
+            bar_chart(
+                "各学年：流入薄弱学校的人数",
+                labels,
+                [("薄弱校流入", [y.weak_inflow for y in years])],
+            ),
+        ]
+    return render(
+        request,
+        "statistics.html",
+        district=name,
+        years=years,
+        chosen=chosen,
+        charts=charts,
+        pct=_pct,
+    )
+
+
+@router.get("/districts/{name}/national.xlsx")
+def national_export(name: str, request: Request, year: int | None = None) -> Response:
+    """The approved rotations in the national teacher information system's columns."""
+    user = require(request)
+    name = known_district(request, name)
+    data = data_of(request)
+    folder = Path(tempfile.mkdtemp(prefix=".export-", dir=data.root))
+    path = folder / "export.xlsx"
+    rows = write_national_export(data.records(), name, path, year)
+    record(data, user.name, "national export", district=name, year=year, rows=rows)
+    shown = f"{name}{year if year else ''}{'学年' if year else ''}交流轮岗信息（国家系统格式）.xlsx"
+    return FileResponse(
+        path,
+        media_type=XLSX,
+        filename=shown,
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+    )
+
+
+@router.get("/districts/{name}/teachers/{teacher_id}/certificate")
+def certificate_page(name: str, teacher_id: str, request: Request) -> Response:
+    """A teacher's 交流经历证明, an A4 page to print."""
+    user = require(request)
+    name = known_district(request, name)
+    data = data_of(request)
+    try:
+        cert = certificate(data.records(), name, teacher_id[:64])
+    except NotFound as missing:
+        raise HTTPException(404, "记录中没有这位教师") from missing
+    record(data, user.name, "certificate", district=name, teacher_id=teacher_id[:64])
+    return render(request, "certificate.html", cert=cert)

@@ -4,10 +4,12 @@ rotation history checked against the approved plans, and the pages that show the
 
 from __future__ import annotations
 
+import io
 import threading
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 
@@ -237,7 +239,40 @@ def test_a_bureau_runs_three_school_years(tmp_path: Path, minhang_xlsx: Path) ->
                 assert e["status"] == (
                     "已返回" if e["kind"] == "return" or home_later else "交流中"
                 )
+        # the yearly statistics and the export agree with the approved plans
+        stats = client.get("/api/districts/闵行区/statistics").json()
+        plans = [client.get(f"/api/plans/{p}").json() for p in plan_ids]
+        assert [(s["year"], s["plan_id"]) for s in stats] == [
+            (2025, plan_ids[0]),
+            (2026, plan_ids[1]),
+            (2027, plan_ids[2]),
+        ]
+        assert [s["rotations"] for s in stats] == [len(p["rotations"]) for p in plans]
+        assert [s["returns"] for s in stats] == [len(p["returns"]) for p in plans]
+        for s in stats:
+            assert s["rotations"] >= s["minimum"] > 0
+            assert s["backbone_share"] >= 0.2
+        page = client.get("/districts/闵行区/statistics", params={"year": 2026}).text
+        assert len(table_rows(page, "years-table")) == 4 and "<svg" in page
+        assert "2026学年：各校" in page
+        export = client.get("/districts/闵行区/national.xlsx")
+        assert export.status_code == 200
+        book = openpyxl.load_workbook(io.BytesIO(export.content), read_only=True)
+        rows = list(book.worksheets[0].iter_rows(values_only=True))
+        assert rows[0][2:] == (
+            "交流轮岗类型",
+            "是否调动人事关系",
+            "开始年月",
+            "结束年月",
+            "原单位名称",
+            "交流轮岗单位名称",
+        )
+        assert len(rows) - 1 == sum(len(p["rotations"]) for p in plans)
         teacher = next(iter(expected))
+        certificate = client.get(f"/districts/闵行区/teachers/{teacher}/certificate")
+        assert certificate.status_code == 200 and "交流经历证明" in certificate.text
+        assert client.get("/districts/闵行区/teachers/NOBODY/certificate").status_code == 404
+        assert client.get("/districts/无此区/statistics").status_code == 404
         page = client.get("/history", params={"teacher_id": teacher}).text
         assert len(table_rows(page, "history")) == len(expected[teacher]) + 1
         years = client.get("/districts").text
