@@ -367,7 +367,7 @@ def serve(
 
 user_app = make_app("user", "网页版的账号：创建、重设密码、列出。")
 app.add_typer(user_app, name="user")
-register_records(app)  # backup, restore
+register_records(app)  # backup, restore, history
 
 Roles = Annotated[
     list[str] | None,

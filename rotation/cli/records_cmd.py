@@ -105,7 +105,47 @@ def restore(
         echo(f"账号「{name}」在数据库中已存在且与备份中的不同：保留了数据库中的账号，未覆盖。")
 
 
+KINDS = {"rotation": "交流轮岗", "entrusted": "托管常驻", "return": "期满返回"}
+
+
+@user_errors
+def history(
+    teacher_id: Annotated[str, typer.Argument(metavar="教师编号", help="要查询的教师编号")],
+    district: Annotated[
+        str | None, typer.Option("--district", metavar="区县", help="只查这个区县（可选）")
+    ] = None,
+    database: Database = None,
+    data: DataFolder = None,
+) -> None:
+    """查询一位教师在已审批方案中的交流经历（交流轮岗、托管常驻、期满返回），按学年排列。"""
+    from rotation.service.backup import DatabaseUrlError
+    from rotation.service.procedure import history as find
+    from rotation.service.store import DataDir, check_url
+
+    if database and data:
+        echo("--database 与 --data 只能给出一个", err=True)
+        raise typer.Exit(EXIT_INPUT)
+    try:
+        check_url(database or "")
+        folder = DataDir(data or Path("rotation-data"), database or "")
+        entries = find(folder, teacher_id, district)
+    except (ValueError, DatabaseUrlError) as exc:
+        echo(str(exc), err=True)
+        raise typer.Exit(EXIT_INPUT) from None
+    if not entries:
+        echo(f"已审批的方案中没有教师「{teacher_id}」的交流记录。")
+        return
+    echo(f"教师「{teacher_id}」的交流经历（来自已审批的方案）：")
+    for e in entries:
+        echo(
+            f"  {e['district']} {e['plan_year']}学年方案：{KINDS.get(str(e['kind']), e['kind'])} "
+            f"{e['from_school_id']} → {e['to_school_id']}，"
+            f"{e['start_year']}～{e['end_year']}学年，{e['status']}"
+        )
+
+
 def register(app: typer.Typer) -> None:
-    """Add `backup` and `restore` to the main command."""
+    """Add `backup`, `restore` and `history` to the main command."""
     app.command()(backup)
     app.command()(restore)
+    app.command()(history)
