@@ -45,6 +45,8 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1300, "height": 900}
 USER = "李经办"
+REVIEWER = "王审核"
+APPROVER = "赵局长"
 PASSWORD = "browser-test-密码-2025"
 #: Waits for the server and the browser (generous: CI machines are slow; nothing is timed).
 TIMEOUT_MS = 60_000
@@ -123,6 +125,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         input=PASSWORD + "\n",
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
+    for name, role in ((REVIEWER, "审核人"), (APPROVER, "审批人")):
+        made = _rotation(
+            "user", "add", name, "--role", role, "--data", str(data), "--password-stdin",
+            input=PASSWORD + "\n",
+        )  # fmt: skip
+        assert made.returncode == 0, made.stderr
     port = _free_port()
     log = data / "server.log"
     with open(log, "wb") as output:
@@ -342,3 +350,101 @@ def test_clerk_walks_through_upload_plan_review_download(
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/login$"))
     expect(page.get_by_role("button", name="登录")).to_be_visible()
+
+
+def _sign_in(page: Page, name: str) -> None:
+    """Log out whoever is signed in, and log in as `name`."""
+    page.goto("/")
+    if page.locator("#logout").count():
+        page.locator("#logout").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.get_by_label("用户名").fill(name)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.locator("header .who")).to_contain_text(name)
+
+
+def test_the_bureau_approves_and_starts_the_next_year(
+    page: Page, workbooks: Workbooks, tmp_path: Path
+) -> None:
+    """公示 by the 审核人, 审批通过 by the 审批人, the next school year started by the clerk from
+    the approved plan, its workbook brought up to date and uploaded (the changes per teacher
+    shown), and a rotated teacher's history with the printable 交流经历证明."""
+    shots = Screenshots()
+    _sign_in(page, USER)
+    page.locator("#upload-file").set_input_files(workbooks.good)
+    page.locator("#upload-button").click()
+    expect(page).to_have_url(re.compile(r"/uploads/[^/]+$"))
+    page.locator("#plan-button").click()
+    page.wait_for_url(re.compile(r"/plans/[^/]+$"))
+    plan_url = page.url
+    expect(page.locator("#plan-state")).to_have_text("草稿")
+    expect(page.locator("#publish-form")).to_have_count(0)  # a clerk cannot publish
+    rotated = page.request.get(plan_url.replace("/plans/", "/api/plans/")).json()["rotations"]
+    teacher_id = rotated[0]["teacher_id"]
+
+    _sign_in(page, REVIEWER)
+    page.goto(plan_url)
+    page.locator("#publish-form input[name=start]").fill("2026-06-01")
+    page.locator("#publish-form input[name=end]").fill("2026-06-07")
+    page.locator("#publish-button").click()
+    expect(page.locator("#plan-state")).to_have_text("公示中")
+    expect(page.locator("#approve-form")).to_have_count(0)  # a reviewer cannot approve
+
+    _sign_in(page, APPROVER)
+    page.goto(plan_url)
+    page.locator("#approve-form input[name=comment]").fill("同意")
+    page.locator("#approve-button").click()
+    expect(page.locator("#plan-state")).to_have_text("已审批")
+    expect(page.locator("#events tr")).to_have_count(3)
+    expect(page.locator("#events")).to_contain_text("赵局长")
+    page.locator("#procedure").scroll_into_view_if_needed()
+    shots.take(page, "09-approved")
+
+    _sign_in(page, USER)
+    page.goto(plan_url)
+    page.locator("#next-year-button").click()
+    expect(page).to_have_url(re.compile(r"/uploads/[^/]+$"))
+    expect(page.locator("#carried")).to_contain_text("由已审批方案结转的数据")
+    expect(page.locator("h1")).to_contain_text("2026学年")
+    with page.expect_download() as downloading:
+        page.locator("#download-carried").click()
+    carried = tmp_path / "结转.xlsx"
+    downloading.value.save_as(carried)
+    # HR brings it up to date: a new hire (a copy of the last row under a new id) and a
+    # teacher who changed subject
+    book = openpyxl.load_workbook(carried)
+    sheet = book["教师"]
+    header = [c.value for c in sheet[1]]
+    last = [c.value for c in sheet[sheet.max_row]]
+    last[header.index("教师编号")] = "NEW2026"
+    last[header.index("姓名")] = "新教师"
+    sheet.append(last)
+    sheet.cell(row=3, column=header.index("学科") + 1, value="心理健康")
+    updated = tmp_path / "闵行区2026.xlsx"
+    book.save(updated)
+    page.locator("#carry-upload-form input[type=file]").set_input_files(updated)
+    page.locator("#carry-upload-button").click()
+    expect(page).to_have_url(re.compile(r"/uploads/[^/]+$"))
+    changes = page.locator("#changes")
+    expect(changes).to_contain_text("与结转数据相比的变化")
+    expect(page.locator("#change-rows tr")).to_have_count(3)
+    expect(changes).to_contain_text("NEW2026")
+    expect(changes).to_contain_text("心理健康")
+    changes.scroll_into_view_if_needed()
+    shots.take(page, "10-next-year-changes")
+
+    page.goto("/history")
+    page.locator("#history-form input[name=teacher_id]").fill(teacher_id)
+    page.locator("#history-form button").click()
+    expect(page.locator("#history tr")).to_have_count(2)
+    expect(page.locator("#history")).to_contain_text("交流中")
+    shots.take(page, "11-history")
+    page.locator("#certificate-link").first.click()
+    expect(page.locator("h1")).to_contain_text("交流经历证明")
+    shots.take(page, "12-certificate")
+    page.goto("/districts")
+    page.locator("#years a", has_text="闵行区").first.click()
+    expect(page.locator("#years-table tr")).to_have_count(2)
+    expect(page.locator("svg.chart")).to_have_count(3)
+    shots.take(page, "13-statistics")
