@@ -20,6 +20,10 @@ from rotation.formats.writing import write_district
 from rotation.samples.generate import generate_district
 from rotation.service.store import DataDir
 
+from ..rotation.records.conftest import (  # type: ignore[import-not-found]
+    BACKENDS,
+    fresh_database,
+)
 from .conftest import (  # type: ignore[import-not-found]
     audit_lines,
     csrf_of,
@@ -123,8 +127,19 @@ def test_roles_are_enforced_on_every_step(guarded: TestClient, district_xlsx: Pa
     assert 'id="approve-form"' in page and 'id="publish-form"' not in page
     assert guarded.post(f"/api/plans/{plan_id}/approve", json={}).status_code == 200
     login(guarded, "clerk")
-    assert 'id="approve-form"' not in guarded.get(f"/plans/{plan_id}").text
+    page = guarded.get(f"/plans/{plan_id}").text
+    assert 'id="approve-form"' not in page and 'id="next-year-form"' in page
+    token = csrf_of(page)
+    for step in ("publish", "approve", "return"):  # the pages' forms check roles as the API
+        form = {"csrf_token": token, "comment": "x", "start": "2026-06-01", "end": "2026-06-02"}
+        assert guarded.post(f"/plans/{plan_id}/{step}", data=form).status_code == 403
+    assert guarded.get("/audit").status_code == 403
     assert guarded.post("/api/years/next", json={"plan_id": plan_id}).status_code == 201
+    login(guarded, "admin")  # 管理员 manages accounts and reads the log: no plan steps
+    assert guarded.post("/api/years/next", json={"plan_id": plan_id}).status_code == 403
+    assert guarded.post(f"/api/plans/{plan_id}/return", json={"comment": "x"}).status_code == 403
+    lines = guarded.get("/audit").text
+    assert "plan approve" in lines or "审批通过" in lines
 
 
 def _next_workbook(carried: Path, target: Path, hire: str) -> tuple[District, set[str], str]:
@@ -179,14 +194,20 @@ def minhang_xlsx(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_a_bureau_runs_three_school_years(tmp_path: Path, minhang_xlsx: Path) -> None:
-    """Upload, plan, 公示, approve, next year — three times; every teacher's history is the
-    approved plans' moves, the next years' uploads show what changed and take the rotations in
-    flight from the records."""
-    district_xlsx = minhang_xlsx
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_bureau_runs_three_school_years(tmp_path: Path, minhang_xlsx: Path, backend: str) -> None:
+    """Upload, plan, 公示, approve, next year — three times, on SQLite and on PostgreSQL; every
+    teacher's history is the approved plans' moves, the yearly statistics and the export are the
+    plans', the next years' uploads show what changed and take the rotations in flight from the
+    records."""
+    with fresh_database(backend, tmp_path) as url:
+        _three_years(tmp_path, minhang_xlsx, url)
+
+
+def _three_years(tmp_path: Path, district_xlsx: Path, url: str) -> None:
     data = tmp_path / "data"
     expected: dict[str, list[tuple[Any, ...]]] = {}
-    with serve(data) as client:
+    with serve(data, database=url) as client:
         upload_id = upload(client, district_xlsx).json()["upload_id"]
         plan_ids = []
         for year in (2025, 2026, 2027):
@@ -217,7 +238,7 @@ def test_a_bureau_runs_three_school_years(tmp_path: Path, minhang_xlsx: Path) ->
             assert rows == {(f"NEW{year}", "新增"), (left.pop(), "离开"), (changed, "变更")}
             assert any("以记录为准" in n for n in changes["notes"]) == bool(before.ongoing)
             upload_id = body["upload_id"]
-            stored = DataDir(data).records().load_snapshot(upload_id)
+            stored = DataDir(data, url).records().load_snapshot(upload_id)
             # from the records, not the upload
             assert [o.model_dump() for o in stored.ongoing] == [
                 o.model_dump() for o in before.ongoing
