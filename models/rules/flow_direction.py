@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from models.district import District
+from models.entities import School
 from models.plan import RotationKind, RuleCheck
 from models.requirements import FLOW_NAMES, move_type
 from models.rules.base import Rule, RuleInstance, checked, person
 from models.rules.facts import PlanFacts
 
 ID = "flow_direction"
+
+
+def allows(d: District, home: School, host: School, kind: RotationKind) -> bool:
+    """Whether the group's policy allows this move (托管 residencies always are)."""
+    if kind == RotationKind.ENTRUSTED:
+        return True
+    return move_type(d, home, host) in d.policy.for_group(home.group_id).flow_direction
 
 
 def check(f: PlanFacts) -> list[RuleCheck]:

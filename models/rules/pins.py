@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 from models.district import District
+from models.entities import School
 from models.plan import RuleCheck
 from models.requirements import FLOW_NAMES, is_entrusted_pair, move_type
+from models.rules import flow_direction, within_group
 from models.rules.base import Rule, RuleInstance, checked, person
 from models.rules.facts import PlanFacts
 from models.vocab import PinKind
 
 ID = "pins"
+
+
+def pin_hosts(d: District, teacher_id: str) -> list[School]:
+    """The schools a 必须交流至 / 不得交流至 pin on this teacher may name: the hosts a move of
+    theirs could have at all (inside the group or along a 托管 pair, a stage the host teaches,
+    a direction the group allows). Empty for a teacher who may not move this year."""
+    status = d.status(teacher_id)
+    if not status.eligible:
+        return []
+    home = d.school(d.index.teacher[teacher_id].school_id)
+    return [
+        host
+        for host, kind in within_group.hosts(d, home)
+        if d.hosts_stage(host.school_id, status.teaching_stage)
+        and flow_direction.allows(d, home, host, kind)
+    ]
 
 
 def instance(d: District, n: int) -> RuleInstance:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from models.district import District
+from models.entities import School
 from models.plan import RotationKind, RuleCheck
 from models.requirements import is_entrusted_pair
 from models.rules.base import Rule, RuleInstance, person
@@ -12,6 +13,25 @@ from models.rules.common import count_check
 from models.rules.facts import PlanFacts
 
 ID = "within_group"
+
+
+def hosts(d: District, home: School) -> list[tuple[School, RotationKind]]:
+    """Every school a teacher of `home` could be sent to, with the kind of move: the group's
+    other schools (ordinary rotation), then the schools it supports under 托管 (residency)."""
+    aided = d.memo("aided_by", _aided_by).get(home.school_id, [])
+    result = [
+        (host, RotationKind.ROTATION)
+        for host in d.schools_of(home.group_id)
+        if host.school_id != home.school_id and host.school_id not in aided
+    ]
+    return result + [(d.school(h), RotationKind.ENTRUSTED) for h in sorted(aided)]
+
+
+def _aided_by(d: District) -> dict[str, list[str]]:
+    aided: dict[str, list[str]] = defaultdict(list)
+    for e in d.entrusted:
+        aided[e.supporting_school_id].append(e.aided_school_id)
+    return dict(aided)
 
 
 def check(f: PlanFacts) -> list[RuleCheck]:

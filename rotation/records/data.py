@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from models import Pin
 from rotation.records.approval import State
 
 
@@ -47,6 +48,24 @@ class PlanInfo:
     updated_at: datetime
     approvable: bool = True
     notice: str = ""
+    #: the clerk's name and note for this plan among the year's saved plans
+    name: str = ""
+    note: str = ""
+
+    @property
+    def reference_plan_id(self) -> str | None:
+        """The plan this one was re-planned against (as few changes as possible), if any."""
+        value = self.options.get("reference_plan_id")
+        return value if isinstance(value, str) and value else None
+
+
+@dataclass(frozen=True)
+class PinRecord:
+    """A pin of a school year as the records keep it: the decision, who took it, when."""
+
+    pin: Pin
+    created_by: str
+    created_at: datetime
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from rotation.records.data import (
     ApprovalEvent,
     AuditLine,
     HistoryEntry,
+    PinRecord,
     PlanInfo,
     SnapshotInfo,
     UserInfo,
@@ -50,6 +51,7 @@ from rotation.records.errors import (
 )
 from rotation.records.migrate import upgrade
 from rotation.records.schema import (
+    NAME_LENGTH,
     ApprovalEventRow,
     AuditRow,
     DistrictRow,
@@ -254,6 +256,8 @@ class Records:
         plan_id: str | None = None,
         approvable: bool = True,
         notice: str = "",
+        name: str = "",
+        note: str = "",
     ) -> PlanInfo:
         """Keep a planning run on a snapshot (a 草稿, version 1): its options, the solver's
         status, objective and timings, the plan and the rest of the result. The web
@@ -283,6 +287,8 @@ class Records:
                 state=State.DRAFT.value,
                 approvable=approvable,
                 notice=notice,
+                name=name[:NAME_LENGTH],
+                note=note,
                 created_by=by,
                 created_at=utc_now(),
                 updated_at=utc_now(),
@@ -347,6 +353,22 @@ class Records:
             self._audit(session, by, "plan changed", plan_id=plan_id, version=row.version)
             return self._plan_info(row, *self._year_of(session, row.school_year_id))
 
+    def describe_plan(
+        self, plan_id: str, *, name: str, note: str, expected_version: int, by: str
+    ) -> PlanInfo:
+        """Give a saved plan its name and note (any state but 已审批: an approved plan is
+        locked, its name with it)."""
+        with self._session(write=True) as session:
+            row = self._locked_plan(session, plan_id, expected_version)
+            if State(row.state) is State.APPROVED:
+                raise PlanLocked(plan_id, row.state)
+            row.name = name[:NAME_LENGTH]
+            row.note = note
+            row.updated_at = utc_now()
+            self._flush(session, row, expected_version)
+            self._audit(session, by, "plan described", plan_id=plan_id, name=row.name)
+            return self._plan_info(row, *self._year_of(session, row.school_year_id))
+
     def _plan_row(self, session: Session, plan_id: str) -> PlanRunRow:
         row = session.get(PlanRunRow, plan_id)
         if row is None:
@@ -389,6 +411,8 @@ class Records:
             updated_at=row.updated_at,
             approvable=row.approvable,
             notice=row.notice,
+            name=row.name,
+            note=row.note,
         )
 
     # -- the procedure: 草稿 → 公示中 → 已审批 / 退回 -------------------------------------------
@@ -780,19 +804,27 @@ class Records:
 
     def pins(self, district: str, year: int) -> list[Pin]:
         """A school year's pins, by teacher id."""
+        return [r.pin for r in self.pin_records(district, year)]
+
+    def pin_records(self, district: str, year: int) -> list[PinRecord]:
+        """A school year's pins with who took each and when, by teacher id."""
         with self._session(write=False) as session:
             year_id = self._find_year(session, district, year)
             rows = session.scalars(
                 select(PinRow).where(PinRow.school_year_id == year_id).order_by(PinRow.teacher_id)
             ).all()
             return [
-                Pin.model_validate(
-                    {
-                        "teacher_id": r.teacher_id,
-                        "kind": r.kind,
-                        "school_id": r.school_id,
-                        "reason": r.reason,
-                    }
+                PinRecord(
+                    pin=Pin.model_validate(
+                        {
+                            "teacher_id": r.teacher_id,
+                            "kind": r.kind,
+                            "school_id": r.school_id,
+                            "reason": r.reason,
+                        }
+                    ),
+                    created_by=r.created_by,
+                    created_at=r.created_at,
                 )
                 for r in rows
             ]

@@ -150,6 +150,9 @@ class PlanRunRow(Base):
     #: models.plan.Verdict: whether the plan may be sent up at all, and the notice why not
     approvable: Mapped[bool] = mapped_column(Boolean, server_default=true())
     notice: Mapped[str] = mapped_column(Text, server_default="")
+    #: a clerk's name and note for the plan (several saved plans per year; revision 0003)
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH), server_default="")
+    note: Mapped[str] = mapped_column(Text, server_default="")
     publish_start: Mapped[date | None] = mapped_column(Date)
     publish_end: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer)

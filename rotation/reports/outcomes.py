@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from models import District
 from models.objective import distance_km
 from models.plan import SolveResult
 from models.requirements import group_requirement, is_weak_junior
@@ -83,6 +84,8 @@ class Outcome:
     solve_seconds: float = 0.0
     seconds: float = 0.0
     files: tuple[str, ...] = ()
+    #: a saved plan compared with another: the school year's pins (as they stand) it breaks
+    broken_pins: int | None = None
 
     @property
     def feasible(self) -> bool:
@@ -97,19 +100,33 @@ class Outcome:
 
 def summarise(s: Scenario, result: SolveResult, seconds: float, files: Sequence[Path]) -> Outcome:
     """The figures of one solved scenario."""
-    d = s.district
+    outcome = plan_outcome(s.district, result, key=s.key, name=s.name)
+    outcome.description = s.description
+    outcome.path = str(s.path)
+    outcome.base_label = s.base_label
+    outcome.base_id = s.base_id
+    outcome.changes = s.changes
+    outcome.sweep = s.sweep
+    outcome.seconds = seconds
+    outcome.files = tuple(str(f) for f in files)
+    return outcome
+
+
+def plan_outcome(d: District, result: SolveResult, *, key: str, name: str) -> Outcome:
+    """The figures of one plan of a district (a scenario's, or a saved plan of the records
+    compared with another), for the comparison tables."""
     plan = result.plan
     solved = result.status in ("optimal", "feasible")
     facts = PlanFacts.of(d, plan)
     outcome = Outcome(
-        key=s.key,
-        name=s.name,
-        description=s.description,
-        path=str(s.path),
-        base_label=s.base_label,
-        base_id=s.base_id,
-        changes=s.changes,
-        sweep=s.sweep,
+        key=key,
+        name=name,
+        description="",
+        path="",
+        base_label="",
+        base_id="",
+        changes=(),
+        sweep=None,
         status=result.status,
         failed_checks=sum(not c.ok for c in check_plan(d, plan, facts)) if solved else 0,
         rotations=len(plan.rotations),
@@ -122,8 +139,6 @@ def summarise(s: Scenario, result: SolveResult, seconds: float, files: Sequence[
         conflicts=tuple(c.message for c in result.conflicts[:MAX_CONFLICTS])
         + tuple(f"{RULES[x.rule].name}：缺{x.missing}。{x.message}" for x in result.shortfalls),
         solve_seconds=result.wall_seconds,
-        seconds=seconds,
-        files=tuple(str(f) for f in files),
     )
     for r, t, home, host in facts.moves:
         outcome.backbone += int(t.is_backbone)

@@ -33,6 +33,7 @@ from rotation.formats.planio import read_plan
 from rotation.formats.reading import input_sha256, read_district
 from rotation.records import NotFound
 from rotation.service.audit import now_text, record
+from rotation.service.decisions import with_year_pins
 from rotation.service.planning import solve_district, write_plan
 from rotation.service.progress import READING, SOLVING, WRITING, Step
 from rotation.service.review import save_review
@@ -79,6 +80,9 @@ class PlanRequest:
     time_limit: float = 60.0
     relax: bool = False
     reference_plan_id: str | None = None
+    #: the saved plan's name and note (several plans per school year)
+    name: str = ""
+    note: str = ""
 
 
 def _fraction(step: Step) -> float:
@@ -103,11 +107,13 @@ def checked_district(
     """The district an upload was checked as, and the records' snapshot it is: the upload's
     own (for a school year started from an approved plan, with the rotations in flight from
     the records). For another plan year than the upload's, the file is read again for that
-    year and kept as a snapshot of its own (a plan belongs to one school year)."""
+    year and kept as a snapshot of its own (a plan belongs to one school year). The school
+    year's pins taken in the web application hold in either."""
     records = data.records()
     if request.year is None or request.year == upload.get("plan_year"):
         with contextlib.suppress(NotFound):
             kept = records.load_snapshot(request.upload_id)
+            kept = with_year_pins(kept, records.pins(kept.name, kept.plan_year))
             return experience_from_records(data, kept), request.upload_id
     district = read_district(source, year=request.year, name=upload.get("source_name"))
     info = records.snapshot(request.upload_id)
@@ -118,6 +124,7 @@ def checked_district(
         file_kind=info.file_kind,
         by=user,
     )
+    district = with_year_pins(district, records.pins(district.name, district.plan_year))
     return experience_from_records(data, district), snapshot.id
 
 
@@ -243,6 +250,8 @@ def run_job(
                 plan_id=plan_id,
                 approvable=judged[0].approvable if judged else False,
                 notice=judged[0].notice if judged else "",
+                name=request.name,
+                note=request.note,
             )
         except BaseException:
             shutil.rmtree(data.plan_dir(plan_id), ignore_errors=True)

@@ -73,6 +73,9 @@ class PlanOrder(BaseModel):
     relax: bool = False
     time_limit: float | None = Field(None, gt=0, le=MAX_TIME_LIMIT)
     reference_plan_id: str | None = Field(None, max_length=64)
+    #: the saved plan's name and note (several plans per school year)
+    name: str = Field("", max_length=100)
+    note: str = Field("", max_length=2000)
 
 
 @router.get("/health")
@@ -175,12 +178,21 @@ def order_plan(request: Request, order: PlanOrder) -> dict[str, Any]:
         time_limit=order.time_limit or 60.0,
         relax=order.relax,
         reference_plan_id=order.reference_plan_id,
+        name=order.name.strip(),
+        note=order.note.strip(),
     )
     try:
         job = jobs_of(request).submit(plan_request, user.name)
     except QueueFull as full:
         raise HTTPException(429, str(full)) from full
-    record(data, user.name, "plan requested", job_id=job["job_id"], upload_id=order.upload_id)
+    record(
+        data,
+        user.name,
+        "plan requested",
+        job_id=job["job_id"],
+        upload_id=order.upload_id,
+        **({"reference_plan_id": order.reference_plan_id} if order.reference_plan_id else {}),
+    )
     return job
 
 
@@ -235,7 +247,14 @@ def plan_json(plan_id: str, request: Request) -> dict[str, Any]:
     info = plan_info(data_of(request), plan_id)
     if info is None:
         raise HTTPException(404, "找不到该方案")
-    return {**data, "plan_id": plan_id, "state": info.state.value, "version": info.version}
+    return {
+        **data,
+        "plan_id": plan_id,
+        "state": info.state.value,
+        "version": info.version,
+        "name": info.name,
+        "note": info.note,
+    }
 
 
 class Publish(BaseModel):

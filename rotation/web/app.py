@@ -270,11 +270,15 @@ def create_app(settings: WebSettings) -> FastAPI:
         return secure(HTMLResponse("服务器内部错误，请联系管理员", status_code=500))
 
     from rotation.web.api import router as api_router
+    from rotation.web.decision_api import router as decision_api_router
+    from rotation.web.decision_pages import router as decision_page_router
     from rotation.web.pages import router as page_router
     from rotation.web.records_pages import router as records_router
 
     app.include_router(api_router)
+    app.include_router(decision_api_router)
     app.include_router(records_router)
+    app.include_router(decision_page_router)
     app.include_router(page_router)
     app.add_middleware(LimitBody, guard=guard)
     return app

@@ -245,12 +245,21 @@ def _job(request: Request, job_id: str) -> dict[str, Any]:
         raise HTTPException(404, "找不到该任务") from missing
 
 
+def finished_page(job: dict[str, Any]) -> str:
+    """Where a finished job sends the browser: its plan, or — for a re-plan against another
+    plan — the plan's 变更对比."""
+    options = job.get("options") or {}
+    if options.get("reference_plan_id"):
+        return f"/plans/{job['plan_id']}/changes"
+    return f"/plans/{job['plan_id']}"
+
+
 @router.get("/jobs/{job_id}")
 def job_page(job_id: str, request: Request) -> Response:
     require(request)
     job = _job(request, job_id)
     if job.get("state") == "done" and job.get("plan_id"):
-        return RedirectResponse(f"/plans/{job['plan_id']}", status_code=303)
+        return RedirectResponse(finished_page(job), status_code=303)
     return render(request, "job.html", job=job)
 
 
@@ -261,7 +270,7 @@ def job_status(job_id: str, request: Request) -> Response:
     job = _job(request, job_id)
     response = render(request, "job_status.html", job=job)
     if job.get("state") == "done" and job.get("plan_id"):
-        response.headers["HX-Redirect"] = f"/plans/{job['plan_id']}"
+        response.headers["HX-Redirect"] = finished_page(job)
     return response
 
 
@@ -597,23 +606,6 @@ async def flows_page(plan_id: str, request: Request) -> Response:
     view = _plan(request, plan_id)
     matrices = flow_matrices(view.store, view.store.stat().st_mtime_ns)
     return render(request, "flows.html", **view.head(), matrices=matrices)
-
-
-@router.get("/plans/{plan_id}/teachers/{teacher_id}")
-async def teacher_page(plan_id: str, teacher_id: str, request: Request) -> Response:
-    view = _plan(request, plan_id)
-    with Review(view.store) as review:
-        found = review.teacher_rows(teacher_id[:64])
-    if not found:
-        raise HTTPException(404, "本方案中没有这位教师")
-    return render(
-        request,
-        "teacher.html",
-        **view.head(),
-        found=found,
-        teacher_id=teacher_id,
-        names=SHEET_KEYS,
-    )
 
 
 @router.get("/audit")

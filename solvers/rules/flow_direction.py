@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from models.entities import School
 from models.plan import RotationKind
-from models.requirements import move_type
+from models.rules import flow_direction as rule
 
 if TYPE_CHECKING:
     from solvers.sat import SatBuilder
@@ -17,9 +17,7 @@ ID = "flow_direction"
 
 def allows(b: SatBuilder, home: School, host: School, kind: RotationKind) -> bool:
     """Whether the group's policy allows this move (托管 residencies always are)."""
-    if kind == RotationKind.ENTRUSTED:
-        return True
-    return move_type(b.d, home, host) in b.d.policy.for_group(home.group_id).flow_direction
+    return rule.allows(b.d, home, host, kind)
 
 
 def build(b: SatBuilder) -> None:

@@ -289,7 +289,7 @@ def test_the_plan_json(planned: Planned) -> None:
         body["rotations"][0]
     )
     stored = json.loads((planned.data / "plans" / planned.plan_id / "方案.json").read_text())
-    assert {**stored, "state": "草稿", "version": 1} == body
+    assert {**stored, "state": "草稿", "version": 1, "name": "", "note": ""} == body
 
 
 def _xlsx(answer: Any) -> Any:

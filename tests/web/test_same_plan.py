@@ -57,7 +57,14 @@ def web_plan(
         (data / "plans" / job["plan_id"] / "方案.json").read_text(encoding="utf-8")
     )
     api = client.get(f"/api/plans/{job['plan_id']}").json()
-    assert api == {**stored, "plan_id": job["plan_id"], "state": "草稿", "version": 1}
+    assert api == {
+        **stored,
+        "plan_id": job["plan_id"],
+        "state": "草稿",
+        "version": 1,
+        "name": "",
+        "note": "",
+    }
     assert stored["plan_id"] == job["plan_id"]
     return stored
 
