@@ -249,9 +249,18 @@ def _job(request: Request, job_id: str) -> dict[str, Any]:
 def job_page(job_id: str, request: Request) -> Response:
     require(request)
     job = _job(request, job_id)
-    if job.get("state") == "done" and job.get("plan_id"):
-        return RedirectResponse(f"/plans/{job['plan_id']}", status_code=303)
+    if job.get("state") == "done" and _result_of(job):
+        return RedirectResponse(_result_of(job), status_code=303)
     return render(request, "job.html", job=job)
+
+
+def _result_of(job: dict[str, Any]) -> str:
+    """Where a finished job's result is: its plan, or its what-if run ("" when none)."""
+    if job.get("plan_id"):
+        return f"/plans/{job['plan_id']}"
+    if job.get("run_id"):
+        return f"/whatif/{job['run_id']}"
+    return ""
 
 
 @router.get("/jobs/{job_id}/status")
@@ -260,8 +269,8 @@ def job_status(job_id: str, request: Request) -> Response:
     require(request)
     job = _job(request, job_id)
     response = render(request, "job_status.html", job=job)
-    if job.get("state") == "done" and job.get("plan_id"):
-        response.headers["HX-Redirect"] = f"/plans/{job['plan_id']}"
+    if job.get("state") == "done" and _result_of(job):
+        response.headers["HX-Redirect"] = _result_of(job)
     return response
 
 
@@ -630,10 +639,18 @@ ACTION_NAMES = {
     "plan requested": "提交编制",
     "plan": "编制结束",
     "cancel": "取消编制",
+    "scenario saved": "保存情景",
+    "scenario deleted": "删除情景",
+    "whatif requested": "提交情景运行",
+    "whatif": "情景运行结束",
+    "download": "下载",
     "login": "登录",
     "account added": "创建账号",
     "account reset": "重设账号",
 }
+
+
+WHATIF_KINDS = {"compare": "方案比较", "sweep": "参数扫描", "simulate": "政策模拟"}
 
 
 def audit_line(entry: dict[str, Any]) -> dict[str, Any]:
@@ -648,6 +665,12 @@ def audit_line(entry: dict[str, Any]) -> dict[str, Any]:
         details.append("失败次数过多，已暂停")
     if "state" in entry:
         details.append(STATE_NAMES.get(str(entry["state"]), str(entry["state"])))
+    if entry.get("kind") in WHATIF_KINDS:
+        details.append(WHATIF_KINDS[str(entry["kind"])])
+    if entry.get("name"):
+        details.append(f"情景「{entry['name']}」")
+    if entry.get("what"):
+        details.append({"zip": "情景文件和数据", "workbook": "工作簿"}.get(str(entry["what"]), ""))
     if entry.get("filename"):
         details.append(f"文件「{entry['filename']}」")
     if entry.get("account"):
@@ -663,6 +686,7 @@ def audit_line(entry: dict[str, Any]) -> dict[str, Any]:
             ("upload_id", "uploads", "数据"),
             ("plan_id", "plans", "方案"),
             ("job_id", "jobs", "任务"),
+            ("run_id", "whatif", "情景结果"),
         )
         if isinstance(entry.get(key), str) and valid_id(entry[key])
     ]
