@@ -3,6 +3,7 @@ CDN."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from html import escape
 
@@ -58,12 +59,16 @@ def bar_chart(
         f' role="img" aria-label="{escape(title)}">',
         f'<text x="0" y="18" class="chart-title">{escape(title)}</text>',
     ]
+    x = LABEL if len(series) <= 3 else 0  # many series (scenarios): the whole width
     for n, (name, _vs) in enumerate(series):
-        x = LABEL + n * max(60, min(130, (WIDTH - LABEL) // max(1, len(series))))
+        if n:
+            x += max(130, 30 + 15 * len(_short(series[n - 1][0], 12)))
         parts.append(
             f'<rect x="{x}" y="30" width="12" height="12" fill="{colours[n % len(colours)]}"/>'
         )
-        parts.append(f'<text x="{x + 17}" y="41" class="chart-legend">{escape(name)}</text>')
+        parts.append(
+            f'<text x="{x + 17}" y="41" class="chart-legend">{escape(_short(name, 12))}</text>'
+        )
     for i, label in enumerate(labels):
         y = TOP + i * row
         parts.append(
@@ -111,6 +116,17 @@ def _legend(series_names: Sequence[str], colours: Sequence[str], top: int) -> li
     return parts
 
 
+def _nice_step(raw: float) -> float:
+    """1, 2 or 5 times a power of ten, at least `raw`: grid lines at round values."""
+    power = 10 ** math.floor(math.log10(raw))
+    return float(next(m * power for m in (1, 2, 5, 10) if m * power >= raw * 0.999))
+
+
+def _decimals(step: float) -> int:
+    """Decimals that tell grid values `step` apart."""
+    return max(0, -math.floor(math.log10(step) + 1e-9))
+
+
 def line_chart(
     title: str,
     labels: Sequence[str],
@@ -126,13 +142,10 @@ def line_chart(
     left, right, plot_height = 64, 24, 220
     bottom = top + plot_height
     height = bottom + 34
-    values = [v for _n, vs in series for v in vs if v is not None]
-    high = max([*values, 1e-9])
+    values = [float(v) for _n, vs in series for v in vs if v is not None]
     low = min([*values, 0.0])
-    if percent:
-        high = max(high, 0.01)
-    span = high - low or 1.0
-    high += span * 0.08
+    tick = _nice_step((max([*values, 0.0]) - low) / 4 or (0.01 if percent else 1.0))
+    high = low + tick * max(1, math.ceil((max([*values, low]) - low) / tick + 0.05))
     width = WIDTH - left - right
     step = width / max(1, len(labels) - 1) if len(labels) > 1 else 0.0
 
@@ -151,13 +164,17 @@ def line_chart(
         f'<text x="0" y="18" class="chart-title">{escape(title)}</text>',
         *_legend([n for n, _v in series], colours, 42),
     ]
-    for k in range(5):  # horizontal grid lines with their values
-        tick = low + (high - low) * k / 4
-        y = y_of(tick)
+    ticks = round((high - low) / tick)
+    for k in range(ticks + 1):  # horizontal grid lines with their values
+        value = low + tick * k
+        y = y_of(value)
+        shown = f"{value:g}"
+        if percent:
+            shown = f"{value * 100:.{_decimals(tick * 100)}f}%"
         parts.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{WIDTH - right}" y2="{y:.1f}" class="chart-grid"/>'
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="chart-axis">'
-            f"{text(tick) if not percent else f'{tick:.0%}'}</text>"
+            f"{shown}</text>"
         )
     for i, label in enumerate(labels):
         parts.append(

@@ -370,10 +370,7 @@ def run_charts(run: dict[str, Any]) -> dict[str, Any]:
         )
     sweeps = []
     for s in run.get("sweeps") or []:
-        labels = [
-            f"{s['key']} = {p['value']}" + ("" if p["feasible"] else "（无法满足）")
-            for p in s["points"]
-        ]
+        labels = [p["value"] + ("" if p["feasible"] else "（无法满足）") for p in s["points"]]
         sweeps.append(
             bar_chart(
                 f"参数扫描：{s['label']}（{s['key']}）",
