@@ -10,6 +10,7 @@ teachers), so a sweep over 10%…20% has its boundary inside."""
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -391,3 +392,23 @@ def test_only_the_clerk_writes_and_runs_scenarios(
         assert [s["name"] for s in client.get(f"/api/uploads/{upload_id}/scenarios").json()] == [
             "经办人的情景"
         ]
+
+
+def test_a_run_is_cancelled_with_its_process(local: TestClient, big_district_xlsx: Path) -> None:
+    upload_id = upload(local, big_district_xlsx).json()["upload_id"]
+    started = local.post(
+        "/api/whatif",
+        json={"upload_id": upload_id, "kind": "simulate", "scenario_ids": ["base"], "years": 10},
+    )
+    assert started.status_code == 202
+    job_id = started.json()["job_id"]
+    for _ in range(600):
+        if local.get(f"/api/jobs/{job_id}").json()["state"] == "running":
+            break
+        time.sleep(0.05)
+    cancelled = local.delete(f"/api/jobs/{job_id}")
+    assert cancelled.json()["state"] == "cancelled"
+    job = wait_job(local, job_id)
+    assert job["state"] == "cancelled" and job["run_id"] is None
+    data = Path(local.app.state.data.root)  # type: ignore[attr-defined]
+    assert not [p for p in (data / "whatif").iterdir() if p.name != "inputs"]
