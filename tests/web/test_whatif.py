@@ -73,6 +73,9 @@ def _ids(client: TestClient, upload_id: str) -> dict[str, str]:
 
 def test_a_scenario_is_checked_against_the_data_every_problem_at_once(server: Any) -> None:
     client, _data, upload_id = server
+    start = client.get("/whatif")  # the nav's 情景比较: the uploads to start from
+    assert start.status_code == 200 and f"/uploads/{upload_id}/whatif" in start.text
+    assert f'href="/uploads/{upload_id}/whatif"' in client.get(f"/uploads/{upload_id}").text
     bad = _scenario(
         client,
         upload_id,
