@@ -752,6 +752,24 @@ class Records:
             ).all()
             return [(r[0], r[1], r[2]) for r in rows]
 
+    def scenario(self, scenario_id: str) -> tuple[str, int, str, str]:
+        """One kept scenario: (district, year, name, text); NotFound when there is none."""
+        with self._session(write=False) as session:
+            row = session.get(ScenarioRow, scenario_id)
+            if row is None:
+                raise NotFound("情景", scenario_id)
+            return (*self._year_of(session, row.school_year_id), row.name, row.text)
+
+    def delete_scenario(self, scenario_id: str, *, by: str) -> None:
+        """Remove a kept scenario (NotFound when there is none); the audit log keeps its name."""
+        with self._session(write=True) as session:
+            row = session.get(ScenarioRow, scenario_id)
+            if row is None:
+                raise NotFound("情景", scenario_id)
+            name = row.name
+            session.delete(row)
+            self._audit(session, by, "scenario deleted", scenario_id=scenario_id, name=name)
+
     def set_pin(self, district: str, year: int, pin: Pin, *, by: str) -> None:
         """Pin a teacher for a school year (replacing the teacher's earlier pin)."""
         with self._session(write=True) as session:

@@ -272,6 +272,12 @@ def read_spec(path: Path) -> ScenarioSpec:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         errors.fail("", "不是 UTF-8 编码的文本：请用记事本等另存为 UTF-8")
+    return parse_spec(text, path)
+
+
+def parse_spec(text: str, path: Path) -> ScenarioSpec:
+    """A scenario file's text parsed and shape-checked (`path` names it in the problems)."""
+    errors = _Errors(path)
     try:
         data = tomllib.loads(text)
     except RecursionError:
@@ -310,6 +316,34 @@ def load_scenario(path: Path, *, teachers: int | None = None, key: str | None = 
         description=spec.description.strip(),
         district=district,
         base_label=label,
+        base_id=base_id,
+        changes=tuple(changes),
+        source=source,
+    )
+
+
+def scenario_on(
+    text: str,
+    base: District,
+    *,
+    path: Path,
+    key: str,
+    base_label: str,
+    base_id: str,
+    source: Path | None = None,
+) -> Scenario:
+    """A scenario file's text applied to a district already at hand (the web's checked upload)
+    instead of the one its [base] names; `path` names the file in the problems (InputError,
+    every problem at once, as `load_scenario`)."""
+    spec = parse_spec(text, path)
+    district, changes = apply_spec(base, spec, _Errors(path))
+    return Scenario(
+        path=path,
+        key=key,
+        name=spec.name,
+        description=spec.description.strip(),
+        district=district,
+        base_label=base_label,
         base_id=base_id,
         changes=tuple(changes),
         source=source,

@@ -1,4 +1,5 @@
-"""Planning jobs of the web application: queued, run in worker processes, watched, cancelled.
+"""Planning jobs (and what-if runs, rotation.service.whatif) of the web application: queued,
+run in worker processes, watched, cancelled.
 
 A job never runs in the web server's process. The server keeps a queue and starts each job in
 a process of its own (from a fork server that has the planner's modules loaded, so a job starts
@@ -22,7 +23,7 @@ import traceback
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, TypeVar
@@ -51,6 +52,8 @@ from rotation.service.store import (
     write_json_file,
 )
 from rotation.service.uploads import input_path, problem_json
+from rotation.service.whatif import WhatIfRequest, run_whatif_job
+from rotation.service.whatif import staging_dir as whatif_staging
 from rotation.service.years import experience_from_records
 
 T = TypeVar("T")
@@ -319,7 +322,7 @@ class JobManager:
                 continue
             if job.get("state") in ("queued", "running"):
                 cut_short.add(name)
-                shutil.rmtree(staging_dir(self.data, name), ignore_errors=True)
+                self._clear_staging(name)
                 try:  # the job may have ended after its server: keep what it did
                     outcome = read_json_file(self.data.job_file(name, "result"))
                 except (OSError, ValueError):
@@ -336,11 +339,19 @@ class JobManager:
         self._thread = threading.Thread(target=self._watch, name="rotation-jobs", daemon=True)
         self._thread.start()
 
+    def _clear_staging(self, job_id: str) -> None:
+        """What a job ended before its end left half-written."""
+        shutil.rmtree(staging_dir(self.data, job_id), ignore_errors=True)
+        shutil.rmtree(whatif_staging(self.data, job_id), ignore_errors=True)
+
     def _kept(self, outcome: dict[str, Any]) -> bool:
         """Whether a job's outcome stands: a failure does; a plan only when the records hold
-        it (the job keeps it there last)."""
+        it (the job keeps it there last); a what-if run when its folder is in place."""
         if outcome.get("state") != "done":
             return True
+        if outcome.get("run_id"):
+            run_id = str(outcome["run_id"])
+            return valid_id(run_id) and self.data.whatif_dir(run_id).is_dir()
         plan_id = str(outcome.get("plan_id", ""))
         return valid_id(plan_id) and bool(self.data.records().plan_infos([plan_id]))
 
@@ -370,25 +381,29 @@ class JobManager:
             helpers = self._helpers
         return helpers.submit(task, *args, **kwargs).result()
 
-    def submit(self, request: PlanRequest, user: str) -> dict[str, Any]:
-        """Queue a planning job (QueueFull when too many wait)."""
+    def submit(self, request: PlanRequest | WhatIfRequest, user: str) -> dict[str, Any]:
+        """Queue a planning job or a what-if run (QueueFull when too many wait)."""
         self.data.upload_meta(request.upload_id)  # UnknownId when there is no such upload
+        kind = request.kind if isinstance(request, WhatIfRequest) else "plan"
+        options = vars(request) if kind == "plan" else asdict(request)
         with self._lock:
             if len(self._queue) >= MAX_QUEUED:
                 raise QueueFull("排队的任务过多，请稍后再试")
             job_id = new_id()
             job = {
                 "job_id": job_id,
+                "kind": kind,
                 "upload_id": request.upload_id,
                 "user": user,
                 "created": now_text(),
                 "started": None,
                 "finished": None,
-                "options": vars(request),
+                "options": options,
                 "state": "queued",
                 "progress": 0.0,
                 "message": "排队中",
                 "plan_id": None,
+                "run_id": None,
             }
             self._save(job)
             self._queue.append(job_id)
@@ -418,7 +433,7 @@ class JobManager:
             process = self._running.pop(job_id, None)
         if process is not None:
             _kill(process)
-            shutil.rmtree(staging_dir(self.data, job_id), ignore_errors=True)
+            self._clear_staging(job_id)
         with self._lock:  # the watcher may have recorded the job's end meanwhile: keep that
             job = self._load(job_id)
             if job.get("state") in FINAL:
@@ -449,7 +464,7 @@ class JobManager:
             self._queue.clear()
         for job_id, process in running:
             _kill(process)
-            shutil.rmtree(staging_dir(self.data, job_id), ignore_errors=True)
+            self._clear_staging(job_id)
             try:
                 job = self._load(job_id)
                 job.update(state="failed", message="服务器已停止，任务已中断", finished=now_text())
@@ -468,9 +483,14 @@ class JobManager:
             while self._queue and len(self._running) < self.slots and not self._stop.is_set():
                 job_id = self._queue.popleft()
                 job = self._load(job_id)
-                request = PlanRequest(**job["options"])
+                target: Callable[..., None]
+                request: PlanRequest | WhatIfRequest
+                if job.get("kind", "plan") == "plan":
+                    target, request = run_job, PlanRequest(**job["options"])
+                else:
+                    target, request = run_whatif_job, WhatIfRequest.of(job["options"])
                 process = self._ctx.Process(
-                    target=run_job,
+                    target=target,
                     args=(
                         str(self.data.root),
                         job_id,
@@ -482,7 +502,7 @@ class JobManager:
                     ),
                     name=f"rotation-job-{job_id[:8]}",
                 )
-                job.update(state="running", started=now_text(), message="开始编制")
+                job.update(state="running", started=now_text(), message="开始运行")
                 self._save(job)
                 process.start()
                 self._running[job_id] = process
@@ -523,6 +543,19 @@ class JobManager:
         self._save(job)
 
     def _audit_end(self, job: dict[str, Any]) -> None:
+        kind = str(job.get("kind", "plan"))
+        if kind != "plan":
+            record(
+                self.data,
+                str(job.get("user", "")),
+                "whatif",
+                kind=kind,
+                job_id=job.get("job_id"),
+                upload_id=job.get("upload_id"),
+                run_id=job.get("run_id"),
+                state=job["state"],
+            )
+            return
         record(
             self.data,
             str(job.get("user", "")),

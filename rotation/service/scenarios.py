@@ -193,24 +193,57 @@ def compare_scenarios(
     """`rotation scenario compare`: every scenario (or sweep value) planned, the first value of
     each sweep whose rules cannot be met explained, and the comparison workbook written."""
     check_targets([output], files, force=force)
-    family = None
-    if sweep is not None:
+    if sweep is not None:  # a bad sweep is reported before any file is read
         try:
-            family = parse_sweep(sweep)
+            parse_sweep(sweep)
         except PolicyValueError as exc:
             raise InputError([Problem(sheet="", message=f"--sweep：{exc}")]) from None
     scenarios = load_scenarios(files, teachers=teachers)
-    if family is not None:
-        try:
-            scenarios = [member for s in scenarios for member in sweep_family(s, family)]
-        except PolicyValueError as exc:
-            raise InputError([Problem(sheet="", message=f"--sweep：{exc}")]) from None
+    if sweep is not None:
+        scenarios = sweep_scenarios(scenarios, sweep)
     plan_files = [p for s in scenarios for p in output_paths(plans, s.key)] if plans else []
     check_targets([output, *plan_files], scenario_inputs(scenarios), force=force)
+    outcomes, summaries = compare_loaded(
+        scenarios,
+        options=SolveOptions(time_limit=time_limit),
+        plans=plans,
+        processes=processes,
+        force=force,
+        echo=echo,
+        report=report,
+    )
+    report(Step(COMPARISON))
+    write_comparison(output, outcomes, summaries, force=force)
+    return outcomes, summaries
+
+
+def sweep_scenarios(scenarios: Sequence[Scenario], sweep: str) -> list[Scenario]:
+    """Each scenario once per value of `sweep` (``key=start:stop:step``); InputError (Chinese)
+    when the sweep cannot be used."""
+    try:
+        family = parse_sweep(sweep)
+        return [member for s in scenarios for member in sweep_family(s, family)]
+    except PolicyValueError as exc:
+        raise InputError([Problem(sheet="", message=f"--sweep：{exc}")]) from None
+
+
+def compare_loaded(
+    scenarios: Sequence[Scenario],
+    *,
+    options: SolveOptions,
+    plans: Path | None = None,
+    processes: int = 0,
+    force: bool = False,
+    echo: Echo | None = None,
+    report: Report = silent,
+) -> tuple[list[Outcome], list[SweepSummary]]:
+    """Loaded scenarios (sweep members among them) planned, and the first value of each sweep
+    whose rules cannot be met explained: what the comparison workbook shows."""
+    say = echo or (lambda *_a, **_k: None)
     outcomes = run_scenarios(
         scenarios,
         out_dir=plans,
-        options=SolveOptions(time_limit=time_limit),
+        options=options,
         processes=processes,
         force=force,
         echo=echo,
@@ -219,11 +252,11 @@ def compare_scenarios(
     )
     edge = boundaries(outcomes)
     if edge:
-        echo("说明参数扫描中首个无法满足的取值…", err=True)
+        say("说明参数扫描中首个无法满足的取值…", err=True)
         explained = run_scenarios(
             [scenarios[i] for i in edge],
             out_dir=plans,
-            options=SolveOptions(time_limit=time_limit),
+            options=options,
             processes=processes,
             force=True,  # replaces the files just written for these values
             echo=echo,
@@ -231,7 +264,4 @@ def compare_scenarios(
         )
         for i, o in zip(edge, explained, strict=True):
             outcomes[i] = o
-    summaries = sweep_summaries(outcomes)
-    report(Step(COMPARISON))
-    write_comparison(output, outcomes, summaries, force=force)
-    return outcomes, summaries
+    return outcomes, sweep_summaries(outcomes)

@@ -11,6 +11,8 @@ digits from uuid4) before a folder is named after them, and file names inside ar
                            CSV files) and meta.json (who, when, SHA-256, summary, warnings)
       jobs/<id>.json       one planning job: options, state, progress, the plan it made
       plans/<id>/          审批表.xlsx, 方案.json, 公示名单.xlsx, review.sqlite, meta.json
+      whatif/<id>/         one what-if run (情景比较, 参数扫描, 政策模拟): run.json, its workbook,
+                           the scenario files it ran; whatif/inputs/ the years' data workbooks
 """
 
 from __future__ import annotations
@@ -103,7 +105,7 @@ class DataDir:
         """Create the folder and its parts when missing."""
         if not self.root.exists():  # personal data of teachers: nobody else on the machine
             self.root.mkdir(parents=True, mode=0o700)
-        for part in ("uploads", "jobs", "plans"):
+        for part in ("uploads", "jobs", "plans", "whatif"):
             (self.root / part).mkdir(exist_ok=True)
         return self
 
@@ -137,6 +139,14 @@ class DataDir:
     def plan_dir(self, plan_id: str) -> Path:
         """The folder of a written plan."""
         return self.root / "plans" / self._checked("plan", plan_id)
+
+    def whatif_root(self) -> Path:
+        """Where what-if runs keep their results (whatif/<run id>/) and downloads."""
+        return self.root / "whatif"
+
+    def whatif_dir(self, run_id: str) -> Path:
+        """The folder of a what-if run."""
+        return self.whatif_root() / self._checked("run", run_id)
 
     def upload_meta(self, upload_id: str) -> dict[str, Any]:
         """An upload's meta.json (UnknownId when there is no such upload)."""

@@ -205,6 +205,8 @@ def plan(order: PlanOrder, request: Request) -> dict[str, str]:
 def job_view(job: dict[str, Any]) -> dict[str, Any]:
     """A job as the API shows it."""
     view = {k: job.get(k) for k in ("job_id", "state", "progress", "message", "plan_id")}
+    if job.get("kind", "plan") != "plan":  # a what-if run (情景比较): its results' id
+        view.update(kind=job["kind"], run_id=job.get("run_id"))
     if job.get("problems"):
         view["problems"] = job["problems"]
     return view

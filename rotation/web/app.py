@@ -274,11 +274,15 @@ def create_app(settings: WebSettings) -> FastAPI:
     from rotation.web.decision_pages import router as decision_page_router
     from rotation.web.pages import router as page_router
     from rotation.web.records_pages import router as records_router
+    from rotation.web.whatif_pages import api as whatif_api
+    from rotation.web.whatif_pages import router as whatif_router
 
     app.include_router(api_router)
     app.include_router(decision_api_router)
+    app.include_router(whatif_api)
     app.include_router(records_router)
     app.include_router(decision_page_router)
+    app.include_router(whatif_router)
     app.include_router(page_router)
     app.add_middleware(LimitBody, guard=guard)
     return app

@@ -1,13 +1,25 @@
-"""Bar charts drawn on the server as SVG: no chart library, nothing fetched from a CDN."""
+"""Bar and line charts drawn on the server as SVG: no chart library, nothing fetched from a
+CDN."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from html import escape
 
 from markupsafe import Markup
 
-COLOURS = ("#9aa5b1", "#2f6fb0", "#d9822b")
+COLOURS = (
+    "#9aa5b1",
+    "#2f6fb0",
+    "#d9822b",
+    "#1b7f3b",
+    "#8e44ad",
+    "#b3261e",
+    "#16a2b8",
+    "#6d4c41",
+    "#c2185b",
+)
 #: Each series' bar is BAR high; rows (one per label) are GAP apart; the bars start at TOP,
 #: below the title and the legend.
 BAR = 15
@@ -47,12 +59,16 @@ def bar_chart(
         f' role="img" aria-label="{escape(title)}">',
         f'<text x="0" y="18" class="chart-title">{escape(title)}</text>',
     ]
+    x = LABEL if len(series) <= 3 else 0  # many series (scenarios): the whole width
     for n, (name, _vs) in enumerate(series):
-        x = LABEL + n * 130
+        if n:
+            x += max(130, 30 + 15 * len(_short(series[n - 1][0], 12)))
         parts.append(
             f'<rect x="{x}" y="30" width="12" height="12" fill="{colours[n % len(colours)]}"/>'
         )
-        parts.append(f'<text x="{x + 17}" y="41" class="chart-legend">{escape(name)}</text>')
+        parts.append(
+            f'<text x="{x + 17}" y="41" class="chart-legend">{escape(_short(name, 12))}</text>'
+        )
     for i, label in enumerate(labels):
         y = TOP + i * row
         parts.append(
@@ -79,5 +95,110 @@ def bar_chart(
             f'<text x="{lx:.1f}" y="{bottom + 16}" text-anchor="middle" class="chart-legend">'
             f"{escape(line_label)}</text>"
         )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _legend(series_names: Sequence[str], colours: Sequence[str], top: int) -> list[str]:
+    """Legend entries, wrapped over as many rows as they need; SVG parts."""
+    parts = []
+    x, y = 60, top
+    for n, name in enumerate(series_names):
+        width = 30 + 15 * len(_short(name, 20))
+        if x + width > WIDTH and x > 60:
+            x, y = 60, y + 18
+        colour = colours[n % len(colours)]
+        parts.append(
+            f'<rect x="{x}" y="{y - 10}" width="12" height="12" fill="{colour}"/>'
+            f'<text x="{x + 17}" y="{y + 1}" class="chart-legend">{escape(_short(name, 20))}</text>'
+        )
+        x += width
+    return parts
+
+
+def _nice_step(raw: float) -> float:
+    """1, 2 or 5 times a power of ten, at least `raw`: grid lines at round values."""
+    power = 10 ** math.floor(math.log10(raw))
+    return float(next(m * power for m in (1, 2, 5, 10) if m * power >= raw * 0.999))
+
+
+def _decimals(step: float) -> int:
+    """Decimals that tell grid values `step` apart."""
+    return max(0, -math.floor(math.log10(step) + 1e-9))
+
+
+def line_chart(
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    *,
+    percent: bool = False,
+) -> Markup:
+    """One line per series over the labels (school years, say); a missing value breaks the
+    line (a scenario whose simulation stopped)."""
+    colours = COLOURS[1:]
+    legend_rows = 1 + sum(15 * len(_short(n, 20)) + 30 for n, _v in series) // (WIDTH - 80)
+    top = 40 + 18 * legend_rows
+    left, right, plot_height = 64, 24, 220
+    bottom = top + plot_height
+    height = bottom + 34
+    values = [float(v) for _n, vs in series for v in vs if v is not None]
+    low = min([*values, 0.0])
+    tick = _nice_step((max([*values, 0.0]) - low) / 4 or (0.01 if percent else 1.0))
+    high = low + tick * max(1, math.ceil((max([*values, low]) - low) / tick + 0.05))
+    width = WIDTH - left - right
+    step = width / max(1, len(labels) - 1) if len(labels) > 1 else 0.0
+
+    def x_of(i: int) -> float:
+        return left + (step * i if len(labels) > 1 else width / 2)
+
+    def y_of(v: float) -> float:
+        return bottom - plot_height * (v - low) / (high - low)
+
+    def text(v: float) -> str:
+        return f"{v:.1%}" if percent else f"{v:g}"
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {height}"'
+        f' role="img" aria-label="{escape(title)}">',
+        f'<text x="0" y="18" class="chart-title">{escape(title)}</text>',
+        *_legend([n for n, _v in series], colours, 42),
+    ]
+    ticks = round((high - low) / tick)
+    for k in range(ticks + 1):  # horizontal grid lines with their values
+        value = low + tick * k
+        y = y_of(value)
+        shown = f"{value:g}"
+        if percent:
+            shown = f"{value * 100:.{_decimals(tick * 100)}f}%"
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{WIDTH - right}" y2="{y:.1f}" class="chart-grid"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="chart-axis">'
+            f"{shown}</text>"
+        )
+    for i, label in enumerate(labels):
+        parts.append(
+            f'<text x="{x_of(i):.1f}" y="{bottom + 20}" text-anchor="middle" class="chart-axis">'
+            f"{escape(label)}</text>"
+        )
+    for n, (name, vs) in enumerate(series):
+        colour = colours[n % len(colours)]
+        runs: list[list[str]] = [[]]
+        for i, point in enumerate(vs):
+            if point is None:
+                runs.append([])
+                continue
+            v = float(point)
+            runs[-1].append(f"{x_of(i):.1f},{y_of(v):.1f}")
+            parts.append(
+                f'<circle cx="{x_of(i):.1f}" cy="{y_of(v):.1f}" r="3.5" fill="{colour}">'
+                f"<title>{escape(name)} {escape(labels[i])}：{text(v)}</title></circle>"
+            )
+        for points in runs:
+            if len(points) > 1:
+                parts.append(
+                    f'<polyline points="{" ".join(points)}" fill="none" stroke="{colour}"'
+                    ' stroke-width="2"/>'
+                )
     parts.append("</svg>")
     return Markup("".join(parts))

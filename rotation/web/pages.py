@@ -246,19 +246,23 @@ def _job(request: Request, job_id: str) -> dict[str, Any]:
 
 
 def finished_page(job: dict[str, Any]) -> str:
-    """Where a finished job sends the browser: its plan, or — for a re-plan against another
-    plan — the plan's 变更对比."""
+    """Where a finished job sends the browser ("" when nowhere): its plan — for a re-plan
+    against another plan, the plan's 调整前后 — or its what-if run."""
     options = job.get("options") or {}
-    if options.get("reference_plan_id"):
-        return f"/plans/{job['plan_id']}/changes"
-    return f"/plans/{job['plan_id']}"
+    if job.get("plan_id"):
+        if options.get("reference_plan_id"):
+            return f"/plans/{job['plan_id']}/changes"
+        return f"/plans/{job['plan_id']}"
+    if job.get("run_id"):
+        return f"/whatif/{job['run_id']}"
+    return ""
 
 
 @router.get("/jobs/{job_id}")
 def job_page(job_id: str, request: Request) -> Response:
     require(request)
     job = _job(request, job_id)
-    if job.get("state") == "done" and job.get("plan_id"):
+    if job.get("state") == "done" and finished_page(job):
         return RedirectResponse(finished_page(job), status_code=303)
     return render(request, "job.html", job=job)
 
@@ -269,7 +273,7 @@ def job_status(job_id: str, request: Request) -> Response:
     require(request)
     job = _job(request, job_id)
     response = render(request, "job_status.html", job=job)
-    if job.get("state") == "done" and job.get("plan_id"):
+    if job.get("state") == "done" and finished_page(job):
         response.headers["HX-Redirect"] = finished_page(job)
     return response
 
@@ -622,10 +626,18 @@ ACTION_NAMES = {
     "plan requested": "提交编制",
     "plan": "编制结束",
     "cancel": "取消编制",
+    "scenario saved": "保存情景",
+    "scenario deleted": "删除情景",
+    "whatif requested": "提交情景运行",
+    "whatif": "情景运行结束",
+    "download": "下载",
     "login": "登录",
     "account added": "创建账号",
     "account reset": "重设账号",
 }
+
+
+WHATIF_KINDS = {"compare": "方案比较", "sweep": "参数扫描", "simulate": "政策模拟"}
 
 
 def audit_line(entry: dict[str, Any]) -> dict[str, Any]:
@@ -640,6 +652,12 @@ def audit_line(entry: dict[str, Any]) -> dict[str, Any]:
         details.append("失败次数过多，已暂停")
     if "state" in entry:
         details.append(STATE_NAMES.get(str(entry["state"]), str(entry["state"])))
+    if entry.get("kind") in WHATIF_KINDS:
+        details.append(WHATIF_KINDS[str(entry["kind"])])
+    if entry.get("name"):
+        details.append(f"情景「{entry['name']}」")
+    if entry.get("what"):
+        details.append({"zip": "情景文件和数据", "workbook": "工作簿"}.get(str(entry["what"]), ""))
     if entry.get("filename"):
         details.append(f"文件「{entry['filename']}」")
     if entry.get("account"):
@@ -655,6 +673,7 @@ def audit_line(entry: dict[str, Any]) -> dict[str, Any]:
             ("upload_id", "uploads", "数据"),
             ("plan_id", "plans", "方案"),
             ("job_id", "jobs", "任务"),
+            ("run_id", "whatif", "情景结果"),
         )
         if isinstance(entry.get(key), str) and valid_id(entry[key])
     ]

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -448,3 +449,116 @@ def test_the_bureau_approves_and_starts_the_next_year(
     expect(page.locator("#years-table tr")).to_have_count(2)
     expect(page.locator("svg.chart")).to_have_count(3)
     shots.take(page, "13-statistics")
+
+
+def test_the_clerk_compares_scenarios_sweeps_and_simulates(
+    page: Page, workbooks: Workbooks, tmp_path: Path
+) -> None:
+    """情景比较: two scenarios written in the form (one whose rules cannot all be met), compared
+    with the data as it is; the default sweep of min_rotation_ratio (10 % … 20 %) and its
+    boundary read off the page; a simulation's line charts; the run's files run by the command
+    line. Ganzhou's 600 teachers: the rules hold at 10 % and stop holding from 12–14 % on."""
+    shots = Screenshots()
+    workbook = tmp_path / "甘州区.xlsx"
+    write_district(generate_district(teachers=600, seed=7, structure="ganzhou"), workbook)
+    _sign_in(page, USER)
+    page.locator("#upload-file").set_input_files(workbook)
+    page.locator("#upload-button").click()
+    expect(page).to_have_url(re.compile(r"/uploads/[^/]+$"))
+    page.locator("#whatif-link").click()
+    expect(page.locator("h1")).to_have_text("甘州区 2025学年：情景比较")
+    expect(page.locator("#scenario-list tr")).to_have_count(2)  # the header and 基准
+
+    form = page.locator("#scenario-form")
+    form.locator("input[name=name]").fill("骨干放宽、新增薄弱校")
+    form.locator("input[name=description]").fill("骨干占比下限降到 10%，一所学校改为薄弱学校")
+    form.locator("input[name='policy.backbone_share']").fill("10%")
+    form.locator("summary", has_text="薄弱学校").click()
+    choice = page.locator("#school-choices select").first
+    choice.select_option("weak")
+    shots.take(page, "20-whatif-form")
+    page.locator("#save-scenario").click()
+    expect(page.locator("#scenario-list tr")).to_have_count(3)
+    form = page.locator("#scenario-form")
+    form.locator("input[name=name]").fill("比例提高到20%")
+    form.locator("input[name='policy.min_rotation_ratio']").fill("二十")
+    page.locator("#save-scenario").click()  # a value the rules cannot read: shown, not kept
+    expect(page.locator("#scenario-problems")).to_be_visible()
+    expect(page.locator("table.problems")).to_contain_text("min_rotation_ratio")
+    form.locator("input[name='policy.min_rotation_ratio']").fill("20%")
+    page.locator("#save-scenario").click()
+    expect(page.locator("#scenario-list tr")).to_have_count(4)
+
+    # compare the three (all ticked): 无法满足 with its conflicts for the 20 % scenario
+    page.locator("#compare-button").click()
+    page.wait_for_url(re.compile(r"/whatif/[0-9a-f]+$"))
+    expect(page.locator("h1")).to_contain_text("方案比较")
+    header = page.locator("#kpis tr").first.locator("th").all_inner_texts()
+    assert header == ["指标", "基准", "骨干放宽、新增薄弱校", "比例提高到20%"]
+    met = page.locator("#kpis tr", has=page.locator("td", has_text="规则全部满足"))
+    assert met.locator("td").all_inner_texts()[1:] == ["是", "是", "否"]
+    expect(page.locator("#unmet")).to_contain_text("比例提高到20%：无法满足")
+    expect(page.locator("#unmet li").first).to_be_visible()
+    expect(page.locator("#groups-chart svg.chart")).to_have_count(1)
+    expect(page.locator("#diff")).to_contain_text("无法满足")
+    shots.take(page, "21-whatif-compare")
+    page.locator("#unmet").scroll_into_view_if_needed()
+    shots.take(page, "21-whatif-compare-unmet")
+    with page.expect_download() as downloading:
+        page.locator("#download-scenarios").click()
+    bundle = tmp_path / "情景.zip"
+    downloading.value.save_as(bundle)
+    folder = tmp_path / "情景"
+    with zipfile.ZipFile(bundle) as archive:
+        archive.extractall(folder)
+    tomls = sorted(str(p) for p in folder.glob("*.toml"))
+    assert len(tomls) == 3
+    compared = _rotation("scenario", "compare", *tomls, "-o", str(tmp_path / "对比.xlsx"))
+    assert compared.returncode == 2, compared.stdout + compared.stderr  # 20 %: rules not met
+    assert "比例提高到20%" in compared.stderr
+    assert (tmp_path / "对比.xlsx").is_file()
+
+    # the default sweep on the data as it is: where the rules stop being met
+    page.locator("a", has_text="返回情景比较").click()
+    sweep = page.locator("#sweep-form")
+    assert sweep.locator("input[name=sweep_from]").input_value() == "10%"
+    assert sweep.locator("input[name=sweep_to]").input_value() == "20%"
+    page.locator("#sweep-button").click()
+    page.wait_for_url(re.compile(r"/whatif/[0-9a-f]+$"))
+    conclusion = page.locator("#sweep-conclusion").inner_text()
+    found = re.fullmatch(
+        r"min_rotation_ratio 取 (\d+%) 及之前的值时规则可以同时满足，从 (\d+%) 起无法同时满足",
+        conclusion,
+    )
+    assert found, conclusion
+    rows = page.locator("#sweep-table tr").all()[1:]
+    assert [r.locator("td").first.inner_text() for r in rows] == [
+        "10%", "12%", "14%", "16%", "18%", "20%"
+    ]  # fmt: skip
+    first_unmet = next(r for r in rows if "否" in r.locator("td").nth(1).inner_text())
+    assert first_unmet.locator("td").first.inner_text() == found.group(2)
+    shots.take(page, "22-whatif-sweep")
+
+    # a simulation over four years of 闵行区 (whose rules hold year after year) as it is and
+    # with a higher ratio (written through the JSON API this time): the line charts
+    page.goto("/")
+    page.locator("#upload-file").set_input_files(workbooks.good)
+    page.locator("#upload-button").click()
+    expect(page).to_have_url(re.compile(r"/uploads/[^/]+$"))
+    upload_id = page.url.rsplit("/", 1)[1]
+    made = page.request.post(
+        f"/api/uploads/{upload_id}/scenarios",
+        data={"name": "比例提高到15%", "policy": {"min_rotation_ratio": "15%"}},
+    )
+    assert made.status == 201, made.text()
+    page.goto(f"/uploads/{upload_id}/whatif")
+    page.locator("#simulate-form input[type=checkbox]").nth(1).check()
+    page.locator("#simulate-form input[name=years]").fill("4")
+    page.locator("#simulate-button").click()
+    page.wait_for_url(re.compile(r"/whatif/[0-9a-f]+$"))
+    expect(page.locator("h1")).to_contain_text("政策模拟")
+    expect(page.locator("#line-charts svg.chart")).to_have_count(6)
+    expect(page.locator("#conclusions tr")).to_have_count(3)
+    expect(page.locator("#line-charts polyline")).to_have_count(12)  # 6 charts × 2 scenarios
+    page.locator("#line-charts").scroll_into_view_if_needed()
+    shots.take(page, "23-whatif-simulation")
