@@ -410,8 +410,18 @@ def _manifest(archive: zipfile.ZipFile) -> dict[str, Any]:
     if not isinstance(tables, dict) or not isinstance(members, dict) or set(tables) != set(TABLES):
         raise BackupError("备份文件已损坏：manifest.json 缺少表或文件清单")
     for name in TABLES:
-        columns = [c.name for c in _table(name).columns]
-        if tables[name].get("columns") != columns:
+        table = _table(name)
+        kept = tables[name].get("columns")
+        # a backup of an older revision lacks the columns added since: each must have a default
+        # the database fills in (a newer program restores an older program's backup)
+        missing = (
+            [c for c in table.columns if c.name not in kept] if isinstance(kept, list) else None
+        )
+        if (
+            missing is None
+            or not set(kept) <= set(table.columns.keys())
+            or any(c.server_default is None and not c.nullable for c in missing)
+        ):
             raise BackupError(
                 f"备份文件的数据库结构（版本 {revision}）与本程序的不同（表 {name} 的列不一致），"
                 "无法直接恢复：请用生成该备份的程序版本恢复，升级后重新备份"
@@ -549,12 +559,14 @@ class _Reader:
     def _decode(self, table: Table, line: dict[str, Any]) -> dict[str, Any]:
         """A line back into column values: times, dates, large values from their members, and
         references to auto-numbered rows renumbered."""
-        if set(line) != set(table.columns.keys()):
+        if set(line) != set(self.manifest["tables"][table.name]["columns"]):
             raise BackupError(f"备份文件已损坏：表 {table.name} 中有列不符的行")
         if table.name == "districts" and line["name"] != self.district:
             raise BackupError("备份文件已损坏：区县名称与清单不符")
         row: dict[str, Any] = {}
         for column in table.columns:
+            if column.name not in line:  # added after the backup's revision: its default
+                continue
             value = line[column.name]
             if value is not None and column.name in LARGE.get(table.name, ()):
                 value = self._large(column, value)

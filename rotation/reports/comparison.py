@@ -50,6 +50,21 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+#: The headings among kpi_rows' figures (their values are all None; a figure may be too).
+SECTIONS = frozenset({"结果", "目标分项", "运行", "各集团新交流人数", "冲突说明"})
+
+
+def figure_text(value: Any, fmt: str | None) -> str:
+    """A comparison figure as a page shows it ("—" for none)."""
+    if value is None:
+        return "—"
+    if fmt and isinstance(value, (int, float)):
+        return f"{value:.1%}"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
 def kpi_rows(outcomes: Sequence[Outcome]) -> list[tuple[str, list[Any], str | None]]:
     """(figure, one value per scenario, number format); a figure of None values is a section."""
     rows: list[tuple[str, list[Any], str | None]] = []
@@ -150,7 +165,7 @@ def _compare_sheet(ws: Any, outcomes: Sequence[Outcome], names: list[str]) -> No
     _header(ws, ["指标", *names])
     for r, (label, values, fmt) in enumerate(kpi_rows(outcomes), 2):
         head = set_cell(ws, r, 1, label)
-        if all(v is None for v in values) and not label.startswith("　"):
+        if label in SECTIONS:
             head.font = SECTION_FONT
             continue
         for c, value in enumerate(values, 2):

@@ -24,7 +24,7 @@ from models.rules.pins import pin_hosts
 from models.rules.within_group import hosts
 from models.vocab import PinKind
 from rotation.records import NotFound, PinRecord, PlanInfo, PlanLocked, State
-from rotation.reports.comparison import PERCENT, diff_rows, kpi_rows
+from rotation.reports.comparison import SECTIONS, diff_rows, figure_text, kpi_rows
 from rotation.reports.outcomes import Outcome, plan_outcome
 from rotation.service.store import DataDir
 
@@ -253,22 +253,24 @@ class Compared:
         """The two plans' titles."""
         return [plan_title(self.first), plan_title(self.second)]
 
-    def kpis(self) -> list[tuple[str, list[Any], str | None]]:
-        """(figure, the two values, number format); a figure of None values is a section."""
-        return plan_kpis(list(self.outcomes))
+    def kpis(self) -> list[tuple[str, list[tuple[str, bool]], bool]]:
+        """(figure, each value as text and whether it is a number, whether the figure is a
+        heading)."""
+        return [
+            (
+                label,
+                [
+                    (figure_text(v, fmt), isinstance(v, (int, float)) and not isinstance(v, bool))
+                    for v in values
+                ],
+                label in SECTIONS,
+            )
+            for label, values, fmt in plan_kpis(list(self.outcomes))
+        ]
 
     def differences(self) -> list[list[Any]]:
         """Each teacher whose rotation differs, against the first plan (the workbook's 人员差异)."""
         return diff_rows(list(self.outcomes), self.names)
-
-
-def figure_text(value: Any, fmt: str | None) -> str:
-    """A comparison figure as the page shows it."""
-    if value is None:
-        return "—"
-    if fmt == PERCENT and isinstance(value, float):
-        return f"{value:.1%}"
-    return str(value)
 
 
 def _outcome(data: DataDir, info: PlanInfo, key: str) -> Outcome:

@@ -44,9 +44,11 @@ from models.policy import (
 )
 from rotation.reports.comparison import (
     DIFF_HEADER,
+    SECTIONS,
     SWEEP_HEADER,
     column_names,
     diff_rows,
+    figure_text,
     group_order,
     kpi_rows,
     sweep_rows,
@@ -624,16 +626,6 @@ def _scenarios(
     return info, scenarios, files
 
 
-def _cell(value: Any, fmt: str | None) -> str:
-    if value is None:
-        return "—"
-    if fmt and isinstance(value, (int, float)):
-        return f"{value:.1%}"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
 def comparison_view(
     outcomes: Sequence[Outcome], summaries: Sequence[SweepSummary]
 ) -> dict[str, Any]:
@@ -641,8 +633,7 @@ def comparison_view(
     names = column_names(outcomes)
     kpis = []
     for label, values, fmt in kpi_rows(outcomes):
-        section = all(v is None for v in values) and not label.startswith("　")
-        kpis.append([label, section, [_cell(v, fmt) for v in values]])
+        kpis.append([label, label in SECTIONS, [figure_text(v, fmt) for v in values]])
     groups = group_order(outcomes)
     series = []
     for o, name in zip(outcomes, names, strict=True):
@@ -656,7 +647,8 @@ def comparison_view(
         "group_series": series,
         "diff_header": DIFF_HEADER,
         "diff_rows": [
-            [_cell(v, None) if v is not None else "" for v in r] for r in diff_rows(outcomes, names)
+            [figure_text(v, None) if v is not None else "" for v in r]
+            for r in diff_rows(outcomes, names)
         ],
         "unmet": [
             {
@@ -670,7 +662,8 @@ def comparison_view(
         ],
         "sweep_header": SWEEP_HEADER,
         "sweep_rows": [
-            [_cell(v, None) if v is not None else "" for v in r] for r in sweep_rows(summaries)
+            [figure_text(v, None) if v is not None else "" for v in r]
+            for r in sweep_rows(summaries)
         ],
         "sweeps": [
             {

@@ -33,6 +33,11 @@ def _short(text: str, limit: int = 16) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _text_width(text: str) -> float:
+    """Roughly how wide a legend's text is drawn (CJK glyphs twice as wide as Latin ones)."""
+    return sum(14.0 if ord(c) >= 0x2E80 else 7.5 for c in text)
+
+
 def bar_chart(
     title: str,
     labels: Sequence[str],
@@ -62,7 +67,7 @@ def bar_chart(
     x = LABEL if len(series) <= 3 else 0  # many series (scenarios): the whole width
     for n, (name, _vs) in enumerate(series):
         if n:
-            x += max(130, 30 + 15 * len(_short(series[n - 1][0], 12)))
+            x += max(130, 30 + round(_text_width(_short(series[n - 1][0], 12))))
         parts.append(
             f'<rect x="{x}" y="30" width="12" height="12" fill="{colours[n % len(colours)]}"/>'
         )

@@ -21,6 +21,7 @@ from rotation.service.decisions import (
     describe,
     pin_choices,
     pins_of,
+    plan_kpis,
     plan_title,
     remove_pin,
     set_pin,
@@ -232,7 +233,10 @@ def compare_json(plan_id: str, other_id: str, request: Request) -> dict[str, Any
     record(data_of(request), require(request).name, "plans compared", plan_id=plan_id)
     return {
         "plans": [saved_json(first, a.rotations), saved_json(second, b.rotations)],
-        "kpis": [{"label": label, "values": values} for label, values, _fmt in compared.kpis()],
+        "kpis": [
+            {"label": label, "values": values}
+            for label, values, _fmt in plan_kpis(list(compared.outcomes))
+        ],
         "groups": [
             {"group_id": ga.group_id, "name": ga.name, "rotated": [ga.rotated, gb.rotated]}
             for ga, gb in zip(a.groups, b.groups, strict=False)

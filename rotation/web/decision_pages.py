@@ -18,7 +18,6 @@ from rotation.service.decisions import (
     PinRefused,
     compare,
     describe,
-    figure_text,
     pin_choices,
     pins_of,
     plan_title,
@@ -261,7 +260,7 @@ def changes_page(plan_id: str, request: Request) -> Response:
         request,
         "changes.html",
         **view.head(),
-        key="changes",
+        key="before-after",
         counts=counts,
         header=window.header,
         rows=shown,
@@ -308,10 +307,7 @@ def compare_page(plan_id: str, other_id: str, request: Request) -> Response:
             for n, m in zip(names, by_name, strict=True)
         ],
     )
-    kpis = [
-        (label, [figure_text(v, fmt) for v in values], values[0] is None and values[1] is None)
-        for label, values, fmt in compared.kpis()
-    ]
+    kpis = compared.kpis()
     return render(
         request,
         "compare.html",

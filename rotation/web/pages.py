@@ -213,6 +213,8 @@ def plan_form(
     time_limit: Annotated[str, Form(max_length=8)] = "60",
     relax: Annotated[str, Form(max_length=8)] = "",
     reference_plan_id: Annotated[str, Form(max_length=64)] = "",
+    name: Annotated[str, Form(max_length=100)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
     try:
@@ -228,6 +230,8 @@ def plan_form(
             time_limit=min(max(seconds, 1.0), MAX_TIME_LIMIT),
             relax=relax in ("1", "on", "true"),
             reference_plan_id=reference_plan_id or None,
+            name=name.strip(),
+            note=note.strip(),
         )
     except ValidationError as invalid:  # a year out of range
         raise HTTPException(422, "编制参数有误：学年应在 1990 到 2100 之间") from invalid
@@ -634,6 +638,10 @@ ACTION_NAMES = {
     "login": "登录",
     "account added": "创建账号",
     "account reset": "重设账号",
+    "pin set": "锁定教师",
+    "pin removed": "移除锁定",
+    "plan described": "方案命名",
+    "plans compared": "比较方案",
 }
 
 
@@ -658,6 +666,14 @@ def audit_line(entry: dict[str, Any]) -> dict[str, Any]:
         details.append(f"情景「{entry['name']}」")
     if entry.get("what"):
         details.append({"zip": "情景文件和数据", "workbook": "工作簿"}.get(str(entry["what"]), ""))
+    if entry.get("teacher_id"):
+        details.append(
+            f"教师 {entry['teacher_id']}" + (f"「{entry['kind']}」" if entry.get("kind") else "")
+        )
+    if entry.get("reference_plan_id"):
+        details.append("以原方案为参照重新编制")
+    if entry.get("action") == "plan described" and entry.get("name"):
+        details.append(f"名称「{entry['name']}」")
     if entry.get("filename"):
         details.append(f"文件「{entry['filename']}」")
     if entry.get("account"):

@@ -4,6 +4,7 @@ nothing written, a district restored only once, accounts never overwritten; and 
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import zipfile
@@ -417,3 +418,68 @@ def test_backup_and_restore_commands(
     )
     assert nothing.exit_code == 1 and "找不到记录数据库" in nothing.output
     assert not (tmp_path / "空").exists()
+
+
+def _as_revision_0002(source: Path, target: Path) -> None:
+    """The backup as the program of revision 0002 wrote it: plan runs without name and note."""
+    dropped = ("name", "note")
+    with zipfile.ZipFile(source) as old:
+        members = {item.filename: old.read(item.filename) for item in old.infolist()}
+    lines = [json.loads(raw) for raw in members["tables/plan_runs.jsonl"].splitlines() if raw]
+    text = "".join(
+        json.dumps({k: v for k, v in line.items() if k not in dropped}, ensure_ascii=False) + "\n"
+        for line in lines
+    )
+    members["tables/plan_runs.jsonl"] = text.encode()
+    manifest = json.loads(members[MANIFEST])
+    manifest["schema_revision"] = "0002"
+    table = manifest["tables"]["plan_runs"]
+    table["columns"] = [c for c in table["columns"] if c not in dropped]
+    data = members["tables/plan_runs.jsonl"]
+    manifest["members"]["tables/plan_runs.jsonl"] = {
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "size": len(data),
+    }
+    members[MANIFEST] = json.dumps(manifest, ensure_ascii=False).encode()
+    with zipfile.ZipFile(target, "w") as new:
+        for name, content in members.items():
+            new.writestr(name, content)
+
+
+def test_a_backup_of_an_older_revision_restores(
+    records: Records,
+    database_url: str,
+    fresh: Callable[[str], str],
+    small_district: DistrictMaker,
+    make_result: ResultFactory,
+    tmp_path: Path,
+) -> None:
+    """A district backed up before plans had names (revision 0002) restores into this
+    program's schema: the columns added since take their defaults; a column the program does
+    not know is still refused."""
+    name = populate(records, small_district, make_result)
+    good = tmp_path / "good.zip"
+    backup_district(records, name, good)
+    older = tmp_path / "0002.zip"
+    _as_revision_0002(good, older)
+    target = fresh(database_url.split(":")[0].split("+")[0])
+    restore_district(target, older)
+    restored = Records.open(target)
+    try:
+        plans = [p for y in (2025, 2026) for p in restored.plans(name, y)]
+        assert plans and all((p.name, p.note) == ("", "") for p in plans)
+        assert {p.id for p in plans} == {p.id for y in (2025, 2026) for p in records.plans(name, y)}
+    finally:
+        restored.close()
+    unknown = tmp_path / "unknown.zip"
+
+    def extra_column(n: str, d: bytes) -> bytes:
+        if n != MANIFEST:
+            return d
+        manifest = json.loads(d)
+        manifest["tables"]["plan_runs"]["columns"].append("colour")
+        return json.dumps(manifest).encode()
+
+    _rezip(good, unknown, extra_column)
+    with pytest.raises(BackupError, match="列不一致"):
+        restore_district(fresh(database_url.split(":")[0].split("+")[0]), unknown)
