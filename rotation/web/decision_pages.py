@@ -296,7 +296,8 @@ def compare_page(plan_id: str, other_id: str, request: Request) -> Response:
     except ValueError as invalid:
         raise HTTPException(422, str(invalid)) from invalid
     a, b = compared.outcomes
-    names = [plan_title(first), plan_title(second)]
+    # the two plans are 甲 and 乙 in the chart's legend (titles may share a long prefix)
+    names = [f"甲：{plan_title(first)}", f"乙：{plan_title(second)}"]
     labels = sorted({g.name for g in a.groups} | {g.name for g in b.groups})
     by_name = [{g.name: g.rotated for g in o.groups} for o in (a, b)]
     chart = bar_chart(
@@ -304,7 +305,7 @@ def compare_page(plan_id: str, other_id: str, request: Request) -> Response:
         labels,
         [
             (n, [float(m.get(label, 0)) for label in labels])
-            for n, m in zip(names, by_name, strict=True)
+            for n, m in zip(("甲方案", "乙方案"), by_name, strict=True)
         ],
     )
     kpis = compared.kpis()
