@@ -13,6 +13,7 @@ short). Cancelling kills the job's whole process group, so its pool goes with it
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 import shutil
@@ -57,6 +58,7 @@ from rotation.service.whatif import staging_dir as whatif_staging
 from rotation.service.years import experience_from_records
 
 T = TypeVar("T")
+log = logging.getLogger("rotation.jobs")
 FINAL = ("done", "failed", "cancelled")
 STATE_NAMES = {
     "queued": "排队中",
@@ -373,13 +375,28 @@ class JobManager:
         """Run a short task (reading an upload) in a fresh process and return its result or
         raise its exception: the server's process keeps neither the memory a city's workbook
         takes nor the interpreter lock for the seconds reading it takes."""
+        return self._helper_pool().submit(task, *args, **kwargs).result()
+
+    def _helper_pool(self) -> ProcessPoolExecutor:
+        """The pool of short tasks' processes (a fresh process per task), made when first used."""
         with self._lock:
             if self._helpers is None:
                 self._helpers = ProcessPoolExecutor(
                     max_workers=2, mp_context=self._ctx, max_tasks_per_child=1
                 )
-            helpers = self._helpers
-        return helpers.submit(task, *args, **kwargs).result()
+            return self._helpers
+
+    def in_background(self, task: Callable[..., Any], /, *args: Any) -> None:
+        """Start a task in a fresh process and return at once (computing what a later page
+        will read: an approved year's statistics); a failure is logged, and the page computes
+        it then."""
+        future = self._helper_pool().submit(task, *args)
+
+        def logged(done: Any) -> None:
+            if not done.cancelled() and done.exception() is not None:
+                log.warning("后台任务失败：%s", done.exception())
+
+        future.add_done_callback(logged)
 
     def submit(self, request: PlanRequest | WhatIfRequest, user: str) -> dict[str, Any]:
         """Queue a planning job or a what-if run (QueueFull when too many wait)."""

@@ -290,7 +290,7 @@ def take_step(
     user = require(request, ROLE[action])
     data = data_of(request)
     try:
-        return step(
+        info = step(
             data,
             plan_id,
             action,
@@ -300,6 +300,9 @@ def take_step(
             start=start,
             end=end,
         )
+        if action is Action.APPROVE:  # the year's statistics, ready before anyone asks
+            jobs_of(request).in_background(fill_statistics, data, info.district)
+        return info
     except NotFound as missing:
         raise HTTPException(404, "找不到该方案") from missing
     except NotPermitted as refused:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -351,3 +352,21 @@ def test_the_procedure_through_the_pages(local: TestClient, district_xlsx: Path)
     assert no_token.status_code == 403
     bad = upload_bytes(local, "x.xlsx", b"\x00")
     assert bad.status_code == 422
+
+
+def test_an_approved_year_has_its_statistics_before_anyone_asks(
+    tmp_path: Path, district_xlsx: Path
+) -> None:
+    """Approving starts the year's statistics in a process of its own: the statistics page
+    then reads them from the records instead of computing them."""
+
+    data = tmp_path / "data"
+    with serve(data) as client:
+        upload_id = upload(client, district_xlsx).json()["upload_id"]
+        plan_id = plan(client, upload_id)["plan_id"]
+        approved(client, plan_id)
+        records = DataDir(data).records()
+        deadline = time.monotonic() + 120
+        while not records.year_statistics([plan_id]) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert plan_id in records.year_statistics([plan_id])
