@@ -35,6 +35,7 @@ from rotation.records.errors import (
     RecordsError,
     StaleVersion,
     YearApproved,
+    YearPublished,
 )
 from rotation.records.migrate import upgrade
 from rotation.records.repository import Records
@@ -59,6 +60,7 @@ __all__ = [
     "State",
     "UserInfo",
     "YearApproved",
+    "YearPublished",
     "default_url",
     "make_engine",
     "upgrade",

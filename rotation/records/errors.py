@@ -68,6 +68,18 @@ class YearApproved(RecordsError):
         self.year = year
 
 
+class YearPublished(RecordsError):
+    """Another plan of the school year is under 公示: the bureau publishes one list a year."""
+
+    def __init__(self, plan_id: str, year: int) -> None:
+        super().__init__(
+            f"{year} 学年已有方案（{plan_id[:8]}）正在公示：一个学年同时只公示一个方案，"
+            "请先由审批人退回该方案"
+        )
+        self.plan_id = plan_id
+        self.year = year
+
+
 class NotApprovable(RecordsError):
     """A plan the rules do not allow to be sent up (infeasible, or relaxed rules broken)."""
 

@@ -48,6 +48,7 @@ from rotation.records.errors import (
     PlanLocked,
     StaleVersion,
     YearApproved,
+    YearPublished,
 )
 from rotation.records.migrate import upgrade
 from rotation.records.schema import (
@@ -475,6 +476,8 @@ class Records:
             after = approval.next_state(before, action)
             if action in (Action.PUBLISH, Action.APPROVE) and not row.approvable:
                 raise NotApprovable(plan_id)
+            if action is Action.PUBLISH:
+                self._one_published(session, row)
             replaced = self._replaced_by(session, row) if action is Action.APPROVE else None
             seq = session.scalar(
                 select(func.coalesce(func.max(ApprovalEventRow.seq), 0)).where(
@@ -510,6 +513,20 @@ class Records:
                 self._append_history(session, row, district)
             self._audit(session, actor, f"plan {action.value}", plan_id=plan_id, state=after.value)
             return self._plan_info(row, district, year)
+
+    def _one_published(self, session: Session, row: PlanRunRow) -> None:
+        """Refuse a 公示 while another plan of the same school year is under 公示 (the year's
+        row locked first, so two publishing at once see each other)."""
+        session.get(SchoolYearRow, row.school_year_id, with_for_update=True)
+        other = session.scalars(
+            select(PlanRunRow.id).where(
+                PlanRunRow.school_year_id == row.school_year_id,
+                PlanRunRow.state == State.PUBLISHED.value,
+                PlanRunRow.id != row.id,
+            )
+        ).first()
+        if other is not None:
+            raise YearPublished(other, self._year_of(session, row.school_year_id)[1])
 
     def _replaced_by(self, session: Session, row: PlanRunRow) -> str | None:
         """The approved plan of the same school year that `row` takes the place of: only the

@@ -39,6 +39,7 @@ __all__ = [
     "events",
     "history",
     "plan_info",
+    "published_plan",
     "step",
 ]
 
@@ -54,6 +55,18 @@ def plan_info(data: DataDir, plan_id: str) -> PlanInfo | None:
 def approved_plan(data: DataDir, info: PlanInfo) -> PlanInfo | None:
     """The plan in force for the same district and school year (the approved one), if any."""
     return data.records().approved_plan(info.district, info.year)
+
+
+def published_plan(data: DataDir, info: PlanInfo) -> PlanInfo | None:
+    """Another plan of the same school year under 公示, if any (one at a time)."""
+    return next(
+        (
+            p
+            for p in data.records().plans(info.district, info.year)
+            if p.state is State.PUBLISHED and p.id != info.id
+        ),
+        None,
+    )
 
 
 def events(data: DataDir, plan_id: str) -> list[ApprovalEvent]:

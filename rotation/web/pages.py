@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from rotation.service.audit import entries
 from rotation.service.jobs import MAX_TIME_LIMIT, STATE_NAMES
-from rotation.service.procedure import PlanInfo, approved_plan, events, plan_info
+from rotation.service.procedure import PlanInfo, approved_plan, events, plan_info, published_plan
 from rotation.service.review import FILTERS, SHEET_KEYS, Page, Review
 from rotation.service.store import REVIEW_FILE, UnknownId, valid_id
 from rotation.service.workbooks import generate_sample, make_template
@@ -482,6 +482,7 @@ async def plan_page(plan_id: str, request: Request) -> Response:
         **view.head(),
         events=events(data, plan_id),
         in_force=approved_plan(data, view.info),
+        under_notice=published_plan(data, view.info),
         today=date.today().isoformat(),
         groups=static.groups,
         group_rows=static.group_rows,

@@ -125,6 +125,12 @@ def test_a_pin_is_kept_with_the_year_and_a_replan_changes_only_what_it_forces(
         assert labels["方案说明"] == ["按默认规则", "会议决定"]
         rows = {row[2]: row[1] for row in compared["differences"]}
         assert rows[teacher] == "取消" and set(rows) == changed
+        # one of the saved plans goes to 公示; another cannot while it is there
+        notice = {"start": "2026-06-01", "end": "2026-06-07"}
+        assert client.post(f"/api/plans/{second}/publish", json=notice).status_code == 200
+        refused = client.post(f"/api/plans/{third}/publish", json=notice)
+        assert refused.status_code == 409 and "正在公示" in refused.json()["error"]
+        assert "正在公示" in client.get(f"/plans/{third}").text
         # removing the pin: the next plan may move the teacher again
         assert client.delete(f"{pins}/{teacher}").status_code == 200
         assert client.delete(f"{pins}/{teacher}").status_code == 404

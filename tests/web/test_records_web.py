@@ -321,6 +321,8 @@ def test_a_change_after_approval_is_a_new_plan_against_it(
     local.post(f"/api/plans/{other}/publish", json=PUBLISH)
     refused = local.post(f"/api/plans/{other}/approve", json={})
     assert refused.status_code == 409 and "参照方案" in refused.json()["error"]
+    # one plan of the year under 公示 at a time: the refused one is returned first
+    local.post(f"/api/plans/{other}/return", json={"comment": "未以已审批方案为参照"})
     second = plan(local, upload_id, reference_plan_id=first)["plan_id"]
     approved(local, second)
     records = local.app.state.data.records()  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ from rotation.records import (
     Records,
     StaleVersion,
     State,
+    YearPublished,
 )
 
 from .conftest import ALL_ROLES, ResultFactory
@@ -210,3 +211,31 @@ def test_two_clerks_at_once_one_wins(records: Records, database_url: str, draft:
         assert published.version == 3 and records.plan(draft.id).version == 4
     finally:
         other.close()
+
+
+def test_one_plan_of_a_year_is_under_publication_at_a_time(
+    records: Records, draft: PlanInfo, make_result: ResultFactory
+) -> None:
+    """Several saved plans per year, one 公示 at a time: a second is refused until the first
+    is returned; nothing is written by the refused step."""
+    other = records.save_plan_run(
+        draft.snapshot_id,
+        make_result(2025, [("MHT000002", "MH0001", "MH0002", 2)]),
+        options={},
+        by="经办",
+    )
+    records.publish(
+        draft.id, start=START, end=END, actor="审核", roles=["审核人"], expected_version=1
+    )
+    with pytest.raises(YearPublished, match="正在公示"):
+        records.publish(
+            other.id, start=START, end=END, actor="审核", roles=["审核人"], expected_version=1
+        )
+    assert records.plan(other.id).state is State.DRAFT and records.events(other.id) == []
+    records.return_plan(
+        draft.id, actor="局长", roles=["审批人"], expected_version=2, comment="改用另一方案"
+    )
+    published = records.publish(
+        other.id, start=START, end=END, actor="审核", roles=["审核人"], expected_version=1
+    )
+    assert published.state is State.PUBLISHED
