@@ -286,8 +286,6 @@ def _why_short(
             f"最常见原因：{common}，{refused.count(common)}名）",
             True,
         )
-    spare = sum(spare_periods(district, t) for t in qualified)
-    used = sum(load[t.teacher_id] for t in qualified)
     with_room = [t for t in qualified if _has_room(district, t, row, load, served)]
     if with_room:
         names = "、".join(f"{t.name}（{t.teacher_id}）" for t in with_room[:3])
@@ -295,9 +293,13 @@ def _why_short(
             f"尚有{len(with_room)}名可走教的{subject}教师有余力（{names}），未安排",
             False,
         )
+    full = [t for t in qualified if load[t.teacher_id] >= spare_periods(district, t)]
+    spare = sum(spare_periods(district, t) for t in full)
+    parts = [f"{len(full)}名可走教课时已排满（共{spare}课时）"] if full else []
+    if len(full) < len(qualified):
+        parts.append(f"{len(qualified) - len(full)}名已达走教学校数上限")
     return (
-        f"走教范围内{len(qualified)}名符合条件的{subject}教师已用满"
-        f"（可走教共{spare}课时，已安排{used}课时，或已达走教学校数上限）",
+        f"走教范围内{len(qualified)}名符合条件的{subject}教师均已用满：{'，'.join(parts)}",
         True,
     )
 

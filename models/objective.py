@@ -221,7 +221,9 @@ def evaluate(
 
 def itinerant_amounts(district: District, plan: Plan) -> dict[str, int]:
     """Unweighted 走教 amounts of a plan: uncovered periods a week, km travelled a week (both
-    ways, whole km), periods backbone teachers give weak schools, the largest weekly load."""
+    ways, whole km), periods backbone teachers give weak schools, and the sum of the squares of
+    each teacher's weekly 走教 periods (even load: two teachers at 3 count 18, one at 6 counts
+    36)."""
     travel = sum((weekly_km(district, a) for a in plan.itinerant), start=Decimal(0))
     backbone = 0
     for a in plan.itinerant:
@@ -233,7 +235,7 @@ def itinerant_amounts(district: District, plan: Plan) -> dict[str, int]:
         "itinerant_uncovered": sum(uncovered(district, plan.itinerant).values()),
         "itinerant_travel": int(travel.to_integral_value(rounding=ROUND_HALF_UP)),
         "itinerant_backbone_to_weak": backbone,
-        "itinerant_even_load": max(loads(plan).values(), default=0),
+        "itinerant_even_load": sum(n * n for n in loads(plan).values()),
     }
 
 

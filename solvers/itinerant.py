@@ -5,7 +5,8 @@ periods: p[t, r] periods of 走教需求 row r taught by teacher t, y[t, r] whet
 all. Within spare periods and itinerant_max_schools; trips[t, r] ≥ p / itinerant_periods_per_trip.
 Solved lexicographically: first as few uncovered periods as possible (fixed), then the weighted
 rest (`models.objective`'s 走教 terms): travel (km a week, both ways), backbone teachers to weak
-schools, and an even load (the largest weekly 走教 load).
+schools, and an even load (the sum of squared weekly loads: 3 + 3 beats 6 + 0). Each connected
+part of teachers and rows is a model of its own.
 
 Why a second stage and not one model with the rotations: BENCHMARKS.md, 走教 (issue 17).
 """
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from models.district import District
-from models.entities import Teacher
+from models.entities import ItinerantDemand, Teacher
 from models.itinerant import (
     ItinerantAssignment,
     assignment,
@@ -47,7 +48,11 @@ class ItinerantResult:
 def plan_itinerant(
     district: District, plan: Plan, *, time_limit: float = 10.0, workers: int = 1
 ) -> ItinerantResult:
-    """The 走教 assignments for the plan year, given the rotation plan."""
+    """The 走教 assignments for the plan year, given the rotation plan.
+
+    Rows and teachers fall apart into independent parts (a row only reaches teachers of its
+    subject, within the group or distance): each connected part is its own small model, and a
+    row nobody can reach stays uncovered without one."""
     start = time.perf_counter()
     rows = list(district.itinerant_demand)
     present = present_schools(district, plan)
@@ -62,6 +67,69 @@ def plan_itinerant(
                 continue
             km = km_between(district.school(present[t.teacher_id]), there)
             arcs[t.teacher_id, i] = 0 if km is None else int(km * 10)
+    built = time.perf_counter()
+    chosen: list[ItinerantAssignment] = []
+    missing: dict[tuple[str, str], int] = {}
+    proven = True
+    covered_rows: set[int] = set()
+    for part in _parts(arcs):
+        covered_rows |= {i for _t, i in part}
+        found, left, ok = _solve_part(district, rows, part, present, time_limit, workers)
+        if found is None:
+            return ItinerantResult(
+                "unknown",
+                [],
+                build_seconds=built - start,
+                solve_seconds=time.perf_counter() - built,
+            )
+        chosen += found
+        missing.update(left)
+        proven = proven and ok
+    for i, row in enumerate(rows):
+        if i not in covered_rows:
+            missing[row.school_id, row.subject] = row.periods
+    chosen.sort(key=lambda a: (a.to_school_id, a.subject, a.teacher_id))
+    return ItinerantResult(
+        "optimal" if proven else "feasible",
+        chosen,
+        missing,
+        build_seconds=built - start,
+        solve_seconds=time.perf_counter() - built,
+    )
+
+
+def _parts(arcs: dict[tuple[str, int], int]) -> list[dict[tuple[str, int], int]]:
+    """The arcs split into connected parts (teachers and rows linked by an arc), in the order
+    of their first arc."""
+    parent: dict[object, object] = {}
+
+    def find(x: object) -> object:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for tid, i in arcs:
+        a, b = find(("t", tid)), find(("r", i))
+        if a != b:
+            parent[b] = a
+    parts: dict[object, dict[tuple[str, int], int]] = {}
+    for key, tenths in arcs.items():
+        parts.setdefault(find(("r", key[1])), {})[key] = tenths
+    return list(parts.values())
+
+
+def _solve_part(
+    district: District,
+    rows: list[ItinerantDemand],
+    arcs: dict[tuple[str, int], int],
+    present: dict[str, str],
+    time_limit: float,
+    workers: int,
+) -> tuple[list[ItinerantAssignment] | None, dict[tuple[str, str], int], bool]:
+    """One part, lexicographically: fewest uncovered periods, then the weighted 走教 terms.
+    (assignments or None when no solution was found, uncovered periods per row, proven)."""
     weights = district.policy.district
     model = cp_model.CpModel()
     p: dict[tuple[str, int], cp_model.IntVar] = {}
@@ -70,7 +138,7 @@ def plan_itinerant(
     by_teacher: dict[str, list[tuple[str, int]]] = {}
     by_row: dict[int, list[cp_model.IntVar]] = defaultdict(list)
     spare = {tid: spare_periods(district, district.teacher(tid)) for tid, _i in arcs}
-    for (tid, i), _tenths in arcs.items():
+    for tid, i in arcs:
         cap = min(spare[tid], rows[i].periods)
         p[tid, i] = model.new_int_var(0, cap, f"p_{tid}_{i}")
         y[tid, i] = model.new_bool_var(f"y_{tid}_{i}")
@@ -81,27 +149,27 @@ def plan_itinerant(
         model.add(per_trip * trips[tid, i] >= p[tid, i])
         by_teacher.setdefault(tid, []).append((tid, i))
         by_row[i].append(p[tid, i])
-    most = model.new_int_var(0, max(spare.values(), default=0), "largest_load")
+    squares = []
+    loads: dict[str, cp_model.IntVar] = {}
     for tid, keys in by_teacher.items():
-        load = sum(p[k] for k in keys)
-        model.add(load <= spare[tid])
+        load = loads[tid] = model.new_int_var(0, spare[tid], f"load_{tid}")
+        model.add(load == sum(p[k] for k in keys))
         model.add(sum(y[k] for k in keys) <= policy_of(district, tid).itinerant_max_schools)
-        model.add(most >= load)
-    short = []
-    for i, row in enumerate(rows):
-        u = model.new_int_var(0, row.periods, f"u_{i}")
-        model.add(sum(by_row[i]) + u == row.periods)
-        short.append(u)
-    model.minimize(sum(short))
-    built = time.perf_counter()
+        square = model.new_int_var(0, spare[tid] ** 2, f"square_{tid}")
+        model.add_element(load, [n * n for n in range(spare[tid] + 1)], square)
+        squares.append(square)
+    short = {}
+    for i in sorted(by_row):
+        u = model.new_int_var(0, rows[i].periods, f"u_{i}")
+        model.add(sum(by_row[i]) + u == rows[i].periods)
+        short[i] = u
+    model.minimize(sum(short.values()))
     solver = _solver(time_limit, workers)
     code = solver.solve(model)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return ItinerantResult(
-            "unknown", [], build_seconds=built - start, solve_seconds=time.perf_counter() - built
-        )
+        return None, {}, False
     proven = code == cp_model.OPTIMAL
-    model.add(sum(short) <= round(solver.objective_value))
+    model.add(sum(short.values()) <= round(solver.objective_value))
     # the 走教 terms of models.objective, ×10 so that travel counts in 0.1 km
     travel = sum(2 * tenths * trips[k] for k, tenths in arcs.items())
     backbone = sum(
@@ -112,7 +180,7 @@ def plan_itinerant(
     model.minimize(
         weights.weight_itinerant_travel * travel
         - 10 * weights.weight_itinerant_backbone_to_weak * backbone
-        + 10 * weights.weight_itinerant_even_load * most
+        + 10 * weights.weight_itinerant_even_load * sum(squares)
     )
     # the first stage's assignment is a solution of the second: start from it
     for var in p.values():
@@ -122,23 +190,23 @@ def plan_itinerant(
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         solver, proven = second, proven and code == cp_model.OPTIMAL
     chosen = [
-        assignment(district, plan, tid, rows[i], solver.value(var), present[tid])
+        assignment(
+            district,
+            Plan(plan_year=district.plan_year),
+            tid,
+            rows[i],
+            solver.value(var),
+            present[tid],
+        )
         for (tid, i), var in p.items()
         if solver.value(var) > 0
     ]
-    chosen.sort(key=lambda a: (a.to_school_id, a.subject, a.teacher_id))
     missing = {
-        (row.school_id, row.subject): solver.value(short[i])
-        for i, row in enumerate(rows)
-        if solver.value(short[i])
+        (rows[i].school_id, rows[i].subject): solver.value(u)
+        for i, u in short.items()
+        if solver.value(u)
     }
-    return ItinerantResult(
-        "optimal" if proven else "feasible",
-        chosen,
-        missing,
-        build_seconds=built - start,
-        solve_seconds=time.perf_counter() - built,
-    )
+    return chosen, missing, proven
 
 
 def with_itinerant(district: District, result: SolveResult, options: SolveOptions) -> SolveResult:

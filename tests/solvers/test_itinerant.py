@@ -68,7 +68,7 @@ def test_short_rows_say_how_many_periods_and_why() -> None:
     p = Plan(plan_year=2025, itinerant=tuple(result.assignments))
     why = {(g.school_id, g.subject): g for g in coverage(d, p)}
     assert why["S2", "音乐"].reason == (
-        "走教范围内1名符合条件的音乐教师已用满（可走教共1课时，已安排1课时，或已达走教学校数上限）"
+        "走教范围内1名符合条件的音乐教师均已用满：1名可走教课时已排满（共1课时）"
     )
     assert why["S2", "美术"].reason == "区内没有美术教师"
     assert why["S2", "体育"].reason == (
