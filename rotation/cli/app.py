@@ -286,7 +286,9 @@ def generate(
     )
     eligible = len(district.eligible_teachers())
     rows = district.itinerant_demand
-    extra = f"，走教需求 {len(rows)} 条（每周共 {sum(r.periods for r in rows)} 课时）" if rows else ""
+    extra = (
+        f"，走教需求 {len(rows)} 条（每周共 {sum(r.periods for r in rows)} 课时）" if rows else ""
+    )
     echo(
         f"已生成 {out}：{len(district.groups)} 个集团，{len(district.schools)} 所学校，"
         f"{len(district.teachers)} 名教师（符合交流条件 {eligible} 名）{extra}"
