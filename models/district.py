@@ -26,7 +26,7 @@ from models.entities import (
     School,
     Teacher,
 )
-from models.policy import POLICY_SHEET, PolicySet, itinerant_keys_set
+from models.policy import POLICY_SHEET, PolicySet
 from models.problems import InputError, Problem
 from models.vocab import STAGES_HOSTED, Gender, PinKind, Stage, TeachingStage
 
@@ -375,8 +375,7 @@ def _demand_problems(
 
 
 def _itinerant_problems(d: District, schools: dict[str, School]) -> list[Problem]:
-    """Each 走教需求 row: a known school, one row per school and subject; then, while 走教 is
-    read but not planned (SPEC §11, its planning side to come), one warning saying so."""
+    """Each 走教需求 row: a known school, one row per school and subject."""
     problems: list[Problem] = []
     seen: dict[tuple[str, str], ItinerantDemand] = {}
     for row in d.itinerant_demand:
@@ -388,21 +387,6 @@ def _itinerant_problems(d: District, schools: dict[str, School]) -> list[Problem
             problems.append(_locate(row, "学科", message))
         else:
             seen[key] = row
-    used = []
-    if d.itinerant_demand:
-        used.append(f"「{ItinerantDemand.SHEET}」表")
-    if any(t.spare_periods is not None for t in d.teachers):
-        used.append("「教师」表「可走教课时」列")
-    if itinerant_keys_set(d.policy):
-        used.append("规则表的走教参数（itinerant_*）")
-    if used:
-        problems.append(
-            Problem(
-                sheet=ItinerantDemand.SHEET if d.itinerant_demand else "",
-                message=f"{'、'.join(used)}已读取并校验；本版本尚不编制走教安排，这些内容暂不影响方案",
-                severity="warning",
-            )
-        )
     return problems
 
 

@@ -106,7 +106,6 @@ class Teacher(Row):
 
     SHEET: ClassVar[str] = "教师"
     ALIAS: ClassVar[str] = "teachers"
-    PREVIEW_COLUMNS: ClassVar[frozenset[str]] = frozenset({"spare_periods"})
 
     teacher_id: Id = column("教师编号", "教师的唯一编号（可用工号）")
     name: Text = column("姓名", "教师姓名")
@@ -194,7 +193,6 @@ class ItinerantDemand(Row):
 
     SHEET: ClassVar[str] = "走教需求"
     ALIAS: ClassVar[str] = "itinerant_demand"
-    PREVIEW: ClassVar[bool] = True
 
     school_id: Id = column("学校编号", "缺少该学科教师的学校编号")
     subject: Text = column("学科", "需要走教的学科，如 音乐、美术、英语")

@@ -5,7 +5,8 @@ Arithmetic is exact (Decimal): trips per week = ceil(periods / itinerant_periods
 subsidy per term = 2 × km × trips per week × itinerant_weeks_per_term × itinerant_subsidy_per_km,
 rounded to the fen; km is the great-circle distance between the two schools, to 0.1 km.
 
-Preview: nothing outside tests uses this module yet (the planning side is still to come).
+The rules a 走教 assignment must meet are in `models.rules.itinerant` (ids `itinerant_*`); the
+second-stage CP-SAT model that makes the assignments is `solvers.itinerant`.
 """
 
 from __future__ import annotations
@@ -18,24 +19,13 @@ from pydantic import BaseModel, ConfigDict
 
 from models.district import District
 from models.entities import ItinerantDemand, School, Teacher
-from models.plan import Plan
+from models.plan import ItinerantAssignment, Plan
+from models.policy import Policy
 from models.vocab import ItinerantScope
 
 EARTH_RADIUS_KM = 6371.0
 
-
-class ItinerantAssignment(BaseModel):
-    """One teacher teaching `periods` periods a week of `subject` at another school."""
-
-    model_config = ConfigDict(frozen=True)
-
-    teacher_id: str
-    from_school_id: str  # where the teacher is that year
-    to_school_id: str
-    subject: str
-    periods: int
-    km: Decimal | None  # one way; None when a school has no coordinates
-    subsidy: Decimal  # 元 per term
+__all__ = ["ItinerantAssignment"]
 
 
 def km_between(a: School, b: School) -> Decimal | None:
@@ -73,28 +63,44 @@ def present_school(district: District, plan: Plan, teacher_id: str) -> str:
     for rotation in plan.rotations:
         if rotation.teacher_id == teacher_id:
             return rotation.to_school_id
+    return _standing_school(district, teacher_id)
+
+
+def present_schools(district: District, plan: Plan) -> dict[str, str]:
+    """present_school of every teacher at once (one pass over the plan)."""
+    hosts = {r.teacher_id: r.to_school_id for r in plan.rotations}
+    return {
+        t.teacher_id: hosts.get(t.teacher_id) or _standing_school(district, t.teacher_id)
+        for t in district.teachers
+    }
+
+
+def _standing_school(district: District, teacher_id: str) -> str:
     status = district.status(teacher_id)
     if status.ongoing is not None:
         return status.ongoing.to_school_id
     return district.teacher(teacher_id).school_id
 
 
+def policy_of(district: District, teacher_id: str) -> Policy:
+    """The policy of a teacher's (home) group: it sets their 走教 limits and subsidy."""
+    return district.policy.for_group(district.status(teacher_id).group_id)
+
+
 def spare_periods(district: District, teacher: Teacher) -> int:
     """The teacher's own 可走教课时, else the policy's itinerant_max_periods."""
     if teacher.spare_periods is not None:
         return teacher.spare_periods
-    return district.policy.for_group(
-        district.status(teacher.teacher_id).group_id
-    ).itinerant_max_periods
+    return policy_of(district, teacher.teacher_id).itinerant_max_periods
 
 
-def refusal(district: District, teacher: Teacher, present: str, row: ItinerantDemand) -> str | None:
-    """Why `teacher`, teaching at `present`, may not cover `row` (Chinese), or None if they may:
-    the subject and a stage the school teaches; not deferred; some spare periods; another
-    school, within itinerant_scope and itinerant_max_km (without coordinates: the same group)."""
+def qualification_refusal(
+    district: District, teacher: Teacher, present: str, row: ItinerantDemand
+) -> str | None:
+    """Why `teacher` may not teach `row` whatever the distance (Chinese), or None: the subject
+    and a stage the school teaches; not deferred; some spare periods; not the school itself."""
     status = district.status(teacher.teacher_id)
-    policy = district.policy.for_group(status.group_id)
-    here, there = district.school(present), district.school(row.school_id)
+    there = district.school(row.school_id)
     if teacher.subject != row.subject:
         return f"任教学科为{teacher.subject}，不是{row.subject}"
     if not district.hosts_stage(there.school_id, status.teaching_stage):
@@ -103,8 +109,18 @@ def refusal(district: District, teacher: Teacher, present: str, row: ItinerantDe
         return f"暂缓交流（{teacher.deferral}）"
     if spare_periods(district, teacher) <= 0:
         return "没有可走教课时"
-    if here.school_id == there.school_id:
+    if present == there.school_id:
         return "就在该校任教"
+    return None
+
+
+def reach_refusal(
+    district: District, teacher: Teacher, present: str, row: ItinerantDemand
+) -> str | None:
+    """Why the school of `row` is out of reach from `present` (Chinese), or None: within
+    itinerant_scope and itinerant_max_km; without coordinates, the same group only."""
+    policy = policy_of(district, teacher.teacher_id)
+    here, there = district.school(present), district.school(row.school_id)
     same_group = here.group_id == there.group_id
     if policy.itinerant_scope == ItinerantScope.GROUP and not same_group:
         return "不在同一集团（走教范围为集团内）"
@@ -116,12 +132,24 @@ def refusal(district: District, teacher: Teacher, present: str, row: ItinerantDe
     return None
 
 
+def refusal(district: District, teacher: Teacher, present: str, row: ItinerantDemand) -> str | None:
+    """Why `teacher`, teaching at `present`, may not cover `row` (Chinese), or None if they may."""
+    return qualification_refusal(district, teacher, present, row) or reach_refusal(
+        district, teacher, present, row
+    )
+
+
 def assignment(
-    district: District, plan: Plan, teacher_id: str, row: ItinerantDemand, periods: int
+    district: District,
+    plan: Plan,
+    teacher_id: str,
+    row: ItinerantDemand,
+    periods: int,
+    present: str | None = None,
 ) -> ItinerantAssignment:
     """The assignment of `periods` periods of `row` to a teacher, with its km and subsidy."""
     teacher = district.teacher(teacher_id)
-    present = present_school(district, plan, teacher_id)
+    present = present or present_school(district, plan, teacher_id)
     km = km_between(district.school(present), district.school(row.school_id))
     return ItinerantAssignment(
         teacher_id=teacher_id,
@@ -134,8 +162,38 @@ def assignment(
     )
 
 
+def trips_of(district: District, a: ItinerantAssignment) -> int:
+    """Round trips a week of one assignment (the teacher's group's periods per trip)."""
+    if a.teacher_id not in district.index.teacher:
+        return trips_per_week(a.periods, 2)
+    return trips_per_week(a.periods, policy_of(district, a.teacher_id).itinerant_periods_per_trip)
+
+
+def weekly_km(district: District, a: ItinerantAssignment) -> Decimal:
+    """Km travelled a week for one assignment: 2 × one way × trips (0 without coordinates)."""
+    if a.km is None:
+        return Decimal(0)
+    return 2 * a.km * trips_of(district, a)
+
+
+def loads(plan: Plan) -> Counter[str]:
+    """Weekly 走教 periods of each teacher."""
+    total: Counter[str] = Counter()
+    for a in plan.itinerant:
+        total[a.teacher_id] += a.periods
+    return total
+
+
+def schools_served(plan: Plan) -> defaultdict[str, set[str]]:
+    """The schools each teacher goes to."""
+    served: defaultdict[str, set[str]] = defaultdict(set)
+    for a in plan.itinerant:
+        served[a.teacher_id].add(a.to_school_id)
+    return served
+
+
 def uncovered(
-    district: District, assignments: list[ItinerantAssignment]
+    district: District, assignments: list[ItinerantAssignment] | tuple[ItinerantAssignment, ...]
 ) -> dict[tuple[str, str], int]:
     """Periods of each 走教需求 row (school, subject) no assignment covers."""
     given: Counter[tuple[str, str]] = Counter()
@@ -147,55 +205,154 @@ def uncovered(
     }
 
 
-def check_itinerant(
-    district: District, plan: Plan, assignments: list[ItinerantAssignment]
-) -> list[str]:
-    """Every way the assignments break SPEC §11 (Chinese), empty when they hold."""
-    problems: list[str] = []
-    rows = {(r.school_id, r.subject): r for r in district.itinerant_demand}
-    periods: Counter[str] = Counter()
-    schools: defaultdict[str, set[str]] = defaultdict(set)
+class ItinerantGap(BaseModel):
+    """One 走教需求 row after planning: needed, covered, uncovered and, when short, why —
+    `full` is False when a qualified teacher within reach still had room (the plan is then
+    not as full as it can be: the coverage rule fails)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    school_id: str
+    subject: str
+    needed: int
+    covered: int
+    uncovered: int
+    reason: str = ""
+    full: bool = True
+
+
+def coverage(district: District, plan: Plan) -> list[ItinerantGap]:
+    """Each 走教需求 row, in input order: how much the plan covers, and why the rest is not.
+
+    A row may stay short for two reasons only: no teacher qualified for it is within reach, or
+    every one who is has no room left (spare periods used, or already at itinerant_max_schools
+    elsewhere). Stated with the numbers behind it."""
+    if not district.itinerant_demand:
+        return []
+    present = present_schools(district, plan)
+    load = loads(plan)
+    served = schools_served(plan)
     given: Counter[tuple[str, str]] = Counter()
-    for a in assignments:
-        teacher = district.teacher(a.teacher_id)
-        row = rows.get((a.to_school_id, a.subject))
-        who = f"{teacher.name}（{a.teacher_id}）"
-        if row is None:
-            problems.append(f"{who}：「{a.to_school_id}」没有{a.subject}的走教需求")
-            continue
-        present = present_school(district, plan, a.teacher_id)
-        if a.from_school_id != present:
-            problems.append(f"{who}：当年在「{present}」任教，不是「{a.from_school_id}」")
-        why = refusal(district, teacher, present, row)
-        if why is not None:
-            problems.append(f"{who}不能到「{district.school(row.school_id).name}」走教：{why}")
-        if a.periods <= 0:
-            problems.append(f"{who}：走教课时应为正数")
-        expected = assignment(district, plan, a.teacher_id, row, a.periods)
-        if (a.km, a.subsidy) != (expected.km, expected.subsidy):
-            problems.append(
-                f"{who}：距离或补助有误（应为 {expected.km} 公里、{expected.subsidy} 元）"
-            )
-        periods[a.teacher_id] += a.periods
-        schools[a.teacher_id].add(a.to_school_id)
+    for a in plan.itinerant:
         given[a.to_school_id, a.subject] += a.periods
-    for teacher_id, total in periods.items():
-        teacher = district.teacher(teacher_id)
-        policy = district.policy.for_group(district.status(teacher_id).group_id)
-        if total > spare_periods(district, teacher):
-            problems.append(
-                f"{teacher.name}（{teacher_id}）每周走教{total}课时，超过可走教的"
-                f"{spare_periods(district, teacher)}课时"
+    by_subject: defaultdict[str, list[Teacher]] = defaultdict(list)
+    for t in district.teachers:
+        by_subject[t.subject].append(t)
+    gaps = []
+    for row in district.itinerant_demand:
+        covered = min(row.periods, given[row.school_id, row.subject])
+        short = row.periods - covered
+        reason, full = "", True
+        if short:
+            reason, full = _why_short(district, row, by_subject[row.subject], present, load, served)
+        gaps.append(
+            ItinerantGap(
+                school_id=row.school_id,
+                subject=row.subject,
+                needed=row.periods,
+                covered=covered,
+                uncovered=short,
+                reason=reason,
+                full=full,
             )
-        if len(schools[teacher_id]) > policy.itinerant_max_schools:
-            problems.append(
-                f"{teacher.name}（{teacher_id}）到{len(schools[teacher_id])}所学校走教，"
-                f"超过上限{policy.itinerant_max_schools}所"
-            )
-    for key, total in given.items():
-        row = rows.get(key)
-        if row is not None and total > row.periods:
-            problems.append(
-                f"「{district.school(key[0]).name}」{key[1]}走教{total}课时，多于需求的{row.periods}课时"
-            )
-    return problems
+        )
+    return gaps
+
+
+def _why_short(
+    district: District,
+    row: ItinerantDemand,
+    colleagues: list[Teacher],
+    present: dict[str, str],
+    load: Counter[str],
+    served: defaultdict[str, set[str]],
+) -> tuple[str, bool]:
+    """Why a row stays short (Chinese), and whether that is a reason the rules accept."""
+    subject = row.subject
+    if not colleagues:
+        return f"区内没有{subject}教师", True
+    refused: list[str] = []
+    qualified: list[Teacher] = []
+    for t in colleagues:
+        why = refusal(district, t, present[t.teacher_id], row)
+        if why is None:
+            qualified.append(t)
+        else:
+            refused.append(why)
+    if not qualified:
+        common = max(dict.fromkeys(refused), key=refused.count)
+        return (
+            f"走教范围内没有符合条件的{subject}教师（区内{len(refused)}名{subject}教师均不符合，"
+            f"最常见原因：{common}，{refused.count(common)}名）",
+            True,
+        )
+    with_room = [t for t in qualified if _has_room(district, t, row, load, served)]
+    if with_room:
+        names = "、".join(f"{t.name}（{t.teacher_id}）" for t in with_room[:3])
+        return (
+            f"尚有{len(with_room)}名可走教的{subject}教师有余力（{names}），未安排",
+            False,
+        )
+    full = [t for t in qualified if load[t.teacher_id] >= spare_periods(district, t)]
+    spare = sum(spare_periods(district, t) for t in full)
+    parts = [f"{len(full)}名可走教课时已排满（共{spare}课时）"] if full else []
+    if len(full) < len(qualified):
+        parts.append(f"{len(qualified) - len(full)}名已达走教学校数上限")
+    return (
+        f"走教范围内{len(qualified)}名符合条件的{subject}教师均已用满：{'，'.join(parts)}",
+        True,
+    )
+
+
+def _has_room(
+    district: District,
+    teacher: Teacher,
+    row: ItinerantDemand,
+    load: Counter[str],
+    served: defaultdict[str, set[str]],
+) -> bool:
+    """Whether a qualified teacher could still take a period of `row`."""
+    if load[teacher.teacher_id] >= spare_periods(district, teacher):
+        return False
+    schools = served[teacher.teacher_id]
+    limit = policy_of(district, teacher.teacher_id).itinerant_max_schools
+    return row.school_id in schools or len(schools) < limit
+
+
+def lower_bound_uncovered(district: District, plan: Plan) -> int:
+    """A hand-checkable floor on the uncovered periods of any 走教 plan given the rotations:
+    a row nobody qualified can reach stays short in full; each subject's rows together can get
+    no more than the spare periods of the teachers who can reach at least one of them."""
+    present = present_schools(district, plan)
+    floor = 0
+    by_subject: defaultdict[str, list[ItinerantDemand]] = defaultdict(list)
+    for row in district.itinerant_demand:
+        by_subject[row.subject].append(row)
+    for subject, rows in by_subject.items():
+        colleagues = [t for t in district.teachers if t.subject == subject]
+        reachable = 0
+        need = 0
+        helpers: set[str] = set()
+        for row in rows:
+            who = [
+                t for t in colleagues if refusal(district, t, present[t.teacher_id], row) is None
+            ]
+            if not who:
+                floor += row.periods
+                continue
+            need += row.periods
+            helpers |= {t.teacher_id for t in who}
+        reachable = sum(spare_periods(district, district.teacher(t)) for t in helpers)
+        floor += max(0, need - reachable)
+    return floor
+
+
+def check_itinerant(
+    district: District,
+    plan: Plan,
+    assignments: list[ItinerantAssignment] | tuple[ItinerantAssignment, ...],
+) -> list[str]:
+    """Every way the assignments break the 走教 rules (Chinese), empty when they hold."""
+    from models.rules.itinerant import itinerant_problems
+
+    return itinerant_problems(district, plan.model_copy(update={"itinerant": tuple(assignments)}))

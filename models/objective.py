@@ -9,10 +9,12 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from models.district import District
 from models.entities import School, Teacher
 from models.experience import lacks_promotion_experience
+from models.itinerant import loads, uncovered, weekly_km
 from models.plan import Plan
 from models.policy import Policy
 from models.requirements import base_count, ceil_share, min_ratio
@@ -40,7 +42,18 @@ TERMS: tuple[Term, ...] = (
     Term("commute", "通勤距离", "weight_commute", -1),
     Term("outflow_spread", "流出均衡", "weight_outflow_spread", -1),
     Term("promotion_experience", "补足晋升经历", "weight_promotion_experience", +1),
+    Term("itinerant_uncovered", "走教缺课时", "weight_itinerant_uncovered", -1),
+    Term("itinerant_travel", "走教路程", "weight_itinerant_travel", -1),
+    Term("itinerant_backbone_to_weak", "骨干到薄弱校走教", "weight_itinerant_backbone_to_weak", +1),
+    Term("itinerant_even_load", "走教负担均衡", "weight_itinerant_even_load", -1),
     Term("plan_change", "少改动", "weight_plan_change", -1),
+)
+#: The 走教 terms: the second stage (solvers.itinerant) optimises them, the first stage none.
+ITINERANT_TERMS: tuple[str, ...] = (
+    "itinerant_uncovered",
+    "itinerant_travel",
+    "itinerant_backbone_to_weak",
+    "itinerant_even_load",
 )
 TERM_BY_KEY = {t.key: t for t in TERMS}
 
@@ -173,7 +186,10 @@ def evaluate(
     (a hand-edited plan) count for nothing here: the checkers report them."""
     facts = facts or PlanFacts.of(district, plan)
     ranks = seniority_ranks(district)
-    totals: Counter[str] = Counter({t.key: 0 for t in TERMS})
+    with_itinerant = bool(district.itinerant_demand or plan.itinerant)
+    totals: Counter[str] = Counter(
+        {t.key: 0 for t in TERMS if with_itinerant or t.key not in ITINERANT_TERMS}
+    )
     for _r, teacher, home, host in facts.moves:
         policy = district.policy.for_group(home.group_id)
         rank = ranks.get(teacher.teacher_id, 0)
@@ -185,6 +201,7 @@ def evaluate(
         totals["demand"] += policy.weight_demand * min(
             row.count, facts.in_subject[row.school_id, row.subject]
         )
+    totals.update(itinerant_terms(district, plan))
     fair = fair_outflow(district)
     for s in district.schools:
         policy = district.policy.for_group(s.group_id)
@@ -200,3 +217,34 @@ def evaluate(
             group = district.status(teacher_id).group_id
             totals["plan_change"] -= district.policy.for_group(group).weight_plan_change
     return dict(totals)
+
+
+def itinerant_amounts(district: District, plan: Plan) -> dict[str, int]:
+    """Unweighted 走教 amounts of a plan: uncovered periods a week, km travelled a week (both
+    ways, whole km), periods backbone teachers give weak schools, and the sum of the squares of
+    each teacher's weekly 走教 periods (even load: two teachers at 3 count 18, one at 6 counts
+    36)."""
+    travel = sum((weekly_km(district, a) for a in plan.itinerant), start=Decimal(0))
+    backbone = 0
+    for a in plan.itinerant:
+        teacher = district.index.teacher.get(a.teacher_id)
+        school = district.index.school.get(a.to_school_id)
+        if teacher is not None and school is not None and teacher.is_backbone and school.weak:
+            backbone += a.periods
+    return {
+        "itinerant_uncovered": sum(uncovered(district, plan.itinerant).values()),
+        "itinerant_travel": int(travel.to_integral_value(rounding=ROUND_HALF_UP)),
+        "itinerant_backbone_to_weak": backbone,
+        "itinerant_even_load": sum(n * n for n in loads(plan).values()),
+    }
+
+
+def itinerant_terms(district: District, plan: Plan) -> dict[str, int]:
+    """Each 走教 term's signed, weighted contribution (district-wide weights; 0 without 走教)."""
+    if not district.itinerant_demand and not plan.itinerant:
+        return {}
+    policy = district.policy.district
+    return {
+        key: TERM_BY_KEY[key].sign * getattr(policy, TERM_BY_KEY[key].weight) * amount
+        for key, amount in itinerant_amounts(district, plan).items()
+    }

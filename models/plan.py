@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
@@ -40,6 +41,21 @@ class Return(BaseModel):
     from_school_id: str = Field(description="host school")
     to_school_id: str = Field(description="home school")
     year: int
+
+
+class ItinerantAssignment(BaseModel):
+    """走教 (SPEC §11): one teacher teaching `periods` periods a week of `subject` at another
+    school, travelling from where they teach that year."""
+
+    model_config = ConfigDict(frozen=True)
+
+    teacher_id: str
+    from_school_id: str = Field(description="where the teacher teaches in the plan year")
+    to_school_id: str
+    subject: str
+    periods: int = Field(description="periods per week")
+    km: Decimal | None = Field(description="one way; None when a school has no coordinates")
+    subsidy: Decimal = Field(description="元 per term")
 
 
 class RuleScope(BaseModel):
@@ -92,13 +108,14 @@ StartMethod = Literal["auto", "fork", "spawn"]
 
 
 class Plan(BaseModel):
-    """The new rotations and this year's returns for one plan year."""
+    """The new rotations, this year's returns and this year's 走教 for one plan year."""
 
     model_config = ConfigDict(frozen=True)
 
     plan_year: int
     rotations: tuple[NewRotation, ...] = ()
     returns: tuple[Return, ...] = ()
+    itinerant: tuple[ItinerantAssignment, ...] = ()
 
 
 def returns_of(district: District) -> tuple[Return, ...]:
@@ -167,6 +184,7 @@ class SolveResult(BaseModel):
     build_seconds: float = 0.0
     solve_seconds: float = 0.0
     wall_seconds: float = 0.0
+    itinerant_seconds: float = Field(0.0, description="the 走教 stage, included in the others")
     horizon: HorizonNote | None = None
 
     @property

@@ -200,7 +200,7 @@ class Policy(BaseModel):
         le=10,
     )
 
-    # 走教 (SPEC §11): read and checked; the planning side is still to come (PREVIEW_KEYS).
+    # 走教 (SPEC §11, issue 17): planned after the rotations (solvers.itinerant).
     itinerant_max_periods: int = _param(
         6,
         "走教每周课时上限",
@@ -288,6 +288,35 @@ class Policy(BaseModel):
         ge=0,
         le=10_000,
     )
+    weight_itinerant_uncovered: int = _param(
+        100,
+        "权重：走教缺课时",
+        "走教需求每周每缺一课时的扣分；走教安排先求缺课时最少，再顾及以下几项",
+        ge=0,
+        le=10_000,
+    )
+    weight_itinerant_travel: int = _param(
+        1,
+        "权重：走教路程",
+        "走教教师每周往返路程每公里的扣分（需学校坐标）",
+        ge=0,
+        le=10_000,
+    )
+    weight_itinerant_backbone_to_weak: int = _param(
+        5,
+        "权重：骨干到薄弱校走教",
+        "骨干教师到薄弱学校走教每周每课时的奖励",
+        ge=0,
+        le=10_000,
+    )
+    weight_itinerant_even_load: int = _param(
+        1,
+        "权重：走教负担均衡",
+        "每名走教教师每周走教课时数的平方之和，每一单位的扣分（两人各3课时计18，"
+        "一人6课时计36：负担均摊到多名教师）",
+        ge=0,
+        le=10_000,
+    )
     weight_plan_change: int = _param(
         50, "权重：少改动", "重新编制时每处与参考方案不同的扣分", ge=0, le=10_000
     )
@@ -314,14 +343,20 @@ class Policy(BaseModel):
 #: Parameters that only make sense district-wide.
 DISTRICT_ONLY: frozenset[str] = frozenset(
     {"plan_year", "district_name", "min_rotation_ratio_by_size"}
+    | {k for k in Policy.model_fields if k.startswith("weight_itinerant_")}
 )
 
 PARAMETER_KEYS: tuple[str, ...] = tuple(Policy.model_fields)
 
-#: Parameters read and checked but not yet used by planning (走教, SPEC §11, until its planning
-#: side exists): left out of the template, the 审批表, the plan JSON and the district export
-#: (unless set), and the reader warns when one is set.
-PREVIEW_KEYS: frozenset[str] = frozenset(k for k in PARAMETER_KEYS if k.startswith("itinerant_"))
+#: The 走教 parameters (SPEC §11).
+ITINERANT_KEYS: frozenset[str] = frozenset(
+    k for k in PARAMETER_KEYS if k.startswith(("itinerant_", "weight_itinerant_"))
+)
+#: Parameters read and checked but not yet used by planning: left out of the template, the
+#: 审批表, the plan JSON and the district export (unless set), and the reader warns when one is
+#: set. Empty since 走教 is planned (issue 17); kept for the next input that lands ahead of its
+#: planning side.
+PREVIEW_KEYS: frozenset[str] = frozenset()
 #: The parameters the template, the 审批表 and the plan JSON show.
 SHOWN_PARAMETER_KEYS: tuple[str, ...] = tuple(k for k in PARAMETER_KEYS if k not in PREVIEW_KEYS)
 
@@ -701,10 +736,10 @@ def parse_amount(value: Any) -> Decimal:
 def itinerant_keys_set(policy: PolicySet) -> list[str]:
     """The 走教 parameters a 规则 sheet or scenario set (district or group), in key order."""
     written = {
-        k for k in PREVIEW_KEYS if getattr(policy.district, k) != Policy.model_fields[k].default
+        k for k in ITINERANT_KEYS if getattr(policy.district, k) != Policy.model_fields[k].default
     }
     for overrides in policy.group_overrides.values():
-        written |= PREVIEW_KEYS & set(overrides)
+        written |= ITINERANT_KEYS & set(overrides)
     return sorted(written, key=PARAMETER_KEYS.index)
 
 

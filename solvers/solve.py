@@ -31,6 +31,7 @@ from models.plan import (
 from models.rules import describe, label
 from solvers.components import components, largest_first
 from solvers.explain import explain_component
+from solvers.itinerant import with_itinerant
 from solvers.parallel import run_tasks, worker_count
 from solvers.relax import solve_relaxed
 from solvers.sat import Mode, SatBuilder, chosen_rotations, relax_penalty, sat_parameters
@@ -133,7 +134,8 @@ def solve(
         first=largest_first(district, parts),
         method=options.start_method,
     )
-    return merge(district, outcomes, time.perf_counter() - start, options.reference)
+    merged = merge(district, outcomes, time.perf_counter() - start, options.reference)
+    return with_itinerant(district, merged, options)
 
 
 def merge(

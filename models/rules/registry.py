@@ -21,6 +21,7 @@ from models.rules import (
 )
 from models.rules.base import Rule, RuleInstance
 from models.rules.facts import PlanFacts
+from models.rules.itinerant import ITINERANT_RULES, check_itinerant_rules
 
 RULES: dict[str, Rule] = {
     module.RULE.id: module.RULE
@@ -40,6 +41,15 @@ RULES: dict[str, Rule] = {
         pins,
     )
 }
+
+
+#: SPEC §4's rules and the 走教 family (models.rules.itinerant), for naming a rule id.
+ALL_RULES: dict[str, Rule] = {**RULES, **ITINERANT_RULES}
+
+
+def rule_name(rule: str) -> str:
+    """The Chinese name of a rule id (the id itself for one this program does not know)."""
+    return ALL_RULES[rule].name if rule in ALL_RULES else rule
 
 
 def label(d: District, inst: RuleInstance) -> str:
@@ -63,9 +73,9 @@ def precheck(d: District) -> list[str]:
 
 
 def check_plan(district: District, plan: Plan, facts: PlanFacts | None = None) -> list[RuleCheck]:
-    """Every rule instance of the plan, in SPEC §4 order."""
+    """Every rule instance of the plan, in SPEC §4 order, then the 走教 rules'."""
     facts = facts or PlanFacts.of(district, plan)
-    return [c for rule in RULES.values() for c in rule.check(facts)]
+    return [c for rule in RULES.values() for c in rule.check(facts)] + check_itinerant_rules(facts)
 
 
 def violations(district: District, plan: Plan) -> list[RuleCheck]:

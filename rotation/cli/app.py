@@ -264,18 +264,34 @@ def generate(
     year: Annotated[
         int, typer.Option("--year", min=MIN_YEAR, max=MAX_YEAR, metavar="学年", help="编制学年")
     ] = 2025,
+    itinerant: Annotated[
+        bool,
+        typer.Option(
+            "--itinerant/--no-itinerant", help="在小规模学校和薄弱学校生成走教需求（默认生成）"
+        ),
+    ] = True,
     force: Force = False,
 ) -> None:
     """生成模拟区县数据（用于演示和测试，真实教师数据不公开）。"""
     from rotation.service.workbooks import generate_sample
 
     district = generate_sample(
-        out, teachers=teachers, seed=seed, structure=structure.value, year=year, force=force
+        out,
+        teachers=teachers,
+        seed=seed,
+        structure=structure.value,
+        year=year,
+        force=force,
+        itinerant=itinerant,
     )
     eligible = len(district.eligible_teachers())
+    rows = district.itinerant_demand
+    extra = (
+        f"，走教需求 {len(rows)} 条（每周共 {sum(r.periods for r in rows)} 课时）" if rows else ""
+    )
     echo(
         f"已生成 {out}：{len(district.groups)} 个集团，{len(district.schools)} 所学校，"
-        f"{len(district.teachers)} 名教师（符合交流条件 {eligible} 名）"
+        f"{len(district.teachers)} 名教师（符合交流条件 {eligible} 名）{extra}"
     )
 
 

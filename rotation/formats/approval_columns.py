@@ -98,3 +98,51 @@ PUBLIC_COMPARED = ("姓名", "学科", "流出学校", "流入学校", TERM)
 def term_text(start_year: int, end_year: int) -> str:
     """交流期限 as posted: 2025-2026学年至2027-2028学年."""
     return f"{start_year}-{start_year + 1}学年至{end_year}-{end_year + 1}学年"
+
+
+#: 走教 (SPEC §11, issue 17): the assignments, one row each, and per school and subject what
+#: the 走教需求 sheet asked for and what the plan covers.
+ITINERANT_SHEET = "走教安排"
+ITINERANT_SUMMARY_SHEET = "走教汇总"
+PRESENT_SCHOOL_ID = "本校编号"
+SERVED_SCHOOL_ID = "走教学校编号"
+ITINERANT_SUBJECT = "学科"
+ITINERANT_PERIODS = "每周课时"
+ITINERANT_KM = "单程距离(km)"
+ITINERANT_SUBSIDY = "每学期交通补助(元)"
+ITINERANT_HEADER = [
+    "序号",
+    TEACHER_ID,
+    "教师",
+    ITINERANT_SUBJECT,
+    PRESENT_SCHOOL_ID,
+    "本校（当年）",
+    SERVED_SCHOOL_ID,
+    "走教学校",
+    ITINERANT_PERIODS,
+    "每周往返次数",
+    ITINERANT_KM,
+    ITINERANT_SUBSIDY,
+]
+#: The 走教安排 columns the plan's 走教 is read back from.
+ITINERANT_READ = (
+    TEACHER_ID,
+    ITINERANT_SUBJECT,
+    PRESENT_SCHOOL_ID,
+    SERVED_SCHOOL_ID,
+    ITINERANT_PERIODS,
+    ITINERANT_KM,
+    ITINERANT_SUBSIDY,
+)
+ITINERANT_SUMMARY_HEADER = [
+    "集团",
+    "学校编号",
+    "学校",
+    "薄弱学校",
+    "学科",
+    "需求课时",
+    "已安排课时",
+    "未安排课时",
+    "走教教师",
+    "原因",
+]

@@ -16,15 +16,18 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from models import District, InputError, Problem
-from models.objective import TERMS
+from models.itinerant import coverage
+from models.objective import ITINERANT_TERMS, TERMS
 from models.plan import (
     HorizonNote,
+    ItinerantAssignment,
     NewRotation,
     Plan,
     Return,
@@ -38,6 +41,12 @@ from rotation import __version__
 from rotation.formats.approval_columns import (
     END_YEAR,
     FROM_SCHOOL_ID,
+    ITINERANT_KM,
+    ITINERANT_PERIODS,
+    ITINERANT_READ,
+    ITINERANT_SHEET,
+    ITINERANT_SUBJECT,
+    ITINERANT_SUBSIDY,
     KIND,
     KIND_NAMES,
     ONGOING_READ,
@@ -45,8 +54,10 @@ from rotation.formats.approval_columns import (
     PLAN_ID_LABEL,
     PLAN_READ,
     PLAN_SHEET,
+    PRESENT_SCHOOL_ID,
     RETURN_YEAR,
     RETURNING,
+    SERVED_SCHOOL_ID,
     START_YEAR,
     STATUS,
     SUMMARY_SHEET,
@@ -104,18 +115,48 @@ def plan_json(
         "notice": judged.notice,
         "objective": result.objective,
         "best_bound": result.best_bound,
-        "objective_terms": {t.key: result.terms.get(t.key, 0) for t in TERMS}
+        "objective_terms": {
+            t.key: result.terms.get(t.key, 0)
+            for t in TERMS
+            if t.key in result.terms or t.key not in ITINERANT_TERMS
+        }
         if result.terms
         else {},
         "input_sha256": input_sha256,
         "policy": policy_json(district),
         "rotations": [r.model_dump(mode="json") for r in result.plan.rotations],
         "returns": [r.model_dump(mode="json") for r in result.plan.returns],
+        **(
+            itinerant_json(district, result)
+            if district.itinerant_demand or result.plan.itinerant
+            else {}
+        ),
         "compliance": [c.model_dump(mode="json", exclude={"details"}) for c in compliance],
         "conflicts": [c.model_dump(mode="json") for c in result.conflicts],
         "shortfalls": [s.model_dump(mode="json") for s in result.shortfalls],
         "timings": {k: round(v, 3) for k, v in timings.items()},
         **({"horizon": horizon_json(result.horizon)} if result.horizon is not None else {}),
+    }
+
+
+def itinerant_json(district: District, result: SolveResult) -> dict[str, Any]:
+    """SPEC §11: `itinerant` (each assignment: km one way, subsidy in 元 per term, as numbers)
+    and `itinerant_summary` (each 走教需求 row: needed, covered, uncovered and why)."""
+    return {
+        "itinerant": [
+            {
+                **a.model_dump(mode="json", exclude={"km", "subsidy"}),
+                "km": None if a.km is None else float(a.km),
+                "subsidy": float(a.subsidy),
+            }
+            for a in result.plan.itinerant
+        ],
+        "itinerant_summary": [
+            g.model_dump(mode="json", exclude={"full"})
+            for g in (
+                coverage(district, result.plan) if result.status in ("optimal", "feasible") else []
+            )
+        ],
     }
 
 
@@ -282,12 +323,22 @@ def _plan_from_json(path: Path) -> tuple[Plan, str | None]:
             plan_year=data["plan_year"],
             rotations=tuple(NewRotation(**r) for r in data.get("rotations", [])),
             returns=tuple(Return(**r) for r in data.get("returns", [])),
+            itinerant=tuple(_assignment(a) for a in data.get("itinerant", [])),
         )
-    except (KeyError, TypeError, ValidationError) as exc:
+    except (KeyError, TypeError, ValidationError, InvalidOperation) as exc:
         raise InputError(
             [Problem(sheet="", message=f"「{path.name}」内容不完整：{_what_is_wrong(exc)}")]
         ) from None
     return plan, _json_plan_id(data)
+
+
+def _assignment(a: Any) -> ItinerantAssignment:
+    """One entry of the JSON's `itinerant`; km and subsidy exactly as written (11.1, not the
+    float nearest to it)."""
+    if not isinstance(a, dict):
+        raise TypeError(a)
+    exact = {k: None if a.get(k) is None else Decimal(str(a[k])) for k in ("km", "subsidy")}
+    return ItinerantAssignment(**{**a, **exact})
 
 
 def _what_is_wrong(exc: Exception) -> str:
@@ -327,7 +378,12 @@ def _plan_from_workbook(path: Path, lenient_years: bool = False) -> tuple[Plan, 
     rotations = _workbook_rotations(rows_read, lenient_years)
     returns = _returns_from_workbook(book)
     year = rotations[0].start_year if rotations else (returns[0].year if returns else 0)
-    plan = Plan(plan_year=year, rotations=tuple(rotations), returns=tuple(returns))
+    plan = Plan(
+        plan_year=year,
+        rotations=tuple(rotations),
+        returns=tuple(returns),
+        itinerant=tuple(_itinerant_from_workbook(book)),
+    )
     return plan, _workbook_plan_id(book)
 
 
@@ -388,6 +444,61 @@ def _returns_from_workbook(book: Any) -> list[Return]:
                     year=int(values[RETURN_YEAR]),
                 )
             )
+    return result
+
+
+def _itinerant_from_workbook(book: Any) -> list[ItinerantAssignment]:
+    """走教安排 read back (SPEC §11): every row's ids, periods, km and subsidy, or an error
+    naming the cell."""
+    if ITINERANT_SHEET not in book.sheet_names:
+        return []
+    rows = book.get_sheet_by_name(ITINERANT_SHEET).to_python(skip_empty_area=False)
+    header, body, top = _header_and_body(rows, ITINERANT_READ)
+    missing = [h for h in ITINERANT_READ if h not in header]
+    if missing:
+        raise InputError(
+            [Problem(sheet=ITINERANT_SHEET, row=top, column=h, message="缺少此列") for h in missing]
+        )
+    result: list[ItinerantAssignment] = []
+    problems: list[Problem] = []
+    for number, cells in enumerate(body, start=top + 1):
+        values = {h: _text(cells[i]) if i < len(cells) else "" for h, i in header.items()}
+        if not any(values.get(h) for h in ITINERANT_READ):
+            continue
+
+        def bad(column: str, message: str, number: int = number) -> None:
+            problems.append(
+                Problem(sheet=ITINERANT_SHEET, row=number, column=column, message=message)
+            )
+
+        periods = values[ITINERANT_PERIODS]
+        if not (periods.isascii() and periods.isdigit()):
+            bad(ITINERANT_PERIODS, f"「{periods}」应为整数课时")
+            continue
+        exact: dict[str, Decimal | None] = {}
+        for column in (ITINERANT_KM, ITINERANT_SUBSIDY):
+            text = values[column]
+            try:
+                exact[column] = None if not text and column == ITINERANT_KM else Decimal(text)
+            except InvalidOperation:
+                bad(column, f"「{text}」应为数字")
+        if len(exact) < 2:
+            continue
+        subsidy = exact[ITINERANT_SUBSIDY]
+        assert subsidy is not None
+        result.append(
+            ItinerantAssignment(
+                teacher_id=values[TEACHER_ID],
+                from_school_id=values[PRESENT_SCHOOL_ID],
+                to_school_id=values[SERVED_SCHOOL_ID],
+                subject=values[ITINERANT_SUBJECT],
+                periods=int(periods),
+                km=exact[ITINERANT_KM],
+                subsidy=subsidy,
+            )
+        )
+    if problems:
+        raise InputError(problems)
     return result
 
 

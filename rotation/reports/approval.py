@@ -16,11 +16,17 @@ from typing import Any
 
 from models import District
 from models.explain import PassedOver, not_chosen_reasons, selection_reasons, seniority_pairs
+from models.itinerant import coverage, trips_of
 from models.objective import distance_km
 from models.plan import NewRotation, Plan, RuleCheck, SolveResult, Verdict, verdict
 from models.rules import RULES, PlanFacts
+from models.rules.registry import rule_name
 from models.rules.subject_balance import allowed as balance_range
 from rotation.formats.approval_columns import (
+    ITINERANT_HEADER,
+    ITINERANT_SHEET,
+    ITINERANT_SUMMARY_HEADER,
+    ITINERANT_SUMMARY_SHEET,
     KIND_NAMES,
     ONGOING_HEADER,
     ONGOING_SHEET,
@@ -108,8 +114,12 @@ def school_rows(d: District, facts: PlanFacts) -> list[list[Any]]:
     """学校汇总: per school and subject, staff, this year's movements, and the range the
     subject balance allows the net change (SPEC §4: −tolerance … tolerance + returns home)."""
     staff: Counter[tuple[str, str]] = Counter((t.school_id, t.subject) for t in d.teachers)
+    itinerant = with_itinerant(d, facts.plan)
+    served: Counter[tuple[str, str]] = Counter()
+    for a in facts.plan.itinerant:
+        served[a.to_school_id, a.subject] += a.periods
     subjects_at: dict[str, set[str]] = {}
-    for sid, subj in [*staff, *facts.in_subject]:
+    for sid, subj in [*staff, *facts.in_subject, *served]:
         subjects_at.setdefault(sid, set()).add(subj)
     rows = []
     for s in d.schools:
@@ -133,8 +143,66 @@ def school_rows(d: District, facts: PlanFacts) -> list[list[Any]]:
                     leaving,
                     inflow + back - out - leaving,
                     f"{low}～+{high}" if low != -high else f"±{high}",
+                    *([served[key] or None] if itinerant else []),
                 ]
             )
+    return rows
+
+
+def with_itinerant(d: District, plan: Plan) -> bool:
+    """Whether the 审批表 shows 走教: the district asks for it, or the plan has some."""
+    return bool(d.itinerant_demand or plan.itinerant)
+
+
+def itinerant_rows(d: District, plan: Plan) -> list[list[Any]]:
+    """走教安排: one row per assignment, with trips a week, km one way and the term's subsidy."""
+    rows = []
+    for n, a in enumerate(plan.itinerant, 1):
+        t = d.index.teacher.get(a.teacher_id)
+        here, there = d.index.school.get(a.from_school_id), d.index.school.get(a.to_school_id)
+        rows.append(
+            [
+                n,
+                a.teacher_id,
+                t.name if t else "",
+                a.subject,
+                a.from_school_id,
+                here.name if here else "",
+                a.to_school_id,
+                there.name if there else "",
+                a.periods,
+                trips_of(d, a),
+                None if a.km is None else float(a.km),
+                float(a.subsidy),
+            ]
+        )
+    return rows
+
+
+def itinerant_summary_rows(d: District, plan: Plan) -> list[list[Any]]:
+    """走教汇总: per school and subject of 走教需求 — needed, covered, uncovered, who, why."""
+    who: dict[tuple[str, str], list[str]] = {}
+    for a in plan.itinerant:
+        t = d.index.teacher.get(a.teacher_id)
+        name = t.name if t else a.teacher_id
+        who.setdefault((a.to_school_id, a.subject), []).append(f"{name}（{a.periods}课时）")
+    rows = []
+    for gap in coverage(d, plan):
+        s = d.school(gap.school_id)
+        rows.append(
+            [
+                d.group(s.group_id).name,
+                s.school_id,
+                s.name,
+                "是" if s.weak else "否",
+                gap.subject,
+                gap.needed,
+                gap.covered,
+                gap.uncovered,
+                "、".join(who.get((gap.school_id, gap.subject), [])),
+                gap.reason,
+            ]
+        )
     return rows
 
 
@@ -158,7 +226,7 @@ def compliance_rows(checks: Sequence[RuleCheck]) -> list[list[Any]]:
     """规则核查: every rule instance with required vs actual (the rule's id last)."""
     return [
         [
-            RULES[c.rule].name if c.rule in RULES else c.rule,
+            rule_name(c.rule),
             c.scope,
             c.required,
             c.actual,
@@ -406,7 +474,16 @@ def public_rows(d: District, result: SolveResult) -> list[list[Any]]:
 
 #: Long sheets get an AutoFilter on their header.
 FILTERED = frozenset(
-    {PLAN_SHEET, "学校汇总", "规则核查", "未入选名单", "资历说明", "不符合条件名单"}
+    {
+        PLAN_SHEET,
+        ITINERANT_SHEET,
+        ITINERANT_SUMMARY_SHEET,
+        "学校汇总",
+        "规则核查",
+        "未入选名单",
+        "资历说明",
+        "不符合条件名单",
+    }
 )
 
 
@@ -468,8 +545,24 @@ def approval_tables(
             else []
         ),
         *([("预排", LATER_HEADER, later_rows(d, later))] if later else []),
+        *(
+            [
+                (ITINERANT_SHEET, ITINERANT_HEADER, itinerant_rows(d, result.plan)),
+                (
+                    ITINERANT_SUMMARY_SHEET,
+                    ITINERANT_SUMMARY_HEADER,
+                    itinerant_summary_rows(d, result.plan),
+                ),
+            ]
+            if with_itinerant(d, result.plan) and result.status in ("optimal", "feasible")
+            else []
+        ),
         (ONGOING_SHEET, ONGOING_HEADER, ongoing_rows(d)),
-        ("学校汇总", SCHOOL_HEADER, school_rows(d, facts)),
+        (
+            "学校汇总",
+            SCHOOL_HEADER + (["走教"] if with_itinerant(d, result.plan) else []),
+            school_rows(d, facts),
+        ),
         ("规则核查", COMPLIANCE_HEADER, compliance_rows(checks)),
         ("未入选名单", NOT_CHOSEN_HEADER, not_chosen_rows(d, result, pairs)),
         ("不符合条件名单", INELIGIBLE_HEADER, ineligible_rows(d)),

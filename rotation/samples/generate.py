@@ -33,7 +33,17 @@ from itertools import accumulate, count
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from models import Demand, District, Group, OngoingRotation, Policy, PolicySet, School, Teacher
+from models import (
+    Demand,
+    District,
+    Group,
+    ItinerantDemand,
+    OngoingRotation,
+    Policy,
+    PolicySet,
+    School,
+    Teacher,
+)
 from models.policy import DEFAULT_EXAM_SUBJECTS
 from models.vocab import (
     STAGES_HOSTED,
@@ -56,6 +66,7 @@ __all__ = [
     "ganzhou_policy",
     "generate_district",
     "generate_for_layout",
+    "itinerant_demand",
 ]
 
 STRUCTURES: tuple[str, ...] = ("ganzhou", "minhang")
@@ -1110,20 +1121,88 @@ class _Builder:
 
 
 def generate_district(
-    teachers: int = 2000, seed: int = 1, structure: str = "minhang", plan_year: int = 2025
+    teachers: int = 2000,
+    seed: int = 1,
+    structure: str = "minhang",
+    plan_year: int = 2025,
+    *,
+    itinerant: bool = False,
 ) -> District:
     """A realistic synthetic district: same arguments, same district.
 
     `structure` is ``ganzhou`` (the real Ganzhou group structure, 43 schools whatever the size)
     or ``minhang`` (groups and schools scaled with `teachers`). The policy is the default rule
-    set for `plan_year`; apply `ganzhou_policy` for the Ganzhou variant.
+    set for `plan_year`; apply `ganzhou_policy` for the Ganzhou variant. `itinerant`: with
+    走教需求 rows at the small and weak schools (`itinerant_demand`); the teachers, rotations
+    and demand are the same either way.
     """
     if structure not in STRUCTURES:
         raise ValueError(f"unknown structure {structure!r}; choose one of {', '.join(STRUCTURES)}")
     if teachers < 1:
         raise ValueError("teachers must be at least 1")
     with paused_cycle_collection():
-        return _generate(teachers, random.Random(seed), structure, plan_year)
+        district = _generate(teachers, random.Random(seed), structure, plan_year)
+    if itinerant:
+        district = district.replace(itinerant_demand=itinerant_demand(district))
+    return district
+
+
+#: 走教: weekly periods per class of the subjects small rural schools most often cannot staff
+#: themselves (2022 curriculum: 音乐 and 美术 2, 体育与健康 3 on average, 英语 3 from grade 3,
+#: 信息科技 1), at a class for every 2.4 teachers of the stage (rural staffing) and a full load
+#: of 16 periods a week per teacher of the subject.
+ITINERANT_HOURS: dict[str, int] = {"音乐": 2, "美术": 2, "体育": 3, "英语": 3, "信息科技": 1}
+_TEACHERS_PER_CLASS = 2.4
+_FULL_LOAD = 16
+#: A 走教需求 row asks for 2 to 8 periods a week (what one or two 走教 teachers can give).
+_ITINERANT_MIN, _ITINERANT_MAX = 2, 8
+
+
+def itinerant_demand(district: District, rows: int | None = None) -> tuple[ItinerantDemand, ...]:
+    """走教需求 where a school's own teachers cannot give a subject's periods: for each primary
+    and junior stage of a school, classes × weekly periods − its teachers of the subject × a
+    full load, when that is at least 2 (capped at 8). Drawn from the data alone (no random
+    numbers): weak schools first, then by size, smallest first.
+
+    Without `rows`: the weak schools and those at most half the median size (the rural gaps
+    of 音体美, 英语, 信息科技). With `rows`: the first that many rows of every school, in that
+    order (the benchmark's 300 rows)."""
+    staff: Counter[tuple[str, TeachingStage]] = Counter()
+    taught: Counter[tuple[str, TeachingStage, str]] = Counter()
+    for t in district.teachers:
+        stage = district.status(t.teacher_id).teaching_stage
+        staff[t.school_id, stage] += 1
+        taught[t.school_id, stage, t.subject] += 1
+    size = {s.school_id: len(district.teachers_of_school(s.school_id)) for s in district.schools}
+    sizes = sorted(size.values())
+    small = sizes[len(sizes) // 2] // 2 if sizes else 0
+    order = sorted(
+        range(len(district.schools)),
+        key=lambda i: (not district.schools[i].weak, size[district.schools[i].school_id], i),
+    )
+    found: list[tuple[str, str, int]] = []
+    for i in order:
+        s = district.schools[i]
+        if rows is None and not (s.weak or size[s.school_id] <= small):
+            continue
+        periods: Counter[str] = Counter()
+        for stage in (TeachingStage.PRIMARY, TeachingStage.JUNIOR):
+            k = staff[s.school_id, stage]
+            if not k:
+                continue
+            classes = max(1, round(k / _TEACHERS_PER_CLASS))
+            for subject, hours in ITINERANT_HOURS.items():
+                gap = classes * hours - taught[s.school_id, stage, subject] * _FULL_LOAD
+                periods[subject] += max(0, gap)
+        for subject in ITINERANT_HOURS:
+            if periods[subject] >= _ITINERANT_MIN:
+                found.append((s.school_id, subject, min(periods[subject], _ITINERANT_MAX)))
+    if rows is not None:
+        found = found[:rows]
+    return tuple(
+        ItinerantDemand(school_id=school, subject=subject, periods=n, row=k + 2)
+        for k, (school, subject, n) in enumerate(found)
+    )
 
 
 def _generate(teachers: int, rng: random.Random, structure: str, plan_year: int) -> District:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from models import District
-from models.objective import evaluate
+from models.objective import ITINERANT_TERMS, evaluate
 from models.plan import HorizonNote, Plan, RuleCheck, SolveOptions, SolveResult
 from models.rules import PlanFacts, check_plan
 from rotation.formats.approval_columns import PUBLIC_SHEET
@@ -19,6 +19,7 @@ from rotation.memory import paused_cycle_collection
 from rotation.reports.approval import approval_tables
 from rotation.service.progress import SOLVING, WRITING, Report, Step, silent
 from solvers.horizon import HorizonResult, solve_horizon
+from solvers.itinerant import with_itinerant
 from solvers.solve import ComponentOutcome, solve
 
 
@@ -92,16 +93,17 @@ def _firm_year(district: District, options: SolveOptions, joint: HorizonResult) 
     """The firm year of a joint plan, as a one-year result."""
     firm = joint.plans[0]
     terms = evaluate(district, firm, options.reference)
-    return SolveResult(
+    result = SolveResult(
         status=joint.status,
         plan=firm,
-        objective=sum(terms.values()),
+        objective=sum(v for k, v in terms.items() if k not in ITINERANT_TERMS),
         terms=terms,
         time_limit_hit=joint.status == "feasible",
         solve_seconds=joint.wall_seconds,
         wall_seconds=joint.wall_seconds,
         horizon=HorizonNote(years=joint.years, joint=True),
     )
+    return with_itinerant(district, result, options)
 
 
 def horizon_note(district: District, joint: HorizonResult) -> HorizonNote:

@@ -26,6 +26,8 @@ from rotation.reports.approval_summary import group_figures
 #: The sheets kept for review, by the key pages use in their addresses.
 SHEET_KEYS: dict[str, str] = {
     "rotations": "交流名单",
+    "itinerant": "走教安排",
+    "itinerant_summary": "走教汇总",
     "changes": "变更对比",
     "later": "预排",
     "ongoing": "在岗交流",
@@ -45,9 +47,16 @@ FILTERS: dict[str, tuple[str, ...]] = {
     "compliance": ("规则", "结果"),
     "ongoing": ("流出学校", "流入学校", "状态"),
     "seniority": ("学校", "学科"),
+    "itinerant": ("学科", "本校（当年）", "走教学校"),
+    "itinerant_summary": ("集团", "学校", "学科", "薄弱学校"),
 }
 #: Where each sheet keeps the teacher id, for a teacher's page.
-TEACHER_COLUMN = {"rotations": "教师编号", "not_chosen": "教师编号", "ineligible": "教师编号"}
+TEACHER_COLUMN = {
+    "rotations": "教师编号",
+    "itinerant": "教师编号",
+    "not_chosen": "教师编号",
+    "ineligible": "教师编号",
+}
 MAX_PAGE = 200
 
 

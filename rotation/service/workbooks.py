@@ -24,11 +24,21 @@ def validate_input(input: Path, *, year: int | None) -> list[str]:
 
 
 def generate_sample(
-    out: Path, *, teachers: int, seed: int, structure: str, year: int, force: bool
+    out: Path,
+    *,
+    teachers: int,
+    seed: int,
+    structure: str,
+    year: int,
+    force: bool,
+    itinerant: bool = True,
 ) -> District:
     """`rotation generate`: a synthetic district written as .xlsx, .json or a CSV folder (an
-    existing folder only when it holds nothing but those CSV files, and with --force)."""
+    existing folder only when it holds nothing but those CSV files, and with --force); with
+    走教需求 at its small and weak schools unless `itinerant` is off."""
     check_targets([district_target(out)], force=force)
-    district = generate_district(teachers=teachers, seed=seed, structure=structure, plan_year=year)
+    district = generate_district(
+        teachers=teachers, seed=seed, structure=structure, plan_year=year, itinerant=itinerant
+    )
     write_district(district, out, force=force)
     return district

@@ -132,7 +132,12 @@ def test_the_checker_holds_and_breaks() -> None:
     p = plan(d)
     good = assignment(d, p, "M1", MUSIC, 3)
     assert good.km == Decimal("11.1") and good.subsidy == Decimal("399.60")  # 2×11.1×2×18×0.5
-    assert check_itinerant(d, p, [good]) == []
+    rest = assignment(d, p, "M2", MUSIC, 1)
+    assert check_itinerant(d, p, [good, rest]) == []
+    # M2 has room for the 4th period: leaving it out breaks itinerant_coverage
+    assert check_itinerant(d, p, [good]) == [
+        "缺1课时：尚有1名可走教的音乐教师有余力（教师M2（M2）），未安排"
+    ]
     over = assignment(d, p, "M1", MUSIC, 4)
     assert any("超过可走教的3课时" in m for m in check_itinerant(d, p, [over]))
     too_much = [good, assignment(d, p, "M2", MUSIC, 2)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from models import ItinerantDemand
-from models.itinerant import check_itinerant
+from models.itinerant import check_itinerant, coverage
 from models.plan import Plan
 from solvers.itinerant import plan_itinerant
 
@@ -64,10 +64,17 @@ def test_short_rows_say_how_many_periods_and_why() -> None:
     )
     result = solved(d)
     assert [(a.teacher_id, a.periods) for a in result.assignments] == [("M1", 1)]
-    assert result.uncovered[("S2", "音乐")] == (3, "可到该校走教的音乐教师课时或走教学校数已用满")
-    assert result.uncovered[("S2", "美术")] == (2, "区内没有美术教师")
-    periods, why = result.uncovered[("S2", "体育")]
-    assert periods == 2 and "暂缓交流（孕期）" in why
+    assert result.uncovered == {("S2", "音乐"): 3, ("S2", "美术"): 2, ("S2", "体育"): 2}
+    p = Plan(plan_year=2025, itinerant=tuple(result.assignments))
+    why = {(g.school_id, g.subject): g for g in coverage(d, p)}
+    assert why["S2", "音乐"].reason == (
+        "走教范围内1名符合条件的音乐教师均已用满：1名可走教课时已排满（共1课时）"
+    )
+    assert why["S2", "美术"].reason == "区内没有美术教师"
+    assert why["S2", "体育"].reason == (
+        "走教范围内没有符合条件的体育教师（区内1名体育教师均不符合，最常见原因：暂缓交流（孕期），1名）"
+    )
+    assert all(g.full for g in why.values())
 
 
 def test_one_school_each_unless_allowed_more() -> None:

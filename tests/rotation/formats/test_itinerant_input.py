@@ -1,7 +1,5 @@
-"""走教 input (SPEC §11), read and checked before its planning side exists: the 走教需求 sheet,
-the teachers' 可走教课时 column and the itinerant_* parameters. Until 走教 is planned they stay
-out of the template, its 填写说明, the 审批表 and the plan JSON, and the reader says they do not
-affect the plan yet."""
+"""走教 input (SPEC §11, issue 17): the 走教需求 sheet, the teachers' 可走教课时 column and the
+itinerant_* parameters, read and checked, and shown in the reports once planned."""
 
 from __future__ import annotations
 
@@ -13,7 +11,7 @@ import pytest
 
 from models import InputError, ItinerantDemand
 from models.plan import SolveOptions
-from models.policy import PREVIEW_KEYS, parse_param
+from models.policy import ITINERANT_KEYS, parse_param
 from models.rules import check_plan
 from models.vocab import ItinerantScope
 from rotation.formats.planio import plan_json
@@ -58,7 +56,7 @@ def test_the_sheet_column_and_keys_read_from_xlsx(tmp_path: Path) -> None:
     assert p.itinerant_subsidy_per_km == Decimal("0.6")
     assert (p.itinerant_max_periods, p.itinerant_periods_per_trip) == (6, 2)  # defaults
     notes = [w.message for w in district.warnings]
-    assert any("尚不编制走教安排" in n and "「走教需求」表" in n for n in notes), notes
+    assert not any("走教" in n for n in notes), notes
 
 
 @pytest.mark.parametrize("target", ["测试区.xlsx", "测试区.json", "测试区"])
@@ -68,22 +66,28 @@ def test_it_round_trips_through_every_format(tmp_path: Path, target: str) -> Non
     assert read_district(tmp_path / target).model_dump() == d.model_dump()
 
 
-def test_without_it_the_export_has_no_trace_of_it() -> None:
+def test_without_it_the_export_has_an_empty_sheet_and_no_warning() -> None:
     tables = {name: (header, rows) for name, header, rows in district_tables(build_district())}
-    assert "走教需求" not in tables and "可走教课时" not in tables["教师"][0]
-    assert not PREVIEW_KEYS & {row[0] for row in tables["规则"][1]}
+    assert tables["走教需求"][1] == [] and "可走教课时" in tables["教师"][0]
     assert not any("走教" in w.message for w in build_district().warnings)
 
 
-def test_reports_do_not_show_it_yet() -> None:
+def test_reports_show_it_once_planned() -> None:
     d = with_itinerant()
+    d = d.replace(
+        teachers=(*d.teachers, teacher("M1", "S1", subject="音乐")),
+        policy=d.policy.model_copy(
+            update={"district": d.policy.district.model_copy(update={"min_rotation_ratio": 0})}
+        ),
+    )
     result = solve(d, SolveOptions(workers=1))
+    assert result.status == "optimal"
+    assert [(a.teacher_id, a.periods) for a in result.plan.itinerant] == [("M1", 4)]
     checks = check_plan(d, result.plan)
     data = plan_json(d, result, checks, input_sha256="", timings={})
-    assert not PREVIEW_KEYS & set(data["policy"]) and "itinerant" not in data
+    assert set(data["policy"]) >= ITINERANT_KEYS and "itinerant" in data
     tables = approval_tables(d, result, checks, input_sha256="", scenario="", timings={})
-    text = repr(tables)
-    assert "itinerant_" not in text and "走教" not in text
+    assert {"走教安排", "走教汇总"} <= {t.name for t in tables}
 
 
 @pytest.mark.parametrize(

@@ -225,6 +225,7 @@ def test_xlsx_export_has_chinese_sheets_and_text_cells(tmp_path: Path) -> None:
         "需求",
         "托管",
         "锁定",
+        "走教需求",
         "规则",
     ]
     teachers = workbook["教师"]
@@ -244,7 +245,8 @@ def test_csv_export_is_utf8_with_bom_and_guards_formulas(tmp_path: Path) -> None
     text = raw.decode("utf-8-sig")
     assert "'=1+2" in text and "'@x" in text and "'-张三" in text
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        f"{s}.csv" for s in ("集团", "学校", "教师", "在岗交流", "需求", "托管", "锁定", "规则")
+        f"{s}.csv"
+        for s in ("集团", "学校", "教师", "在岗交流", "需求", "托管", "锁定", "走教需求", "规则")
     )
 
 
