@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from ortools.sat.python import cp_model
 
@@ -56,17 +57,7 @@ def plan_itinerant(
     start = time.perf_counter()
     rows = list(district.itinerant_demand)
     present = present_schools(district, plan)
-    by_subject: defaultdict[str, list[Teacher]] = defaultdict(list)
-    for t in district.teachers:
-        by_subject[t.subject].append(t)
-    arcs: dict[tuple[str, int], int] = {}  # (teacher, row) → 0.1 km one way
-    for i, row in enumerate(rows):
-        there = district.school(row.school_id)
-        for t in by_subject.get(row.subject, ()):
-            if refusal(district, t, present[t.teacher_id], row) is not None:
-                continue
-            km = km_between(district.school(present[t.teacher_id]), there)
-            arcs[t.teacher_id, i] = 0 if km is None else int(km * 10)
+    arcs = _arcs(district, rows, present)
     built = time.perf_counter()
     chosen: list[ItinerantAssignment] = []
     missing: dict[tuple[str, str], int] = {}
@@ -98,6 +89,54 @@ def plan_itinerant(
     )
 
 
+def _arcs(
+    district: District, rows: list[ItinerantDemand], present: dict[str, str]
+) -> dict[tuple[str, int], int]:
+    """(teacher, row) → 0.1 km one way, for every teacher who may cover the row.
+
+    `refusal` reads of a teacher only the subject, the teaching stage, whether deferred, whether
+    any spare periods, the present school and the (home) group's policy: it is asked once per
+    such kind of teacher and row, and the km once per pair of schools."""
+    demanded = {row.subject for row in rows}
+    kinds: dict[tuple[object, ...], list[Teacher]] = {}
+    for t in district.teachers:
+        if t.subject not in demanded:
+            continue
+        status = district.status(t.teacher_id)
+        key = (
+            t.subject,
+            status.teaching_stage,
+            t.deferral is None,
+            spare_periods(district, t) > 0,
+            present[t.teacher_id],
+            status.group_id,
+        )
+        kinds.setdefault(key, []).append(t)
+    by_subject: defaultdict[str, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        by_subject[row.subject].append(i)
+    km: dict[tuple[str, str], int] = {}
+    found: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for members in kinds.values():
+        first = members[0]
+        here = present[first.teacher_id]
+        for i in by_subject[first.subject]:
+            if refusal(district, first, here, rows[i]) is not None:
+                continue
+            there = rows[i].school_id
+            if (here, there) not in km:
+                one_way = km_between(district.school(here), district.school(there))
+                km[here, there] = 0 if one_way is None else int(one_way * 10)
+            found[i] += [(t.teacher_id, km[here, there]) for t in members]
+    # rows in input order, each row's teachers in the district's order (as teacher by teacher)
+    order = {t.teacher_id: n for n, t in enumerate(district.teachers)}
+    return {
+        (tid, i): tenths
+        for i in sorted(found)
+        for tid, tenths in sorted(found[i], key=lambda x: order[x[0]])
+    }
+
+
 def _parts(arcs: dict[tuple[str, int], int]) -> list[dict[tuple[str, int], int]]:
     """The arcs split into connected parts (teachers and rows linked by an arc), in the order
     of their first arc."""
@@ -120,6 +159,45 @@ def _parts(arcs: dict[tuple[str, int], int]) -> list[dict[tuple[str, int], int]]
     return list(parts.values())
 
 
+@dataclass(frozen=True)
+class _Kind:
+    """All the model sees of a teacher: the rows within reach (row, 0.1 km one way), spare
+    periods, backbone or not, and the home group's periods per trip and school limit."""
+
+    arcs: tuple[tuple[int, int], ...]
+    spare: int
+    backbone: bool
+    per_trip: int
+    max_schools: int
+
+    @property
+    def single(self) -> bool:
+        """Whether a teacher of this kind serves at most one row (then its cost is a sum over
+        (row, periods) choices, and interchangeable teachers can be counted, not named)."""
+        return self.max_schools == 1 or len(self.arcs) == 1
+
+
+def _kinds(district: District, arcs: dict[tuple[str, int], int]) -> dict[_Kind, list[str]]:
+    """The part's teachers by kind, each kind's teachers in their first arc's order, the kinds
+    in the order of their first teacher."""
+    by_teacher: dict[str, list[tuple[int, int]]] = {}
+    for (tid, i), tenths in arcs.items():
+        by_teacher.setdefault(tid, []).append((i, tenths))
+    kinds: dict[_Kind, list[str]] = {}
+    for tid, reach in by_teacher.items():
+        teacher = district.teacher(tid)
+        policy = policy_of(district, tid)
+        kind = _Kind(
+            tuple(sorted(reach)),
+            spare_periods(district, teacher),
+            teacher.is_backbone,
+            policy.itinerant_periods_per_trip,
+            policy.itinerant_max_schools,
+        )
+        kinds.setdefault(kind, []).append(tid)
+    return kinds
+
+
 def _solve_part(
     district: District,
     rows: list[ItinerantDemand],
@@ -129,84 +207,102 @@ def _solve_part(
     workers: int,
 ) -> tuple[list[ItinerantAssignment] | None, dict[tuple[str, str], int], bool]:
     """One part, lexicographically: fewest uncovered periods, then the weighted 走教 terms.
-    (assignments or None when no solution was found, uncovered periods per row, proven)."""
+    (assignments or None when no solution was found, uncovered periods per row, proven).
+
+    Interchangeable teachers (the same `_Kind`) who serve at most one row each are one integer
+    per (row, periods): how many of them give that row that many periods, each choice with its
+    exact cost (travel by its trips, backbone periods, the square of the load). Teachers who may
+    serve several rows keep variables of their own, their squared load a sum of increments
+    1, 3, 5, … (convex: the cheapest come first). The uncovered periods weigh more than the rest
+    can ever differ by, so one solve is the lexicographic optimum."""
     weights = district.policy.district
+    w_travel = weights.weight_itinerant_travel
+    w_backbone = 10 * weights.weight_itinerant_backbone_to_weak
+    w_even = 10 * weights.weight_itinerant_even_load
+    weak = [district.school(r.school_id).weak for r in rows]
     model = cp_model.CpModel()
-    p: dict[tuple[str, int], cp_model.IntVar] = {}
-    y: dict[tuple[str, int], cp_model.IntVar] = {}
-    trips: dict[tuple[str, int], cp_model.IntVar] = {}
-    by_teacher: dict[str, list[tuple[str, int]]] = {}
-    by_row: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-    spare = {tid: spare_periods(district, district.teacher(tid)) for tid, _i in arcs}
-    for tid, i in arcs:
-        cap = min(spare[tid], rows[i].periods)
-        p[tid, i] = model.new_int_var(0, cap, f"p_{tid}_{i}")
-        y[tid, i] = model.new_bool_var(f"y_{tid}_{i}")
-        model.add(p[tid, i] <= cap * y[tid, i])
-        model.add(p[tid, i] >= y[tid, i])
-        per_trip = policy_of(district, tid).itinerant_periods_per_trip
-        trips[tid, i] = model.new_int_var(0, cap, f"trips_{tid}_{i}")
-        model.add(per_trip * trips[tid, i] >= p[tid, i])
-        by_teacher.setdefault(tid, []).append((tid, i))
-        by_row[i].append(p[tid, i])
-    squares = []
-    loads: dict[str, cp_model.IntVar] = {}
-    for tid, keys in by_teacher.items():
-        load = loads[tid] = model.new_int_var(0, spare[tid], f"load_{tid}")
-        model.add(load == sum(p[k] for k in keys))
-        model.add(sum(y[k] for k in keys) <= policy_of(district, tid).itinerant_max_schools)
-        square = model.new_int_var(0, spare[tid] ** 2, f"square_{tid}")
-        model.add_element(load, [n * n for n in range(spare[tid] + 1)], square)
-        squares.append(square)
+    by_row: dict[int, list[cp_model.LinearExprT]] = defaultdict(list)
+    cost: list[cp_model.LinearExprT] = []
+    spread = 0  # how far the weighted terms can differ between two solutions, at most
+    counted: list[tuple[_Kind, list[str], list[tuple[int, int, cp_model.IntVar]]]] = []
+    named: dict[tuple[str, int], cp_model.IntVar] = {}
+    for kind, members in _kinds(district, arcs).items():
+        if kind.single:
+            choices = []
+            for i, tenths in kind.arcs:
+                for q in range(1, min(kind.spare, rows[i].periods) + 1):
+                    x = model.new_int_var(0, len(members), f"x_{members[0]}_{i}_{q}")
+                    unit = w_even * q * q + w_travel * 2 * tenths * -(-q // kind.per_trip)
+                    if kind.backbone and weak[i]:
+                        unit -= w_backbone * q
+                    by_row[i].append(q * x)
+                    cost.append(unit * x)
+                    choices.append((i, q, x))
+            model.add(sum(x for _i, _q, x in choices) <= len(members))
+            counted.append((kind, members, choices))
+            worst = w_even * kind.spare**2 + w_travel * 2 * max(
+                tenths * -(-kind.spare // kind.per_trip) for _i, tenths in kind.arcs
+            )
+            spread += len(members) * (worst + (w_backbone * kind.spare if kind.backbone else 0))
+            continue
+        for tid in members:
+            ys = []
+            load = []
+            for i, tenths in kind.arcs:
+                cap = min(kind.spare, rows[i].periods)
+                p = named[tid, i] = model.new_int_var(0, cap, f"p_{tid}_{i}")
+                y = model.new_bool_var(f"y_{tid}_{i}")
+                model.add(p <= cap * y)
+                model.add(p >= y)
+                trips = model.new_int_var(0, cap, f"trips_{tid}_{i}")
+                model.add(kind.per_trip * trips >= p)
+                by_row[i].append(p)
+                cost.append(w_travel * 2 * tenths * trips)
+                if kind.backbone and weak[i]:
+                    cost.append(-w_backbone * p)
+                ys.append(y)
+                load.append(p)
+                spread += w_travel * 2 * tenths * -(-cap // kind.per_trip)
+            model.add(sum(ys) <= kind.max_schools)
+            steps = [model.new_bool_var(f"load_{tid}_{k}") for k in range(1, kind.spare + 1)]
+            model.add(sum(steps) == sum(load))
+            for lower, upper in pairwise(steps):
+                model.add_implication(upper, lower)
+            cost += [w_even * (2 * k - 1) * s for k, s in enumerate(steps, start=1)]
+            spread += w_even * kind.spare**2 + (w_backbone * kind.spare if kind.backbone else 0)
     short = {}
     for i in sorted(by_row):
         u = model.new_int_var(0, rows[i].periods, f"u_{i}")
-        model.add(sum(by_row[i]) + u == rows[i].periods)
+        model.add(cp_model.LinearExpr.sum(by_row[i]) + u == rows[i].periods)
         short[i] = u
-    model.minimize(sum(short.values()))
+    model.minimize((spread + 1) * sum(short.values()) + cp_model.LinearExpr.sum(cost))
     solver = _solver(time_limit, workers)
     code = solver.solve(model)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, {}, False
     proven = code == cp_model.OPTIMAL
-    model.add(sum(short.values()) <= round(solver.objective_value))
-    # the 走教 terms of models.objective, ×10 so that travel counts in 0.1 km
-    travel = sum(2 * tenths * trips[k] for k, tenths in arcs.items())
-    backbone = sum(
-        p[(tid, i)]
-        for (tid, i) in arcs
-        if district.teacher(tid).is_backbone and district.school(rows[i].school_id).weak
-    )
-    model.minimize(
-        weights.weight_itinerant_travel * travel
-        - 10 * weights.weight_itinerant_backbone_to_weak * backbone
-        + 10 * weights.weight_itinerant_even_load * sum(squares)
-    )
-    # the first stage's assignment is a solution of the second: start from it
-    for var in p.values():
-        model.add_hint(var, solver.value(var))
-    second = _solver(time_limit, workers)
-    code = second.solve(model)
-    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        solver, proven = second, proven and code == cp_model.OPTIMAL
-    chosen = [
-        assignment(
-            district,
-            Plan(plan_year=district.plan_year),
-            tid,
-            rows[i],
-            solver.value(var),
-            present[tid],
-        )
-        for (tid, i), var in p.items()
-        if solver.value(var) > 0
-    ]
+    chosen = []
+    for _kind, members, choices in counted:
+        given = iter(members)
+        for i, q, x in choices:
+            for _n in range(solver.value(x)):
+                tid = next(given)
+                chosen.append(_assignment(district, rows[i], tid, q, present))
+    for (tid, i), var in named.items():
+        if solver.value(var) > 0:
+            chosen.append(_assignment(district, rows[i], tid, solver.value(var), present))
     missing = {
         (rows[i].school_id, rows[i].subject): solver.value(u)
         for i, u in short.items()
         if solver.value(u)
     }
     return chosen, missing, proven
+
+
+def _assignment(
+    district: District, row: ItinerantDemand, tid: str, periods: int, present: dict[str, str]
+) -> ItinerantAssignment:
+    return assignment(district, Plan(plan_year=district.plan_year), tid, row, periods, present[tid])
 
 
 def with_itinerant(district: District, result: SolveResult, options: SolveOptions) -> SolveResult:
