@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from typing import Any
+
+import pytest
 
 from models import ItinerantDemand
 from models.itinerant import check_itinerant, coverage
 from models.plan import Plan
+from rotation.samples.generate import generate_district
 from solvers.itinerant import plan_itinerant
 
 from ..conftest import teacher  # type: ignore[import-not-found]
@@ -92,3 +96,115 @@ def test_one_school_each_unless_allowed_more() -> None:
         )
     )
     assert sum(a.periods for a in solved(two).assignments) == 4
+
+
+def test_interchangeable_teachers_are_counted_then_named_one_school_each() -> None:
+    """Three music teachers alike in all the model sees, 4 + 2 periods at S2 and S3: the
+    evenest load is 2 + 2 + 2, each teacher at one school (itinerant_max_schools = 1)."""
+    d = district([teacher(f"M{n}", "S1", subject="音乐") for n in (1, 2, 3)])
+    d = d.replace(
+        itinerant_demand=(
+            ItinerantDemand(school_id="S2", subject="音乐", periods=4),
+            ItinerantDemand(school_id="S3", subject="音乐", periods=2),
+        )
+    )
+    result = solved(d)
+    assert sorted(a.periods for a in result.assignments) == [2, 2, 2]
+    assert sorted(a.teacher_id for a in result.assignments) == ["M1", "M2", "M3"]
+    assert sorted(a.to_school_id for a in result.assignments) == ["S2", "S2", "S3"]
+
+
+def _reference(d: Any, p: Plan) -> tuple[int, int]:
+    """The first formulation of the stage (one variable per teacher and row, two solves:
+    fewest uncovered, then the weighted terms), its optimum as (uncovered, weighted ×10)."""
+    from ortools.sat.python import cp_model
+
+    from models.itinerant import policy_of, present_schools, spare_periods
+    from solvers.itinerant import _arcs
+
+    rows = list(d.itinerant_demand)
+    arcs = _arcs(d, rows, present_schools(d, p))
+    w = d.policy.district
+    m = cp_model.CpModel()
+    x, trips, by_row, by_teacher = {}, {}, defaultdict(list), defaultdict(list)
+    for (tid, i), _tenths in arcs.items():
+        cap = min(spare_periods(d, d.teacher(tid)), rows[i].periods)
+        x[tid, i] = m.new_int_var(0, cap, "")
+        y = m.new_bool_var("")
+        m.add(x[tid, i] <= cap * y)
+        m.add(x[tid, i] >= y)
+        trips[tid, i] = m.new_int_var(0, cap, "")
+        m.add(policy_of(d, tid).itinerant_periods_per_trip * trips[tid, i] >= x[tid, i])
+        by_row[i].append(x[tid, i])
+        by_teacher[tid].append((x[tid, i], y))
+    squares = []
+    for tid, pairs in by_teacher.items():
+        spare = spare_periods(d, d.teacher(tid))
+        load = m.new_int_var(0, spare, "")
+        m.add(load == sum(v for v, _y in pairs))
+        m.add(sum(y for _v, y in pairs) <= policy_of(d, tid).itinerant_max_schools)
+        square = m.new_int_var(0, spare**2, "")
+        m.add_element(load, [n * n for n in range(spare + 1)], square)
+        squares.append(square)
+    us = [m.new_int_var(0, r.periods, "") for r in rows]
+    for i, r in enumerate(rows):
+        m.add(sum(by_row[i]) + us[i] == r.periods)
+    short = sum(us)
+    m.minimize(short)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(m) == cp_model.OPTIMAL
+    fewest = round(solver.objective_value)
+    m.add(short <= fewest)
+    m.minimize(
+        w.weight_itinerant_travel * sum(2 * t * trips[k] for k, t in arcs.items())
+        - 10
+        * w.weight_itinerant_backbone_to_weak
+        * sum(
+            x[k]
+            for k in arcs
+            if d.teacher(k[0]).is_backbone and d.school(rows[k[1]].school_id).weak
+        )
+        + 10 * w.weight_itinerant_even_load * sum(squares)
+    )
+    assert solver.solve(m) == cp_model.OPTIMAL
+    return fewest, round(solver.objective_value)
+
+
+def _value(d: Any, assignments: Any, uncovered: dict[Any, int]) -> tuple[int, int]:
+    from models.itinerant import trips_of
+
+    w = d.policy.district
+    load: Counter[str] = Counter()
+    value = 0
+    for a in assignments:
+        load[a.teacher_id] += a.periods
+        tenths = 0 if a.km is None else int(a.km * 10)
+        value += w.weight_itinerant_travel * 2 * tenths * trips_of(d, a)
+        if d.teacher(a.teacher_id).is_backbone and d.school(a.to_school_id).weak:
+            value -= 10 * w.weight_itinerant_backbone_to_weak * a.periods
+    value += 10 * w.weight_itinerant_even_load * sum(n * n for n in load.values())
+    return sum(uncovered.values()), value
+
+
+@pytest.mark.parametrize(
+    ("seed", "structure", "scope", "schools"),
+    [(1, "minhang", "group", 1), (2, "ganzhou", "district", 1), (3, "minhang", "group", 2)],
+)
+def test_same_optimum_as_one_variable_per_teacher(
+    seed: int, structure: str, scope: str, schools: int
+) -> None:
+    """Counting interchangeable teachers, one weighted solve and the parts in two processes
+    find the optimum of the per-teacher, two-solve formulation; the same plan either way."""
+    d = generate_district(teachers=300, seed=seed, structure=structure, itinerant=True)
+    policy = d.policy.district.model_copy(
+        update={"itinerant_scope": scope, "itinerant_max_schools": schools}
+    )
+    d = d.replace(policy=d.policy.model_copy(update={"district": policy}))
+    p = Plan(plan_year=d.plan_year)
+    result = plan_itinerant(d, p)
+    assert result.status == "optimal"
+    assert check_itinerant(d, p, result.assignments) == []
+    assert _value(d, result.assignments, result.uncovered) == _reference(d, p)
+    again = plan_itinerant(d, p, processes=2)
+    assert (again.assignments, again.uncovered) == (result.assignments, result.uncovered)
