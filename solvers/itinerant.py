@@ -33,6 +33,7 @@ from models.itinerant import (
 )
 from models.objective import itinerant_terms
 from models.plan import Plan, SolveOptions, SolveResult, StartMethod
+from models.vocab import ItinerantScope
 from solvers.parallel import run_tasks, worker_count
 
 
@@ -144,12 +145,18 @@ def _arcs(
     by_subject: defaultdict[str, list[int]] = defaultdict(list)
     for i, row in enumerate(rows):
         by_subject[row.subject].append(i)
+    row_group = [district.school(row.school_id).group_id for row in rows]
     km: dict[tuple[str, str], int] = {}
     found: dict[int, list[tuple[str, int]]] = defaultdict(list)
     for members in kinds.values():
         first = members[0]
         here = present[first.teacher_id]
-        for i in by_subject[first.subject]:
+        candidates = by_subject[first.subject]
+        if policy_of(district, first.teacher_id).itinerant_scope == ItinerantScope.GROUP:
+            # refusal would say 不在同一集团 to the others: ask it only about these
+            group = district.school(here).group_id
+            candidates = [i for i in candidates if row_group[i] == group]
+        for i in candidates:
             if refusal(district, first, here, rows[i]) is not None:
                 continue
             there = rows[i].school_id
