@@ -1,12 +1,14 @@
 """走教 as a second stage after the rotation plan (SPEC §11, issue 17).
 
 With the plan fixed, each teacher's school that year is known, so 走教 is a small assignment of
-periods: p[t, r] periods of 走教需求 row r taught by teacher t, y[t, r] whether t goes there at
-all. Within spare periods and itinerant_max_schools; trips[t, r] ≥ p / itinerant_periods_per_trip.
-Solved lexicographically: first as few uncovered periods as possible (fixed), then the weighted
-rest (`models.objective`'s 走教 terms): travel (km a week, both ways), backbone teachers to weak
-schools, and an even load (the sum of squared weekly loads: 3 + 3 beats 6 + 0). Each connected
-part of teachers and rows is a model of its own.
+periods to 走教需求 rows, within spare periods and itinerant_max_schools, trips a week =
+ceil(periods / itinerant_periods_per_trip). Lexicographic: first as few uncovered periods as
+possible, then the weighted rest (`models.objective`'s 走教 terms): travel (km a week, both
+ways), backbone teachers to weak schools, and an even load (the sum of squared weekly loads:
+3 + 3 beats 6 + 0) — one solve, the uncovered periods weighted above the most the rest can
+differ by. Each connected part of teachers and rows is a model of its own (in the worker pool).
+Teachers alike in everything the model sees who serve one row each are counted per (row,
+periods), not named; the others have variables of their own (`_solve_part`).
 
 Why a second stage and not one model with the rotations: BENCHMARKS.md, 走教 (issue 17).
 """
