@@ -681,6 +681,22 @@ def bench(
         int,
         typer.Option("--plans", min=0, max=1000, help="--web：同一上传连续编制的次数（测内存）"),
     ] = 0,
+    province: Annotated[
+        Path | None,
+        typer.Option(
+            "--province",
+            metavar="文件夹",
+            help="测全省：分别在本机进程池和本机 Ray 集群上编制此文件夹中的各县区，"
+            "计时并测峰值内存，再测每个任务的开销",
+        ),
+    ] = None,
+    engines: Annotated[
+        str, typer.Option("--engines", metavar="引擎", help="--province：pool、ray，逗号分隔")
+    ] = "pool,ray",
+    province_sweep: Annotated[
+        str | None,
+        typer.Option("--province-sweep", metavar="参数=起:止:步长", help="--province：参数扫描"),
+    ] = None,
 ) -> None:
     """性能测试：在模拟区县上计时（读取、建模、求解、写审批表），与手工式贪心方案及 HiGHS 对照。"""
     from models.plan import SolveOptions
@@ -688,6 +704,17 @@ def bench(
 
     numbers, overrides = _bench_arguments(sizes, sat_param)
     echo(machine_line() + "".join(f"; {k}={v}" for k, v in overrides.items()))
+    if province is not None:
+        from rotation.bench.province import bench_province
+
+        bench_province(
+            province,
+            Path("output/bench-province"),
+            engines=tuple(e.strip() for e in engines.split(",") if e.strip()),
+            sweep=province_sweep,
+            echo=echo,
+        )
+        return
     if web:
         from rotation.bench.web import run_web_bench
 
