@@ -20,11 +20,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from models import InputError, Problem
-from models.plan import SolveOptions
+from models import District, InputError, Problem
+from models.plan import RuleCheck, SolveOptions, SolveResult
 from models.policy import PolicyValueError
+from models.requirements import group_requirement
+from models.rules import RULES
 from rotation.formats.safe_write import check_targets, write_together
-from rotation.reports.outcomes import plan_outcome
 from rotation.reports.province import INPUT_ERROR, CountyRow, write_summary
 from rotation.scenarios.model import Scenario, parse_spec, parse_sweep, scenario_on, sweep_family
 from rotation.service.progress import Report, Step, silent
@@ -191,7 +192,7 @@ def plan_county(shared: ProvinceShared, job: CountyJob) -> CountyResult:
     explained: the values beyond it collide for the same reasons, and explaining is the costly
     part. Module-level: pool workers and Ray workers import it by name."""
     from rotation.formats.reading import input_sha256, read_district
-    from rotation.service.planning import plan_district
+    from rotation.service.planning import solve_district, write_plan
 
     result = CountyResult()
     with tempfile.TemporaryDirectory(prefix="rotation-county-") as tmp:
@@ -230,46 +231,58 @@ def plan_county(shared: ProvinceShared, job: CountyJob) -> CountyResult:
                 continue
             approval, plan_json = folder / "审批表.xlsx", folder / "方案.json"
             options = shared.options.model_copy(update={"explain": explain})
-            solved = plan_district(
+            solved, _later = solve_district(s.district, options)
+            checks = write_plan(
                 s.district,
+                solved,
                 approval,
                 plan_json,
-                options=options,
                 sha256=sha256,
                 scenario=v.name if v.text or v.sweep_index is not None else "基础方案",
                 force=True,
                 read_seconds=read_seconds,
             )
-            figures = plan_outcome(s.district, solved, key=v.key, name=v.name)
-            row = CountyRow(
-                county=job.county,
-                district=district.name,
-                variant=v.key,
-                scenario=v.name,
-                status=solved.status,
-                teachers=figures.teachers,
-                eligible=figures.eligible,
-                rotations=figures.rotations,
-                minimum=figures.minimum,
-                backbone=figures.backbone,
-                weak_inflow=figures.weak_inflow,
-                failed_checks=figures.failed_checks,
-                conflicts=len(solved.conflicts) + len(solved.shortfalls),
-                messages=figures.conflicts[:MAX_MESSAGES],
-                seconds=time.perf_counter() - begin + read_seconds,
-                timings={
-                    "read": read_seconds,
-                    "build": solved.build_seconds,
-                    "solve": solved.solve_seconds,
-                    "solve_wall": solved.wall_seconds,
-                },
-            )
+            row = _row(job.county, v, s.district, solved, checks)
+            row.seconds = time.perf_counter() - begin + read_seconds
+            row.timings = {
+                "read": read_seconds,
+                "build": solved.build_seconds,
+                "solve": solved.solve_seconds,
+                "solve_wall": solved.wall_seconds,
+            }
             read_seconds = 0.0  # read once, counted with the first variant
             if v.sweep_index is not None and not row.feasible:
                 explain = False
             result.rows.append(row)
             result.files.append((approval.read_bytes(), plan_json.read_bytes()))
     return result
+
+
+def _row(
+    county: str, v: Variant, d: District, solved: SolveResult, checks: Sequence[RuleCheck]
+) -> CountyRow:
+    """A planned county's figures (from the checks already made for its 审批表)."""
+    planned = solved.status in ("optimal", "feasible")
+    rotations = solved.plan.rotations
+    messages = [c.message for c in solved.conflicts] + [
+        f"{RULES[x.rule].name}：缺{x.missing}。{x.message}" for x in solved.shortfalls
+    ]
+    return CountyRow(
+        county=county,
+        district=d.name,
+        variant=v.key,
+        scenario=v.name,
+        status=solved.status,
+        teachers=len(d.teachers),
+        eligible=len(d.eligible_teachers()),
+        rotations=len(rotations),
+        minimum=sum(group_requirement(d, g.group_id).min_rotations for g in d.groups),
+        backbone=sum(d.teacher(r.teacher_id).is_backbone for r in rotations),
+        weak_inflow=sum(d.school(r.to_school_id).weak for r in rotations),
+        failed_checks=sum(not c.ok for c in checks) if planned else 0,
+        conflicts=len(messages),
+        messages=tuple(messages[:MAX_MESSAGES]),
+    )
 
 
 def _error_row(county: str, name: str, v: Variant, exc: InputError) -> CountyRow:
