@@ -15,7 +15,7 @@ from models.district import District
 from models.plan import Conflict, SolveOptions
 from models.rules import RULES, RuleInstance, describe, label
 from models.rules.subject_balance import describe_many
-from solvers.sat import Guard, SatBuilder, SatPlanModel, sat_parameters
+from solvers.sat import Guard, SatBuilder, SatModel, SatPlanModel, sat_parameters
 
 
 class ConflictFinder:
@@ -53,10 +53,15 @@ class ConflictFinder:
         The guards are fixed as constraints rather than assumed: measured far faster on the
         hard counting cases near the limit (BENCHMARKS.md, issue 4)."""
         on = set(keys)
-        model = self.built.sat_model.clone()
+        model = SatModel()  # a clone without the pre-PEP 8 aliases CpModel.clone() attaches
+        model.proto.copy_from(self.built.sat_model.proto)
+        model.rebuild_constant_map()
         model.clear_assumptions()
-        for key, guard in self.by_key.items():
-            model.add(guard.literal == int(key in on))
+        variables = model.proto.variables
+        for key, guard in self.by_key.items():  # each guard fixed by its domain
+            value = int(key in on)
+            domain = variables[guard.literal.index].domain
+            domain[0] = domain[1] = value
         return sat_parameters(self.options, "full_lp").solve(model) != cp_model.INFEASIBLE
 
     def _drop_order(self, key: RuleInstance) -> tuple[int, int]:

@@ -103,3 +103,29 @@ def entrusted_district(
         supporting_school_id="S1", aided_school_id="A1", min_residents=3, min_managers=1
     )
     return build_district(schools=schools, groups=groups, teachers=teachers, entrusted=[pair], **kw)
+
+
+@pytest.fixture(scope="module")
+def ray_cluster() -> Any:
+    """A local Ray cluster for one test module: 2 CPUs, a capped object store, no dashboard;
+    shut down after the module. Without Ray the test is skipped, except under CI (env CI set),
+    where a missing Ray fails: CI installs it with the dev extra."""
+    import os
+
+    try:
+        import ray
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("Ray is not installed, but CI must run the Ray tests (pip install .[dev])")
+        pytest.skip("Ray is not installed (pip install 'rotation[ray]')")
+    ray.init(
+        num_cpus=2,
+        object_store_memory=200 * 1024 * 1024,
+        include_dashboard=False,
+        log_to_driver=False,
+        configure_logging=False,
+    )
+    try:
+        yield ray
+    finally:
+        ray.shutdown()

@@ -270,9 +270,24 @@ def generate(
             "--itinerant/--no-itinerant", help="在小规模学校和薄弱学校生成走教需求（默认生成）"
         ),
     ] = True,
+    province: Annotated[
+        int | None,
+        typer.Option(
+            "--province",
+            min=1,
+            max=1000,
+            metavar="县区数",
+            help="生成一个省：输出为文件夹，写出这么多个县区的数据工作簿，规模各异，"
+            "教师总数为 --teachers",
+        ),
+    ] = None,
+    workers: Workers = 0,
     force: Force = False,
 ) -> None:
-    """生成模拟区县数据（用于演示和测试，真实教师数据不公开）。"""
+    """生成模拟区县数据（用于演示和测试，真实教师数据不公开）；加 --province 生成多个县区。"""
+    if province is not None:
+        _generate_province(out, province, teachers, seed, year, workers, force)
+        return
     from rotation.service.workbooks import generate_sample
 
     district = generate_sample(
@@ -293,6 +308,110 @@ def generate(
         f"已生成 {out}：{len(district.groups)} 个集团，{len(district.schools)} 所学校，"
         f"{len(district.teachers)} 名教师（符合交流条件 {eligible} 名）{extra}"
     )
+
+
+def _generate_province(
+    out: Path, counties: int, teachers: int, seed: int, year: int, workers: int, force: bool
+) -> None:
+    from rotation.cli.progress import ProgressDisplay
+    from rotation.service.province import generate_province
+
+    with ProgressDisplay() as show:
+        made = generate_province(
+            out,
+            counties=counties,
+            teachers=teachers,
+            seed=seed,
+            year=year,
+            workers=workers,
+            force=force,
+            report=show,
+        )
+    sizes = sorted(c.teachers for c in made)
+    echo(
+        f"已在 {out} 生成 {len(made)} 个县区的数据工作簿：共 {sum(sizes)} 名教师"
+        f"（符合交流条件 {sum(c.eligible for c in made)} 名），"
+        f"每县 {sizes[0]}–{sizes[-1]} 名，中位数 {sizes[len(sizes) // 2]} 名"
+    )
+
+
+@app.command()
+@user_errors
+def province(
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            metavar="文件夹", help="各县区的数据工作簿（.xlsx 或 .json，每个文件一个县区）"
+        ),
+    ],
+    out_dir: Annotated[
+        Path,
+        typer.Option(
+            "-o",
+            "--out-dir",
+            metavar="文件夹",
+            help="输出文件夹：省汇总.xlsx，以及每个县区的审批表和方案 JSON",
+        ),
+    ] = Path("output/province"),
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="local|auto|地址",
+            help="在 Ray 集群上编制：local 在本机启动，auto 连接环境变量 RAY_ADDRESS 所指的集群，"
+            "或直接给出集群地址；不加则用本机进程池",
+        ),
+    ] = None,
+    scenario: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--scenario",
+            metavar="情景文件",
+            help="情景文件（.toml，可重复）：其规则改动用于每个县区（[base] 可省略，按各县区数据）",
+        ),
+    ] = None,
+    sweep: Annotated[
+        str | None,
+        typer.Option(
+            "--sweep",
+            metavar="参数=起:止:步长",
+            help="参数扫描，如 min_rotation_ratio=0.10:0.15:0.05：每个县区每个取值编制一次",
+        ),
+    ] = None,
+    year: Year = None,
+    workers: Workers = 0,
+    time_limit: TimeLimit = 60.0,
+    force: Force = False,
+) -> None:
+    """编制全省（多个县区）方案：本机进程池或 Ray 集群并行，写出省汇总.xlsx 和各县区审批表。"""
+    from rotation.cli.progress import ProgressDisplay
+    from rotation.service.province import INPUT_ERROR, SUMMARY_NAME, run_province
+
+    with ProgressDisplay() as show:
+        rows = run_province(
+            folder,
+            out_dir,
+            scenarios=scenario or [],
+            sweep=sweep,
+            year=year,
+            time_limit=time_limit,
+            workers=workers,
+            ray=ray,
+            force=force,
+            echo=echo,
+            report=show,
+        )
+    counties = len({r.county for r in rows})
+    echo(f"已写出 {out_dir / SUMMARY_NAME}：{counties} 个县区、{len(rows)} 个方案")
+    bad = sorted({r.district for r in rows if r.status == INPUT_ERROR})
+    if bad:
+        echo(f"{len(bad)} 个县区数据有误，未编制：{'、'.join(bad)}", err=True)
+        raise typer.Exit(EXIT_INPUT)
+    failed = [r for r in rows if not r.feasible and sweep is None]
+    if failed:
+        names = "、".join(sorted({r.district for r in failed}))
+        echo(f"{len(failed)} 个方案的规则无法同时满足：{names}（说明见其审批表）", err=True)
+        raise typer.Exit(EXIT_RULES)
 
 
 @app.command()
@@ -578,6 +697,22 @@ def bench(
         int,
         typer.Option("--plans", min=0, max=1000, help="--web：同一上传连续编制的次数（测内存）"),
     ] = 0,
+    province: Annotated[
+        Path | None,
+        typer.Option(
+            "--province",
+            metavar="文件夹",
+            help="测全省：分别在本机进程池和本机 Ray 集群上编制此文件夹中的各县区，"
+            "计时并测峰值内存，再测每个任务的开销",
+        ),
+    ] = None,
+    engines: Annotated[
+        str, typer.Option("--engines", metavar="引擎", help="--province：pool、ray，逗号分隔")
+    ] = "pool,ray",
+    province_sweep: Annotated[
+        str | None,
+        typer.Option("--province-sweep", metavar="参数=起:止:步长", help="--province：参数扫描"),
+    ] = None,
 ) -> None:
     """性能测试：在模拟区县上计时（读取、建模、求解、写审批表），与手工式贪心方案及 HiGHS 对照。"""
     from models.plan import SolveOptions
@@ -585,6 +720,17 @@ def bench(
 
     numbers, overrides = _bench_arguments(sizes, sat_param)
     echo(machine_line() + "".join(f"; {k}={v}" for k, v in overrides.items()))
+    if province is not None:
+        from rotation.bench.province import bench_province
+
+        bench_province(
+            province,
+            Path("output/bench-province"),
+            engines=tuple(e.strip() for e in engines.split(",") if e.strip()),
+            sweep=province_sweep,
+            echo=echo,
+        )
+        return
     if web:
         from rotation.bench.web import run_web_bench
 

@@ -275,8 +275,10 @@ def read_spec(path: Path) -> ScenarioSpec:
     return parse_spec(text, path)
 
 
-def parse_spec(text: str, path: Path) -> ScenarioSpec:
-    """A scenario file's text parsed and shape-checked (`path` names it in the problems)."""
+def parse_spec(text: str, path: Path, *, base_optional: bool = False) -> ScenarioSpec:
+    """A scenario file's text parsed and shape-checked (`path` names it in the problems).
+    With `base_optional` (the caller brings the base: each county of a province) the file may
+    leave out [base]."""
     errors = _Errors(path)
     try:
         data = tomllib.loads(text)
@@ -293,6 +295,8 @@ def parse_spec(text: str, path: Path) -> ScenarioSpec:
             else ""
         )
         errors.fail(where, f"不是有效的 TOML（{reason}）{hint}")
+    if base_optional and isinstance(data, dict) and "base" not in data:
+        data["base"] = {"generate": {"structure": "minhang"}}  # never loaded: a placeholder
     try:
         return ScenarioSpec.model_validate(data)
     except ValidationError as exc:
@@ -331,11 +335,12 @@ def scenario_on(
     base_label: str,
     base_id: str,
     source: Path | None = None,
+    base_optional: bool = False,
 ) -> Scenario:
-    """A scenario file's text applied to a district already at hand (the web's checked upload)
-    instead of the one its [base] names; `path` names the file in the problems (InputError,
-    every problem at once, as `load_scenario`)."""
-    spec = parse_spec(text, path)
+    """A scenario file's text applied to a district already at hand (the web's checked upload,
+    a province's county) instead of the one its [base] names; `path` names the file in the
+    problems (InputError, every problem at once, as `load_scenario`)."""
+    spec = parse_spec(text, path, base_optional=base_optional)
     district, changes = apply_spec(base, spec, _Errors(path))
     return Scenario(
         path=path,
