@@ -247,6 +247,9 @@ class RayExecutor(Executor):
                     include_dashboard=False,
                     log_to_driver=False,
                     configure_logging=False,
+                    # Ray runs its workers at nice 15 by default: on this machine they would
+                    # yield to every other job, the pool's workers do not
+                    _system_config={"worker_niceness": 0},
                 )
             else:
                 if address == "auto" and not os.environ.get("RAY_ADDRESS"):

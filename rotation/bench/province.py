@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import resource
 import subprocess
 import sys
 import threading
@@ -50,8 +51,11 @@ def _tree_rss(root: int) -> tuple[int, int]:
     return max(sizes, default=0), sum(sizes)
 
 
-def _measured(command: list[str]) -> tuple[dict[str, Any], float, int, int]:
-    """Run `command` (which prints one JSON line last), sampling its tree's memory."""
+def _measured(command: list[str]) -> tuple[dict[str, Any], float, int, int, float]:
+    """Run `command` (which prints one JSON line last), sampling its tree's memory; also the CPU
+    seconds of its whole tree (every descendant that was waited for: pool workers, Ray's
+    daemons and workers), which other jobs on the machine disturb far less than wall time."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     peak_one = peak_sum = 0
@@ -69,9 +73,11 @@ def _measured(command: list[str]) -> tuple[dict[str, Any], float, int, int]:
     stop.set()
     sampler.join()
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     if process.returncode not in (0, 2):
         raise RuntimeError(f"{command} exited {process.returncode}")
-    return json.loads(out.strip().splitlines()[-1]), wall, peak_one, peak_sum
+    return json.loads(out.strip().splitlines()[-1]), wall, peak_one, peak_sum, cpu
 
 
 def bench_province(
@@ -81,22 +87,22 @@ def bench_province(
     mib = 1024 * 1024
     echo(
         "| engine | counties × plans | wall s | start s | run s | Σ task s | Σ read | Σ build "
-        "| Σ solve | Σ write | peak MiB largest process | peak MiB tree Σ |"
+        "| Σ solve | Σ write | peak MiB largest process | peak MiB tree Σ | CPU s (tree) |"
     )
-    echo("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    echo("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for engine in engines:
         out = out_root / engine
         command = [sys.executable, "-m", "rotation.bench.province", engine, str(folder), str(out)]
         if sweep:
             command.append(sweep)
         load = os.getloadavg()[0]
-        facts, wall, one, total = _measured(command)
+        facts, wall, one, total, cpu = _measured(command)
         load = max(load, os.getloadavg()[0])
         echo(
             f"| {engine} | {facts['counties']} × {facts['variants']} | {wall:.1f} "
             f"| {facts['start']:.1f} | {facts['run']:.1f} | {facts['tasks']:.1f} "
             f"| {facts['read']:.1f} | {facts['build']:.1f} | {facts['solve']:.1f} "
-            f"| {facts['write']:.1f} | {one / mib:.0f} | {total / mib:.0f} |"
+            f"| {facts['write']:.1f} | {one / mib:.0f} | {total / mib:.0f} | {cpu:.1f} |"
         )
         echo(
             f"  largest county {facts['largest']} teachers: its tasks {facts['largest_s']:.1f} s;"

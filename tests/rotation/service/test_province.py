@@ -91,6 +91,20 @@ def test_a_province_on_the_pool(province: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1 and "--force" in result.output
 
 
+def test_without_ray_or_its_address_a_plain_message(
+    province: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before any Ray test of this module starts a cluster in this process."""
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    result = runner.invoke(app, ["province", str(province), "-o", str(tmp_path), "--ray", "auto"])
+    assert result.exit_code == 1
+    assert "RAY_ADDRESS" in result.output or "未安装 Ray" in result.output
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if it were not installed
+    result = runner.invoke(app, ["province", str(province), "-o", str(tmp_path), "--ray", "local"])
+    assert result.exit_code == 1 and "pip install 'rotation[ray]'" in result.output
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
 def test_the_same_plans_on_ray_as_on_the_pool(
     province: Path, tmp_path: Path, ray_cluster: Any
 ) -> None:
