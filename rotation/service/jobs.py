@@ -153,6 +153,24 @@ def follow_server(server: int) -> None:
     threading.Thread(target=watch, name="rotation-follow-server", daemon=True).start()
 
 
+def end_with(server: int) -> None:
+    """A short task's process (reading an upload, a year's statistics) ends when the server
+    that started it is gone: killed outright, the server cannot end it, and an idle pool worker
+    would wait for work forever (holding its memory and the fork server's)."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(server, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:
+                continue
+
+    threading.Thread(target=watch, name="rotation-end-with-server", daemon=True).start()
+
+
 def run_job(
     root: str,
     job_id: str,
@@ -382,7 +400,11 @@ class JobManager:
         with self._lock:
             if self._helpers is None:
                 self._helpers = ProcessPoolExecutor(
-                    max_workers=2, mp_context=self._ctx, max_tasks_per_child=1
+                    max_workers=2,
+                    mp_context=self._ctx,
+                    max_tasks_per_child=1,
+                    initializer=end_with,
+                    initargs=(os.getpid(),),
                 )
             return self._helpers
 
