@@ -57,13 +57,13 @@ def changed(before: Plan, after: Plan) -> set[str]:
     return {t for t in a.keys() | b.keys() if a.get(t) != b.get(t)}
 
 
-def fewest_changes(district: District, reference: Plan, pin: Pin) -> set[str]:
-    """The changes the rules force under the pin: a change weight far above every other term."""
+def fewest_changes(district: District, reference: Plan, *pins: Pin) -> set[str]:
+    """The changes the rules force under the pins: a change weight far above every other term."""
     policy = district.policy
     heavy = policy.model_copy(
         update={"district": policy.district.model_copy(update={"weight_plan_change": 10_000})}
     )
-    pinned = district.replace(pins=(*district.pins, pin), policy=heavy)
+    pinned = district.replace(pins=(*district.pins, *pins), policy=heavy)
     return changed(reference, solve(pinned, SolveOptions(reference=reference)).plan)
 
 

@@ -142,6 +142,14 @@ class Replan(BaseModel):
 def replan(plan_id: str, body: Replan, request: Request) -> dict[str, str]:
     """Re-plan with the year's pins, changing as few of this plan's rotations as the rules
     and pins allow (`--reference`); the new plan opens on its 变更对比. The job's id."""
+    job = order_replan(request, plan_id, body.name, body.note, body.time_limit)
+    return {"job_id": job["job_id"]}
+
+
+def order_replan(
+    request: Request, plan_id: str, name: str, note: str, time_limit: float | None = None
+) -> dict[str, Any]:
+    """Queue a re-plan of the plan's school year against it (the API's and the page's)."""
     info = known_plan(request, plan_id)
     try:
         upload_id = str(data_of(request).plan_meta(plan_id)["upload_id"])
@@ -150,12 +158,12 @@ def replan(plan_id: str, body: Replan, request: Request) -> dict[str, str]:
     order = PlanOrder(
         upload_id=upload_id,
         year=info.year,
-        time_limit=body.time_limit,
+        time_limit=time_limit,
         reference_plan_id=plan_id,
-        name=body.name or f"{plan_title(info)} 调整",
-        note=body.note,
+        name=name.strip() or f"{plan_title(info)} 调整",
+        note=note.strip(),
     )
-    return {"job_id": order_plan(request, order)["job_id"]}
+    return order_plan(request, order)
 
 
 class Describe(BaseModel):

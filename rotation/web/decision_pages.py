@@ -27,11 +27,9 @@ from rotation.service.decisions import (
 )
 from rotation.service.jobs import MAX_TIME_LIMIT
 from rotation.service.review import SHEET_KEYS, Review
-from rotation.service.store import UnknownId
-from rotation.web.api import PlanOrder, order_plan
 from rotation.web.charts import bar_chart
 from rotation.web.common import data_of, require
-from rotation.web.decision_api import known_plan, saved_plans
+from rotation.web.decision_api import known_plan, order_replan, saved_plans
 from rotation.web.pages import PlanView, _plan, check_csrf, render
 
 router = APIRouter(include_in_schema=False)
@@ -188,19 +186,7 @@ def replan_form(
 ) -> Response:
     check_csrf(request, csrf_token)
     require(request, "经办人")
-    info = known_plan(request, plan_id)
-    try:
-        upload_id = str(data_of(request).plan_meta(plan_id)["upload_id"])
-    except (UnknownId, KeyError) as missing:
-        raise HTTPException(404, "找不到该方案的上传数据") from missing
-    order = PlanOrder(
-        upload_id=upload_id,
-        year=info.year,
-        reference_plan_id=plan_id,
-        name=name.strip() or f"{plan_title(info)} 调整",
-        note=note.strip(),
-    )
-    job = order_plan(request, order)
+    job = order_replan(request, plan_id, name, note)
     return RedirectResponse(f"/jobs/{job['job_id']}", status_code=303)
 
 

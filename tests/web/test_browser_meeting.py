@@ -14,10 +14,10 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from models import Pin
-from models.plan import NewRotation, Plan, SolveOptions
+from models.plan import NewRotation, Plan
 from models.vocab import PinKind
+from rotation.bench.replan import fewest_changes
 from rotation.formats.reading import read_district
-from solvers.solve import solve
 
 from . import test_browser as walk  # type: ignore[attr-defined]
 from .test_browser import USER, Screenshots, Workbooks, _sign_in  # type: ignore[attr-defined]
@@ -30,22 +30,13 @@ workbooks = walk.workbooks
 
 
 def forced_changes(xlsx: Path, rotations: list[dict[str, str]], pins: list[Pin]) -> set[str]:
-    """The teachers whose rotation must change under these pins: solved directly against the
-    draft with a change weight far above every other term (the fewest the rules allow)."""
+    """The teachers whose rotation must change under these pins, against the draft."""
     district = read_district(xlsx)
     reference = Plan(
         plan_year=district.plan_year,
         rotations=tuple(NewRotation.model_validate(r) for r in rotations),
     )
-    policy = district.policy
-    heavy = policy.model_copy(
-        update={"district": policy.district.model_copy(update={"weight_plan_change": 10_000})}
-    )
-    district = district.replace(pins=(*district.pins, *pins), policy=heavy)
-    result = solve(district, SolveOptions(reference=reference))
-    before = {r.teacher_id: r.to_school_id for r in reference.rotations}
-    after = {r.teacher_id: r.to_school_id for r in result.plan.rotations}
-    return {t for t in set(before) | set(after) if before.get(t) != after.get(t)}
+    return fewest_changes(district, reference, *pins)
 
 
 def _pin(

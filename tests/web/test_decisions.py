@@ -10,11 +10,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from models import Pin
-from models.plan import SolveOptions
 from models.vocab import PinKind
+from rotation.bench.replan import fewest_changes as forced_changes
 from rotation.formats.reading import read_district
 from rotation.service.store import DataDir
-from solvers.solve import solve
 
 from .conftest import (  # type: ignore[import-not-found]
     audit_lines,
@@ -32,21 +31,11 @@ def rotations(client: TestClient, plan_id: str) -> dict[str, dict[str, Any]]:
 
 
 def fewest_changes(data: Path, xlsx: Path, plan_id: str, teacher: str) -> set[str]:
-    """The teachers whose rotation must change when `teacher` is pinned to stay: solved
-    directly with a change weight far above every other term (the fewest changes the rules
-    allow)."""
+    """The teachers whose rotation must change when `teacher` is pinned to stay (the
+    benchmark's yardstick: a change weight far above every other term)."""
     reference = DataDir(data).records().load_plan(plan_id)
-    district = read_district(xlsx)
-    policy = district.policy
-    heavy = policy.model_copy(
-        update={"district": policy.district.model_copy(update={"weight_plan_change": 10_000})}
-    )
     pin = Pin(teacher_id=teacher, kind=PinKind.MUST_STAY, reason="x")
-    district = district.replace(pins=(*district.pins, pin), policy=heavy)
-    result = solve(district, SolveOptions(reference=reference))
-    before = {r.teacher_id: r.to_school_id for r in reference.rotations}
-    after = {r.teacher_id: r.to_school_id for r in result.plan.rotations}
-    return {t for t in set(before) | set(after) if before.get(t) != after.get(t)}
+    return forced_changes(read_district(xlsx), reference, pin)
 
 
 def replan(client: TestClient, plan_id: str, **body: Any) -> dict[str, Any]:
