@@ -10,12 +10,22 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
 from models.district import District
-from models.entities import EntrustedPair, School, Teacher
-from models.vocab import FlowDirection, OngoingKind, RatioBase, RatioScope, Stage, TeachingStage
+from models.entities import EntrustedPair, ItinerantDemand, School, Teacher
+from models.itinerant import km_between, qualification_refusal, reach_refusal, spare_periods
+from models.vocab import (
+    FlowDirection,
+    ItinerantScope,
+    OngoingKind,
+    RatioBase,
+    RatioScope,
+    Stage,
+    TeachingStage,
+)
 
 
 def ceil_share(count: int, ratio: Decimal) -> int:
@@ -380,3 +390,145 @@ def unmovable_warnings(district: District) -> list[str]:
                 f"全部由其余{req.eligible - len(stuck)}人承担，连续几个学年后可能无人可派"
             )
     return notes
+
+
+class _Kind(NamedTuple):
+    """What decides whether a teacher may cover a 走教需求 row, wherever they end up."""
+
+    subject: str
+    stage: TeachingStage
+    not_deferred: bool
+    has_room: bool
+    group_id: str
+    places: tuple[str, ...]
+
+
+def itinerant_warnings(district: District) -> list[str]:
+    """走教需求 no plan can cover, said before planning (the plan still comes out; 走教汇总 then
+    gives the uncovered periods)."""
+    return [message for message, _ in itinerant_foresight(district)]
+
+
+def itinerant_foresight(district: District) -> list[tuple[str, int]]:
+    """Each foreseen 走教 gap with the periods that stay uncovered at least, whatever the plan.
+
+    Sound whatever the rotations: a teacher is counted at every school they may teach at this
+    year (where they stand, and any host if eligible), with all their spare periods."""
+    from models.rules.within_group import hosts  # models.rules imports this module
+
+    rows = district.itinerant_demand
+    if not rows:
+        return []
+    subjects = {r.subject for r in rows}
+    # teachers alike in everything a refusal looks at (subject, stage, deferral, spare periods,
+    # home group's policy, the schools they may be at) are answered once, as a kind
+    kinds: dict[_Kind, list[Teacher]] = {}
+    for t in district.teachers:
+        if t.subject not in subjects:
+            continue
+        status = district.status(t.teacher_id)
+        standing = status.ongoing.to_school_id if status.ongoing is not None else t.school_id
+        here = [standing]
+        if status.eligible:
+            here += [h.school_id for h, _ in hosts(district, district.school(t.school_id))]
+        kind = _Kind(
+            t.subject,
+            status.teaching_stage,
+            t.deferral is None,
+            spare_periods(district, t) > 0,
+            status.group_id,
+            tuple(here),
+        )
+        kinds.setdefault(kind, []).append(t)
+    # kinds by (group of a school they may teach at, or "" for all, subject)
+    by_subject: defaultdict[tuple[str, str], list[_Kind]] = defaultdict(list)
+    for kind in kinds:
+        by_subject["", kind.subject].append(kind)
+        for group_id in sorted({district.school(p).group_id for p in kind.places}):
+            by_subject[group_id, kind.subject].append(kind)
+    bases = {kind: kind._replace(places=()) for kind in kinds}
+    qualified_for: dict[tuple[_Kind, str], str | None] = {}
+    km: dict[tuple[str, str], Decimal] = {}
+
+    def km_to(place: str, there: School) -> Decimal:
+        if (place, there.school_id) not in km:
+            km[place, there.school_id] = km_between(district.school(place), there) or Decimal(0)
+        return km[place, there.school_id]
+
+    reach: dict[tuple[str, str, str], str | None] = {}
+
+    def refusals(kind: _Kind, row: ItinerantDemand) -> list[str] | None:
+        """None if the kind may cover `row` from some school they may be at, else why not (one
+        reason per school: qualification, or reach)."""
+        t = kinds[kind][0]
+        key = (bases[kind], row.school_id)
+        if key not in qualified_for:  # where they teach only matters at the row's own school
+            qualified_for[key] = qualification_refusal(district, t, "", row)
+        why: list[str] = []
+        for place in kind.places:
+            refused = qualified_for[key]
+            if refused is None and place == row.school_id:
+                refused = qualification_refusal(district, t, place, row)
+            if refused is None:
+                at = (kind.group_id, place, row.school_id)
+                if at not in reach:
+                    reach[at] = reach_refusal(district, t, place, row)
+                refused = reach[at]
+                if refused is None:
+                    return None
+            why.append(refused)
+        return why
+
+    messages: list[tuple[str, int]] = []
+    need: Counter[tuple[str, str]] = Counter()
+    helpers: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
+    for row in rows:
+        school = district.school(row.school_id)
+        policy = district.policy.for_group(school.group_id)
+        unit = school.group_id if policy.itinerant_scope == ItinerantScope.GROUP else ""
+        who: list[str] = []
+        nearest: Decimal | None = None
+        qualified = 0
+        for kind in by_subject[unit, row.subject]:
+            why = refusals(kind, row)
+            if why is None:
+                who += [t.teacher_id for t in kinds[kind]]
+                continue
+            if unit and kind.group_id != unit:
+                continue
+            far = [p for p, w in zip(kind.places, why, strict=True) if w.startswith("距离")]
+            if far:
+                qualified += len(kinds[kind])
+                closest = min(km_to(p, school) for p in far)
+                nearest = closest if nearest is None else min(nearest, closest)
+        if not who:
+            scope = "本集团" if unit else "全区"
+            if nearest is not None:
+                because = (
+                    f"{scope}{qualified}名可走教的{row.subject}教师最近的也在{nearest}公里外"
+                    f"（走教距离上限{policy.itinerant_max_km}公里）"
+                )
+            else:
+                because = f"{scope}没有任教该学段、未暂缓交流、有可走教课时的{row.subject}教师"
+            messages.append(
+                (
+                    f"走教需求「{school.name}」{row.subject}每周{row.periods}课时：{because}，"
+                    "预计无法安排",
+                    row.periods,
+                )
+            )
+            continue
+        need[unit, row.subject] += row.periods
+        helpers[unit, row.subject].update(who)
+    for (unit, subject), periods in need.items():
+        room = sum(spare_periods(district, district.teacher(t)) for t in helpers[unit, subject])
+        if room < periods:
+            scope = f"「{district.group(unit).name}」" if unit else "全区"
+            messages.append(
+                (
+                    f"{scope}{subject}走教需求每周{periods}课时，能去走教的{subject}教师"
+                    f"可走教课时合计仅{room}课时，至少{periods - room}课时预计无法安排",
+                    periods - room,
+                )
+            )
+    return messages

@@ -149,7 +149,7 @@ def plan(
             horizon=horizon,
             report=show,
         )
-    raise typer.Exit(report_result(result, output, json_out, echo))
+    raise typer.Exit(report_result(result, output, json_out, echo, district))
 
 
 @app.command()

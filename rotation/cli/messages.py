@@ -11,6 +11,7 @@ from models.plan import NOT_FOR_APPROVAL, Conflict, RuleCheck, SolveResult
 from models.rules import RULES
 from rotation.exit_codes import EXIT_OK, EXIT_RULES
 from rotation.service.checking import Explanation
+from rotation.service.planning import itinerant_sentence
 
 #: Warnings printed before planning; `validate` lists them all.
 SHOWN_WARNINGS = 10
@@ -38,10 +39,16 @@ def report_read(district: District, input: Path, echo: Callable[..., None]) -> N
 
 
 def report_result(
-    result: SolveResult, output: Path, json_out: Path | None, echo: Callable[..., None]
+    result: SolveResult,
+    output: Path,
+    json_out: Path | None,
+    echo: Callable[..., None],
+    district: District | None = None,
 ) -> int:
-    """A short Chinese summary of the outcome; the exit code."""
+    """A short Chinese summary of the outcome (with the 走教 when `district` has demand); the
+    exit code."""
     written = f"审批表：{output}" + (f"；方案 JSON：{json_out}" if json_out else "")
+    itinerant = itinerant_sentence(district, result.plan) if district is not None else None
     if result.shortfalls:
         echo(
             f"规则无法同时满足，已按 --relax 编制最接近的方案：新交流 {len(result.plan.rotations)} 人。"
@@ -61,6 +68,8 @@ def report_result(
                 err=True,
             )
         _more(len(result.shortfalls), echo)
+        if itinerant:
+            echo(itinerant, err=True)
         echo(f"审批表和方案 JSON 已标注「{NOT_FOR_APPROVAL}」。{written}", err=True)
         return EXIT_RULES
     if result.status in ("optimal", "feasible"):
@@ -69,6 +78,8 @@ def report_result(
             f"方案已生成（{proven}）：新交流 {len(result.plan.rotations)} 人，期满返回 {len(result.plan.returns)} 人，"
             f"目标值 {result.objective}。{written}"
         )
+        if itinerant:
+            echo(itinerant)
         return EXIT_OK
     if result.status == "infeasible":
         echo(

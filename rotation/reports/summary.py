@@ -7,6 +7,7 @@ from models.policy import display_param, format_param
 from models.requirements import (
     demand_warnings,
     group_requirement,
+    itinerant_warnings,
     lead_pool_warnings,
     unmovable_warnings,
 )
@@ -33,6 +34,7 @@ def summary_lines(district: District) -> list[str]:
             f"{display_param('min_rotation_ratio_by_size', p.min_rotation_ratio_by_size)}"
             "（集团单独设置的比例优先；学校数不在分段内的集团按全区比例）"
         )
+    lines += itinerant_lines(district)
     lines += [
         "",
         "集团 | 学校 | 薄弱校 | 教师 | 符合条件 | 其中骨干 | 交流比例 | 至少交流 | 至少骨干",
@@ -52,8 +54,28 @@ def summary_lines(district: District) -> list[str]:
         ]
         lines += [f"  [无法满足] {m}" for m in foreseen]
     notes = demand_warnings(district) + lead_pool_warnings(district) + unmovable_warnings(district)
+    notes += itinerant_warnings(district)
     notes += [str(w) for w in district.warnings]
     if notes:
         lines += ["", f"需要注意（{len(notes)} 条）："]
         lines += [f"  [提示] {n}" for n in notes]
     return lines
+
+
+def itinerant_lines(district: District) -> list[str]:
+    """The 走教需求 in one line per fact: how much, of which subjects, under which limits."""
+    rows = district.itinerant_demand
+    if not rows:
+        return []
+    by_subject: dict[str, int] = {}
+    for r in rows:
+        by_subject[r.subject] = by_subject.get(r.subject, 0) + r.periods
+    p = district.policy.district
+    subjects = "、".join(f"{s} {n}" for s, n in sorted(by_subject.items(), key=lambda x: -x[1]))
+    return [
+        f"走教需求：{len({r.school_id for r in rows})} 所学校 {len(rows)} 条，"
+        f"每周共 {sum(by_subject.values())} 课时（{subjects}）",
+        f"走教规则：每人每周至多 {p.itinerant_max_periods} 课时、{p.itinerant_max_schools} 所外校，"
+        f"单程不超过 {p.itinerant_max_km} 公里，"
+        f"{'本集团内' if p.itinerant_scope == 'group' else '全区范围'}",
+    ]

@@ -17,7 +17,7 @@ from rotation.formats.safe_write import check_targets
 from rotation.formats.writing import write_district
 from rotation.reports.outcomes import STATUS_WORDS
 from rotation.samples.demo import demo_districts
-from rotation.service.planning import plan_district
+from rotation.service.planning import itinerant_sentence, plan_district
 from rotation.service.progress import READING, Report, Step, silent
 
 
@@ -73,6 +73,9 @@ def run_demo(
             f"  求解：{STATUS_WORDS.get(result.status, result.status)}，新交流 {len(result.plan.rotations)} 人，期满返回 {len(result.plan.returns)} 人，"
             f"规则核查未通过 {len(broken)} 项，用时 {result.wall_seconds:.1f} 秒"
         )
+        itinerant = itinerant_sentence(district, result.plan)
+        if itinerant:
+            lines.append(f"  {itinerant}")
         lines.append(f"  数据：{source}  审批表：{output}  方案：{json_out}")
     return lines, clean
 

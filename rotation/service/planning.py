@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from models import District
+from models.itinerant import uncovered
 from models.objective import ITINERANT_TERMS, evaluate
 from models.plan import HorizonNote, Plan, RuleCheck, SolveOptions, SolveResult
 from models.rules import PlanFacts, check_plan
@@ -258,4 +259,23 @@ def plan_input(
         echo=echo,
         horizon=horizon,
         report=report,
+    )
+
+
+def itinerant_sentence(district: District, plan: Plan) -> str | None:
+    """One line on the plan's 走教 for the console: people, periods covered, and what is left."""
+    rows = district.itinerant_demand
+    if not rows:
+        return None
+    needed = sum(r.periods for r in rows)
+    short = sum(uncovered(district, plan.itinerant).values())
+    teachers = len({a.teacher_id for a in plan.itinerant})
+    served = (
+        f"走教：{teachers} 名教师到 {len({a.to_school_id for a in plan.itinerant})} 所学校走教，"
+    )
+    if not short:
+        return f"{served}每周 {needed} 课时全部安排"
+    return (
+        f"{served}每周需 {needed} 课时、已安排 {needed - short} 课时，"
+        f"{short} 课时未能安排（原因见「走教汇总」）"
     )

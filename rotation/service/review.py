@@ -307,21 +307,22 @@ class Review:
         )
         return [r[0] for r in rows]
 
-    def teacher_rows(self, teacher_id: str) -> dict[str, tuple[list[str], list[Any]]]:
-        """Every sheet row about one teacher: sheet key → (header, row)."""
-        found: dict[str, tuple[list[str], list[Any]]] = {}
+    def teacher_rows(self, teacher_id: str) -> dict[str, tuple[list[str], list[list[Any]]]]:
+        """Every sheet row about one teacher: sheet key → (header, rows) — several in 走教安排
+        when the teacher serves more than one school."""
+        found: dict[str, tuple[list[str], list[list[Any]]]] = {}
         for key, column in TEACHER_COLUMN.items():
             try:
                 header = self.header(key)
             except KeyError:
                 continue
             columns = ", ".join(f"c{i}" for i in range(len(header)))
-            row = self.db.execute(
-                f"SELECT {columns} FROM t_{key} WHERE c{header.index(column)} = ?",
+            rows = self.db.execute(
+                f"SELECT {columns} FROM t_{key} WHERE c{header.index(column)} = ? ORDER BY rowid",
                 (teacher_id,),
-            ).fetchone()
-            if row is not None:
-                found[key] = (header, list(row))
+            ).fetchall()
+            if rows:
+                found[key] = (header, [list(row) for row in rows])
         return found
 
     def groups(self) -> list[dict[str, Any]]:

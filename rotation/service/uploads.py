@@ -21,6 +21,7 @@ from models.policy import format_param
 from models.requirements import (
     demand_warnings,
     group_requirement,
+    itinerant_warnings,
     lead_pool_warnings,
     unmovable_warnings,
 )
@@ -175,6 +176,7 @@ def notes(district: District) -> list[str]:
     """What `validate` asks a clerk to look at: rules foreseen to fail, then hints."""
     foreseen = [f"[无法满足] {m}" for m in precheck(district)]
     hints = demand_warnings(district) + lead_pool_warnings(district) + unmovable_warnings(district)
+    hints += itinerant_warnings(district)
     return foreseen + [f"[提示] {h}" for h in hints]
 
 

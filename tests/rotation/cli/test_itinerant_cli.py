@@ -29,6 +29,16 @@ def test_generate_plan_and_check_with_itinerant(tmp_path: Path) -> None:
     assert planned.exit_code == 0, planned.output
     plan = json.loads(plan_json.read_text(encoding="utf-8"))
     assert plan["itinerant"], "the generated gaps get 走教 teachers"
+    needed = sum(r["needed"] for r in plan["itinerant_summary"])
+    short = sum(r["uncovered"] for r in plan["itinerant_summary"])
+    people = len({a["teacher_id"] for a in plan["itinerant"]})
+    schools = len({a["to_school_id"] for a in plan["itinerant"]})
+    served = f"走教：{people} 名教师到 {schools} 所学校走教，"
+    if short:
+        said = f"{served}每周需 {needed} 课时、已安排 {needed - short} 课时，{short} 课时未能安排"
+    else:
+        said = f"{served}每周 {needed} 课时全部安排"
+    assert said in planned.output
     first = plan["itinerant"][0]
     assert set(first) == {
         "teacher_id",
@@ -70,3 +80,14 @@ def test_check_catches_an_edited_subsidy(tmp_path: Path) -> None:
     checked = run("check", data, book)
     assert checked.exit_code != 0
     assert "距离或补助有误" in checked.output
+
+
+def test_validate_shows_the_demand_and_what_no_plan_can_cover(tmp_path: Path) -> None:
+    """Ganzhou's 甘浚镇 school is 16.3 km from its nearest colleague, beyond the 15 km limit:
+    its rows are foreseen short, with the distance."""
+    data = tmp_path / "甘州.xlsx"
+    assert run("generate", data, "--teachers", 600, "--structure", "ganzhou").exit_code == 0
+    shown = run("validate", data)
+    assert shown.exit_code == 0, shown.output
+    assert "走教需求：" in shown.output and "走教规则：每人每周至多 6 课时" in shown.output
+    assert "最近的也在16.3公里外（走教距离上限15公里），预计无法安排" in shown.output

@@ -188,6 +188,7 @@ def test_demo_plans_both_samples_cleanly(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.count("求解：最优") == 2
     assert result.output.count("规则核查未通过 0 项") == 2
+    assert result.output.count("走教：") == 1  # the Ganzhou sample carries 走教需求
     for stem in ("甘州区示例", "闵行区示例"):
         assert (
             run("check", tmp_path / f"{stem}数据.xlsx", tmp_path / f"{stem}-方案.json").exit_code

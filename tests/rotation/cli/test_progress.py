@@ -98,5 +98,6 @@ def test_plan_shows_progress_on_stderr_and_the_summary_on_stdout(tmp_path: Path)
         assert f"{phase}…" in result.stderr
     assert "/" in result.stderr  # components done of total
     out = result.stdout.splitlines()
-    assert out[0].startswith("已读取 区：") and out[-1].startswith("方案已生成")
+    assert out[0].startswith("已读取 区：") and out[-2].startswith("方案已生成")
+    assert out[-1].startswith("走教：")  # generated districts carry 走教需求
     assert "读取数据" not in result.stdout

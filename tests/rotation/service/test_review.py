@@ -164,7 +164,7 @@ def test_a_teachers_rows(store: Review) -> None:
     tid = str(chosen.rows[0][chosen.header.index("教师编号")])
     found = store.teacher_rows(tid)
     assert set(found) == {"rotations"}
-    header, row = found["rotations"]
+    header, (row,) = found["rotations"]
     assert "入选理由" in header and row[header.index("教师编号")] == tid
     assert set(store.teacher_rows("N0")) == {"ineligible"}
     assert store.teacher_rows("nobody") == {}
