@@ -273,12 +273,24 @@ def _why_short(
         return f"区内没有{subject}教师", True
     refused: list[str] = []
     qualified: list[Teacher] = []
+    far: list[Decimal] = []
     for t in colleagues:
         why = refusal(district, t, present[t.teacher_id], row)
         if why is None:
             qualified.append(t)
         else:
             refused.append(why)
+            if why.startswith("距离"):  # qualified and in scope, only too far
+                here = district.school(present[t.teacher_id])
+                far.append(km_between(here, district.school(row.school_id)) or Decimal(0))
+    if not qualified and far:
+        policy = district.policy.for_group(district.school(row.school_id).group_id)
+        scope = "本集团" if policy.itinerant_scope == ItinerantScope.GROUP else "区内"
+        return (
+            f"走教范围内没有符合条件的{subject}教师：{scope}{len(far)}名可走教的{subject}教师"
+            f"最近的也在{min(far)}公里外（走教距离上限{policy.itinerant_max_km}公里）",
+            True,
+        )
     if not qualified:
         common = max(dict.fromkeys(refused), key=refused.count)
         return (

@@ -4,6 +4,8 @@ can cover, whatever the rotations, with the periods and the reason."""
 from __future__ import annotations
 
 from models import ItinerantDemand
+from models.itinerant import coverage
+from models.plan import Plan
 from models.requirements import itinerant_foresight, itinerant_warnings
 
 from ..conftest import build_district, teacher  # type: ignore[import-not-found]
@@ -37,6 +39,17 @@ def test_too_far_says_how_far_the_nearest_is() -> None:
             4,
         )
     ]
+
+
+def test_after_planning_the_same_distance_is_the_reason() -> None:
+    far = schools((100.0, 38.0), (100.0, 38.3))
+    d = district([teacher("M1", "S1", subject="音乐", years_at_school=2)], schools=far)
+    (gap,) = coverage(d, Plan(plan_year=2025))
+    assert (gap.uncovered, gap.reason) == (
+        4,
+        "走教范围内没有符合条件的音乐教师：本集团1名可走教的音乐教师最近的也在33.4公里外"
+        "（走教距离上限15公里）",
+    )
 
 
 def test_a_teacher_who_may_rotate_counts_from_every_host() -> None:
