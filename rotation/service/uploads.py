@@ -27,6 +27,7 @@ from models.requirements import (
 )
 from models.rules import precheck
 from rotation.formats.reading import input_sha256, read_district, sheet_of
+from rotation.reports.summary import itinerant_lines
 from rotation.service.audit import now_text, record
 from rotation.service.store import META_FILE, DataDir, new_id, write_json_file
 from rotation.service.years import carry_over, merged_problem
@@ -317,6 +318,7 @@ def upload_meta(
         },
         "warnings": [problem_json(w) for w in warnings],
         "notes": notes(district),
+        "itinerant": itinerant_lines(district),
         "group_lines": [vars(g) for g in group_lines(district)],
     }
 

@@ -43,7 +43,22 @@ def _teacher_context(view: PlanView, teacher_id: str) -> dict[str, Any]:
         found = review.teacher_rows(teacher_id)
     if not found:
         raise HTTPException(404, "本方案中没有这位教师")
-    return {**view.head(), "found": found, "teacher_id": teacher_id, "names": SHEET_KEYS}
+    name = next(
+        (
+            rows[0][header.index(column)]
+            for column in ("姓名", "教师")
+            for header, rows in found.values()
+            if column in header
+        ),
+        None,
+    )
+    return {
+        **view.head(),
+        "found": found,
+        "teacher_id": teacher_id,
+        "teacher_name": name,
+        "names": SHEET_KEYS,
+    }
 
 
 def teacher_page_response(

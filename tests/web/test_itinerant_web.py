@@ -25,6 +25,7 @@ def test_itinerant_pages(tmp_path: Path) -> None:
         upload_id = answer.json()["upload_id"]
         shown = client.get(f"/uploads/{upload_id}").text
         assert "走教需求「" in shown and "预计无法安排" in shown
+        assert 'id="itinerant-card"' in shown and "走教规则：每人每周至多 6 课时、2 所外校" in shown
         job = plan(client, upload_id)
         assert job["state"] == "done", job
         plan_id = job["plan_id"]
@@ -42,5 +43,7 @@ def test_itinerant_pages(tmp_path: Path) -> None:
         html = client.get(f"/plans/{plan_id}/teachers/{twice[0]}").text
         served = [r for r in given.rows if str(r[column]) == twice[0]]
         assert "走教安排（2 条）" in html
+        name = str(served[0][given.header.index("教师")])
+        assert f'<h2 id="teacher-name">{name}（{twice[0]}）</h2>' in html
         school = given.header.index("走教学校")
         assert all(str(r[school]) in html for r in served)
