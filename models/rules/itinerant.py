@@ -27,7 +27,6 @@ from models.itinerant import (
     assignment,
     coverage,
     policy_of,
-    present_schools,
     qualification_refusal,
     reach_refusal,
     spare_periods,
@@ -85,7 +84,7 @@ def check_qualified(f: PlanFacts) -> list[RuleCheck]:
     if not plan.itinerant:
         return []
     rows = _rows(d)
-    present = present_schools(d, plan)
+    present = f.present()
     checks = []
     for a in plan.itinerant:
         problems: list[str] = []
@@ -115,7 +114,7 @@ def check_reach(f: PlanFacts) -> list[RuleCheck]:
     if not plan.itinerant:
         return []
     rows = _rows(d)
-    present = present_schools(d, plan)
+    present = f.present()
     checks = []
     for a in plan.itinerant:
         teacher = d.index.teacher.get(a.teacher_id)
@@ -209,7 +208,7 @@ def check_coverage(f: PlanFacts) -> list[RuleCheck]:
     for a in f.plan.itinerant:
         given[a.to_school_id, a.subject] += a.periods
     checks = []
-    for gap in coverage(d, f.plan):
+    for gap in coverage(d, f.plan, f.present()):
         total = given[gap.school_id, gap.subject]
         problems: list[str] = []
         if total > gap.needed:
