@@ -354,14 +354,15 @@ def _single_row(
     return given, left
 
 
-class _Proto:
+class ProtoWriter:
     """A CP-SAT model written straight into its proto, variables by index: building the 107
-    models of the benchmark through CpModel's expressions was half the 走教 stage."""
+    models of the benchmark through CpModel's expressions was half the 走教 stage. Writes into
+    `model` when given (the joint model adds 走教 to a rotation model)."""
 
-    def __init__(self) -> None:
-        self.model = SatModel()
+    def __init__(self, model: cp_model.CpModel | None = None) -> None:
+        self.model = model if model is not None else SatModel()
         self.proto = self.model.proto
-        self.size = 0
+        self.size = len(self.proto.variables)
 
     def var(self, low: int, high: int) -> int:
         self.proto.variables.add().domain.extend([low, high])
@@ -381,9 +382,13 @@ class _Proto:
         c.enforcement_literal.append(a)
         c.bool_and.literals.append(b)
 
-    def minimize(self, variables: list[int], coefficients: list[int]) -> None:
+    def minimize(self, variables: list[int], coefficients: list[int], offset: int = 0) -> None:
+        """Σ coefficient × variable + offset, as the only objective."""
+        self.proto.clear_objective()
+        self.proto.clear_floating_point_objective()
         self.proto.objective.vars.extend(variables)
         self.proto.objective.coeffs.extend(coefficients)
+        self.proto.objective.offset = offset
 
 
 def _part_model(
@@ -403,7 +408,7 @@ def _part_model(
     serve several rows keep variables of their own, their squared load a sum of increments
     1, 3, 5, … (convex: the cheapest come first). The uncovered periods weigh more than the rest
     can ever differ by, so one solve is the lexicographic optimum."""
-    m = _Proto()
+    m = ProtoWriter()
     by_row: dict[int, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
     cost_vars: list[int] = []
     cost_coeffs: list[int] = []
