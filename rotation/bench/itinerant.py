@@ -29,7 +29,6 @@ from models.objective import ITINERANT_TERMS, itinerant_amounts
 from models.plan import SolveOptions, SolveResult
 from models.rules import check_plan
 from rotation.samples.generate import generate_district, itinerant_demand
-from solvers.itinerant_joint import solve_joint
 from solvers.solve import solve
 
 
@@ -125,6 +124,8 @@ def main() -> None:
         runs["both"].append(staged)
         print(f"第{n}轮  仅交流 {plain.line()}\n      交流+走教（两阶段） {staged.line()}")
         if args.joint:
+            from solvers.itinerant_joint import solve_joint
+
             joint = timed(both, options, solve_joint)
             runs["joint"].append(joint)
             print(f"      交流+走教（合一模型） {joint.line()}")
