@@ -107,13 +107,17 @@ def main() -> None:
     parser.add_argument(
         "--joint", action="store_true", help="另用交流与走教合一的模型编制，与两阶段比较"
     )
+    parser.add_argument("--scope", choices=("group", "district"), default="group")
     args = parser.parse_args()
     alone = generate_district(teachers=args.teachers, seed=args.seed, structure=args.structure)
     rows = itinerant_demand(alone, rows=args.rows)
-    both = alone.replace(itinerant_demand=rows)
+    scope = alone.policy.district.model_copy(update={"itinerant_scope": args.scope})
+    both = alone.replace(
+        itinerant_demand=rows, policy=alone.policy.model_copy(update={"district": scope})
+    )
     print(
         f"{args.teachers} 名教师，{len(alone.schools)} 所学校；走教需求 {len(rows)} 条，"
-        f"每周 {sum(r.periods for r in rows)} 课时"
+        f"每周 {sum(r.periods for r in rows)} 课时；走教范围 {args.scope}"
     )
     options = SolveOptions(workers=args.workers)
     runs: dict[str, list[Run]] = {"alone": [], "both": [], "joint": []}
