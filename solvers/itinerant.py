@@ -67,8 +67,10 @@ def plan_itinerant(
     processes: int = 1,
     pool_from: int = 0,
     method: StartMethod = "auto",
+    group_ids: list[str] | None = None,
 ) -> ItinerantResult:
-    """The 走教 assignments for the plan year, given the rotation plan.
+    """The 走教 assignments for the plan year, given the rotation plan (with `group_ids`: the
+    rows at those groups' schools only, given their rotations; see `local_scope`).
 
     Rows and teachers fall apart into independent parts (a row only reaches teachers of its
     subject, within the group or distance): each connected part is its own small model, and a
@@ -80,7 +82,9 @@ def plan_itinerant(
     and each full collection walks the district's as well (0.425 → 0.389 s of CPU on the
     benchmark, medians of 5)."""
     with _paused_cycle_collection():
-        return _plan_itinerant(district, plan, time_limit, workers, processes, pool_from, method)
+        return _plan_itinerant(
+            district, plan, time_limit, workers, processes, pool_from, method, group_ids
+        )
 
 
 def _plan_itinerant(
@@ -91,11 +95,24 @@ def _plan_itinerant(
     processes: int,
     pool_from: int,
     method: StartMethod,
+    group_ids: list[str] | None,
 ) -> ItinerantResult:
     start = time.perf_counter()
     rows = list(district.itinerant_demand)
-    present = present_schools(district, plan)
-    arcs = _arcs(district, rows, present)
+    only: set[int] | None = None
+    if group_ids is None:
+        teachers: list[Teacher] = list(district.teachers)
+        present = present_schools(district, plan)
+    else:
+        schools = {s.school_id for g in group_ids for s in district.schools_of(g)}
+        only = {i for i, row in enumerate(rows) if row.school_id in schools}
+        teachers = _teachers_at(district, schools)
+        hosts = {r.teacher_id: r.to_school_id for r in plan.rotations}
+        standing = _standing(district)
+        present = {
+            t.teacher_id: hosts.get(t.teacher_id) or standing[t.teacher_id] for t in teachers
+        }
+    arcs = _arcs(district, rows, present, teachers, only)
     parts = _parts(arcs)
     built = time.perf_counter()
     outcomes: dict[int, _PartOutcome] = {}
@@ -121,6 +138,8 @@ def _plan_itinerant(
     covered_rows = {i for part in parts for _t, i in part}
     missing: dict[tuple[str, str], int] = {}
     for i, row in enumerate(rows):
+        if only is not None and i not in only:
+            continue
         key = (row.school_id, row.subject)
         if i not in covered_rows:
             missing[key] = row.periods
@@ -150,16 +169,21 @@ def _part_task(
 
 
 def _arcs(
-    district: District, rows: list[ItinerantDemand], present: dict[str, str]
+    district: District,
+    rows: list[ItinerantDemand],
+    present: dict[str, str],
+    teachers: list[Teacher] | None = None,
+    only: set[int] | None = None,
 ) -> dict[tuple[str, int], int]:
-    """(teacher, row) → 0.1 km one way, for every teacher who may cover the row.
+    """(teacher, row) → 0.1 km one way, for every teacher who may cover the row (of
+    `teachers`, by default all; of the rows numbered in `only`, by default all).
 
     `refusal` reads of a teacher only the subject, the teaching stage, whether deferred, whether
     any spare periods, the present school and the (home) group's policy: it is asked once per
     such kind of teacher and row, and the km once per pair of schools."""
     demanded = {row.subject for row in rows}
     kinds: dict[tuple[object, ...], list[Teacher]] = {}
-    for t in district.teachers:
+    for t in district.teachers if teachers is None else teachers:
         if t.subject not in demanded:
             continue
         status = district.status(t.teacher_id)
@@ -174,7 +198,8 @@ def _arcs(
         kinds.setdefault(key, []).append(t)
     by_subject: defaultdict[str, list[int]] = defaultdict(list)
     for i, row in enumerate(rows):
-        by_subject[row.subject].append(i)
+        if only is None or i in only:
+            by_subject[row.subject].append(i)
     row_group = [district.school(row.school_id).group_id for row in rows]
     km: dict[tuple[str, str], int] = {}
     found: dict[int, list[tuple[str, int]]] = defaultdict(list)
@@ -195,12 +220,67 @@ def _arcs(
                 km[here, there] = 0 if one_way is None else int(one_way * 10)
             found[i] += [(t.teacher_id, km[here, there]) for t in members]
     # rows in input order, each row's teachers in the district's order (as teacher by teacher)
-    order = {t.teacher_id: n for n, t in enumerate(district.teachers)}
+    order = district.memo("teacher_order", _teacher_order)
     return {
         (tid, i): tenths
         for i in sorted(found)
         for tid, tenths in sorted(found[i], key=lambda x: order[x[0]])
     }
+
+
+def _teacher_order(district: District) -> dict[str, int]:
+    return {t.teacher_id: n for n, t in enumerate(district.teachers)}
+
+
+def _standing(district: District) -> dict[str, str]:
+    """Where each teacher is in the plan year unless the plan moves them (once per district)."""
+    return district.memo(
+        "standing_schools", lambda d: present_schools(d, Plan(plan_year=d.plan_year))
+    )
+
+
+def _teachers_at(district: District, schools: set[str]) -> list[Teacher]:
+    """Teachers who may teach at one of `schools` in the plan year: those at home there, and
+    those a running rotation keeps there."""
+    standing = _standing(district)
+    found = [t for s in sorted(schools) for t in district.teachers_of_school(s)]
+    homes = {t.teacher_id for t in found}
+    found += [
+        district.teacher(o.teacher_id)
+        for o in district.ongoing
+        if o.to_school_id in schools
+        and o.teacher_id not in homes
+        and standing[o.teacher_id] == o.to_school_id
+    ]
+    return found
+
+
+def local_scope(district: District) -> bool:
+    """Whether 走教 may be planned component by component, each right after its own rotations
+    (in the same task of the worker pool, `solvers.solve`): every group's itinerant_scope is
+    group, so a row is reached only from schools of its own group, by teachers whose place
+    that year only that component's rotations decide (or none: the standing school)."""
+    return bool(district.itinerant_demand) and all(
+        district.policy.for_group(g.group_id).itinerant_scope == ItinerantScope.GROUP
+        for g in district.groups
+    )
+
+
+def combined(results: list[ItinerantResult]) -> ItinerantResult:
+    """The 走教 of every component as one result (each planned with its own rotations)."""
+    statuses = {r.status for r in results}
+    status = (
+        "unknown" if "unknown" in statuses else "feasible" if "feasible" in statuses else "optimal"
+    )
+    chosen = [a for r in results for a in r.assignments]
+    chosen.sort(key=lambda a: (a.to_school_id, a.subject, a.teacher_id))
+    return ItinerantResult(
+        status,
+        chosen if status != "unknown" else [],
+        {key: n for r in results for key, n in r.uncovered.items()},
+        build_seconds=sum(r.build_seconds for r in results),
+        solve_seconds=sum(r.solve_seconds for r in results),
+    )
 
 
 def _parts(arcs: dict[tuple[str, int], int]) -> list[dict[tuple[str, int], int]]:
@@ -511,21 +591,32 @@ def _part_model(
     return chosen, missing, code == cp_model.OPTIMAL
 
 
-def with_itinerant(district: District, result: SolveResult, options: SolveOptions) -> SolveResult:
+def with_itinerant(
+    district: District,
+    result: SolveResult,
+    options: SolveOptions,
+    found: ItinerantResult | None = None,
+) -> SolveResult:
     """A solved rotation result with its 走教 planned (the plan's `itinerant`), the 走教 terms
     added to its objective and bound, and the stage's time added to build, solve and wall.
-    Unchanged when the district has no 走教需求 or no plan was found."""
+    Unchanged when the district has no 走教需求 or no plan was found. `found`: the 走教 already
+    planned with the components (`local_scope`; its time is in the result's wall already, and
+    `itinerant_seconds` is then the sum of the components' 走教 seconds)."""
     if not district.itinerant_demand or result.status not in ("optimal", "feasible"):
         return result
     start = time.perf_counter()
-    found = plan_itinerant(
-        district,
-        result.plan,
-        time_limit=options.time_limit,
-        processes=worker_count(options.workers, len(district.itinerant_demand)),
-        pool_from=POOL_ARCS,
-        method=options.start_method,
-    )
+    earlier = 0.0
+    if found is None:
+        found = plan_itinerant(
+            district,
+            result.plan,
+            time_limit=options.time_limit,
+            processes=worker_count(options.workers, len(district.itinerant_demand)),
+            pool_from=POOL_ARCS,
+            method=options.start_method,
+        )
+    else:
+        earlier = found.build_seconds + found.solve_seconds
     plan = result.plan.model_copy(update={"itinerant": tuple(found.assignments)})
     added = itinerant_terms(district, plan)
     terms = {**result.terms, **added}
@@ -542,7 +633,7 @@ def with_itinerant(district: District, result: SolveResult, options: SolveOption
             "build_seconds": result.build_seconds + found.build_seconds,
             "solve_seconds": result.solve_seconds + found.solve_seconds,
             "wall_seconds": result.wall_seconds + time.perf_counter() - start,
-            "itinerant_seconds": time.perf_counter() - start,
+            "itinerant_seconds": earlier + time.perf_counter() - start,
         }
     )
 

@@ -275,3 +275,22 @@ def test_one_row_dynamic_programme_equals_cp_sat(
     assert sum(q for _t, _i, q in handed) + left == periods
     value = sum(costs.unit(by_id[tid], 0, by_id[tid].arcs[0][1], q) for tid, _i, q in handed)
     assert (left, value) == _knapsack_reference(periods, kinds, costs)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_within_groups_each_component_plans_its_own_itinerant(workers: int) -> None:
+    """With itinerant_scope = group, solve() plans each component's 走教 right after its
+    rotations, in the same task: the same assignments as the stage after every component."""
+    from models.plan import SolveOptions
+    from solvers.itinerant import local_scope
+    from solvers.solve import solve
+
+    d = generate_district(teachers=1000, seed=5, structure="minhang", itinerant=True)
+    assert local_scope(d)
+    result = solve(d, SolveOptions(workers=workers))
+    assert result.status == "optimal"
+    assert result.plan.itinerant
+    after = plan_itinerant(d, result.plan.model_copy(update={"itinerant": ()}))
+    assert tuple(after.assignments) == result.plan.itinerant
+    policy = d.policy.district.model_copy(update={"itinerant_scope": "district"})
+    assert not local_scope(d.replace(policy=d.policy.model_copy(update={"district": policy})))
