@@ -6,13 +6,17 @@ ceil(periods / itinerant_periods_per_trip). Lexicographic: first as few uncovere
 possible, then the weighted rest (`models.objective`'s 走教 terms): travel (km a week, both
 ways), backbone teachers to weak schools, and an even load (the sum of squared weekly loads:
 3 + 3 beats 6 + 0) — one solve, the uncovered periods weighted above the most the rest can
-differ by. Each connected part of teachers and rows is solved on its own (in the worker pool):
-a part of one row by an exact dynamic programme (`_single_row`), the others as a CP-SAT model
-written straight into its proto (`_part_model`). Teachers alike in everything the model sees
-who serve one row each are counted per (row, periods), not named; the others have variables of
-their own.
+differ by. Each connected part of teachers and rows is solved on its own: a part of one row by
+an exact dynamic programme (`_single_row`), the others as a CP-SAT model written straight into
+its proto (`_part_model`). Teachers alike in everything the model sees who serve one row each
+are counted per (row, periods), not named; the others have variables of their own.
 
-Why a second stage and not one model with the rotations: BENCHMARKS.md, 走教 (issue 17).
+When every group's 走教 stays inside the group (`local_scope`, the default), `solve()` plans each
+component's 走教 in the component's own task, right after its rotations; otherwise after every
+component, the parts in the worker pool when there are many (`POOL_ARCS`).
+
+Why a second stage and not one model with the rotations (`solvers.itinerant_joint`, measured):
+BENCHMARKS.md, 走教 (issue 17).
 """
 
 from __future__ import annotations
