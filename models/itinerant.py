@@ -294,8 +294,17 @@ def _why_short(
         return f"区内没有{subject}教师", True
     refused: list[str] = []
     qualified: list[Teacher] = []
+    # refusal reads of a teacher only these: asked once per such kind (the short rows of a
+    # large district would otherwise ask it of every colleague, row by row)
+    asked: dict[tuple[object, ...], str | None] = {}
+    status = district.index.status
     for t in colleagues:
-        why = refusal(district, t, present[t.teacher_id], row)
+        here = present[t.teacher_id]
+        stage, group = status[t.teacher_id].teaching_stage, status[t.teacher_id].group_id
+        key = (stage, t.deferral, t.spare_periods, here, group)
+        if key not in asked:
+            asked[key] = refusal(district, t, here, row)
+        why = asked[key]
         if why is None:
             qualified.append(t)
         else:
