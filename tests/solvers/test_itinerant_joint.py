@@ -61,7 +61,11 @@ def test_joint_plans_pass_every_rule_and_cover_at_least_as_much(
 
 
 def test_joint_plan_is_the_same_in_one_process_or_two() -> None:
+    """…and a teacher the model rotates this year goes to 走教 from the new host (the place
+    is the model's choice, and itinerant_qualified checks it)."""
     d = generate_district(teachers=1000, seed=5, structure="minhang", itinerant=True)
     one = solve_joint(d, SolveOptions(workers=1))
     two = solve_joint(d, SolveOptions(workers=2))
     assert (one.plan.rotations, one.plan.itinerant) == (two.plan.rotations, two.plan.itinerant)
+    hosts = {r.teacher_id: r.to_school_id for r in one.plan.rotations}
+    assert any(hosts.get(a.teacher_id) == a.from_school_id for a in one.plan.itinerant)
