@@ -6,7 +6,8 @@ its 300 走教需求 rows (`rotation.samples.generate.itinerant_demand(district,
 and small schools first, then by size); each round times `solve()` (every component and, with
 the rows, the 走教 stage) and the checkers (`check_plan`, the 走教 rules included), in wall
 seconds and in CPU seconds of this process and its reaped workers (steadier when other jobs
-share the cores). With `--joint`, each round also plans rotations and 走教 in one CP-SAT model
+share the cores). "其中走教" is the result's itinerant_seconds: with itinerant_scope = group the
+sum of the components' 走教 seconds, spent in the workers alongside the rotations. With `--joint`, each round also plans rotations and 走教 in one CP-SAT model
 per component (`solvers.itinerant_joint`) and compares it with the second stage: time, the
 rotation objective (every non-走教 term), uncovered periods, travel and the other 走教 terms.
 Printed as one line per round and the medians; nothing is written to the repository.
