@@ -189,7 +189,7 @@ def solve_joint_component(
 @dataclass
 class _JointKind:
     """Teachers alike in all 走教 sees, at one standing school; `moves[tid]`: each member's
-    (host, arc index) in the rotation model."""
+    (host, index of the move's variable in the proto) in the rotation model."""
 
     members: list[str]
     spare: int
