@@ -40,6 +40,19 @@ def km_between(a: School, b: School) -> Decimal | None:
     return Decimal(repr(km)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+def school_km(district: District, a: str, b: str) -> Decimal | None:
+    """km_between two schools of the district by id, each pair computed once per district:
+    the arcs, the assignments and three checkers all ask for the same few thousand pairs."""
+    cache = district.memo("itinerant_km", _no_km)
+    if (a, b) not in cache:
+        cache[a, b] = km_between(district.school(a), district.school(b))
+    return cache[a, b]
+
+
+def _no_km(district: District) -> dict[tuple[str, str], Decimal | None]:
+    return {}
+
+
 def trips_per_week(periods: int, periods_per_trip: int) -> int:
     """Round trips a week: ceil(periods / periods per trip)."""
     return -(-periods // periods_per_trip)
@@ -69,10 +82,15 @@ def present_school(district: District, plan: Plan, teacher_id: str) -> str:
 def present_schools(district: District, plan: Plan) -> dict[str, str]:
     """present_school of every teacher at once (one pass over the plan)."""
     hosts = {r.teacher_id: r.to_school_id for r in plan.rotations}
-    return {
-        t.teacher_id: hosts.get(t.teacher_id) or _standing_school(district, t.teacher_id)
-        for t in district.teachers
-    }
+    status = district.index.status
+    present = {}
+    for t in district.teachers:
+        here = hosts.get(t.teacher_id)
+        if here is None:
+            ongoing = status[t.teacher_id].ongoing
+            here = t.school_id if ongoing is None else ongoing.to_school_id
+        present[t.teacher_id] = here
+    return present
 
 
 def _standing_school(district: District, teacher_id: str) -> str:
@@ -124,7 +142,7 @@ def reach_refusal(
     same_group = here.group_id == there.group_id
     if policy.itinerant_scope == ItinerantScope.GROUP and not same_group:
         return "不在同一集团（走教范围为集团内）"
-    km = km_between(here, there)
+    km = school_km(district, here.school_id, there.school_id)
     if km is None:
         return None if same_group else "学校缺少坐标，只能在本集团内走教"
     if km > policy.itinerant_max_km:
@@ -150,7 +168,7 @@ def assignment(
     """The assignment of `periods` periods of `row` to a teacher, with its km and subsidy."""
     teacher = district.teacher(teacher_id)
     present = present or present_school(district, plan, teacher_id)
-    km = km_between(district.school(present), district.school(row.school_id))
+    km = school_km(district, present, row.school_id)
     return ItinerantAssignment(
         teacher_id=teacher_id,
         from_school_id=present,
@@ -221,15 +239,18 @@ class ItinerantGap(BaseModel):
     full: bool = True
 
 
-def coverage(district: District, plan: Plan) -> list[ItinerantGap]:
+def coverage(
+    district: District, plan: Plan, present: dict[str, str] | None = None
+) -> list[ItinerantGap]:
     """Each 走教需求 row, in input order: how much the plan covers, and why the rest is not.
 
     A row may stay short for two reasons only: no teacher qualified for it is within reach, or
     every one who is has no room left (spare periods used, or already at itinerant_max_schools
-    elsewhere). Stated with the numbers behind it."""
+    elsewhere). Stated with the numbers behind it. `present`: present_schools, when the caller
+    has it already."""
     if not district.itinerant_demand:
         return []
-    present = present_schools(district, plan)
+    present = present if present is not None else present_schools(district, plan)
     load = loads(plan)
     served = schools_served(plan)
     given: Counter[tuple[str, str]] = Counter()
@@ -274,15 +295,24 @@ def _why_short(
     refused: list[str] = []
     qualified: list[Teacher] = []
     far: list[Decimal] = []
+    # refusal reads of a teacher only these: asked once per such kind (the short rows of a
+    # large district would otherwise ask it of every colleague, row by row)
+    asked: dict[tuple[object, ...], str | None] = {}
+    status = district.index.status
     for t in colleagues:
-        why = refusal(district, t, present[t.teacher_id], row)
+        here = present[t.teacher_id]
+        stage, group = status[t.teacher_id].teaching_stage, status[t.teacher_id].group_id
+        key = (stage, t.deferral, t.spare_periods, here, group)
+        if key not in asked:
+            asked[key] = refusal(district, t, here, row)
+        why = asked[key]
         if why is None:
             qualified.append(t)
         else:
             refused.append(why)
             if why.startswith("距离"):  # qualified and in scope, only too far
-                here = district.school(present[t.teacher_id])
-                far.append(km_between(here, district.school(row.school_id)) or Decimal(0))
+                there = district.school(row.school_id)
+                far.append(km_between(district.school(here), there) or Decimal(0))
     if not qualified and far:
         policy = district.policy.for_group(district.school(row.school_id).group_id)
         scope = "本集团" if policy.itinerant_scope == ItinerantScope.GROUP else "区内"

@@ -31,7 +31,13 @@ from models.plan import (
 from models.rules import describe, label
 from solvers.components import components, largest_first
 from solvers.explain import explain_component
-from solvers.itinerant import with_itinerant
+from solvers.itinerant import (
+    ItinerantResult,
+    combined,
+    local_scope,
+    plan_itinerant,
+    with_itinerant,
+)
 from solvers.parallel import run_tasks, worker_count
 from solvers.relax import solve_relaxed
 from solvers.sat import Mode, SatBuilder, chosen_rotations, relax_penalty, sat_parameters
@@ -52,6 +58,7 @@ class ComponentOutcome:
     time_limit_hit: bool = False
     build_seconds: float = 0.0
     solve_seconds: float = 0.0
+    itinerant: ItinerantResult | None = None
 
 
 Progress = Callable[[int, int, ComponentOutcome], None]
@@ -106,7 +113,16 @@ def _solve_part(
     """One component, in a worker process or here (module-level: spawn pickles it by name)."""
     district, options = shared
     index, group_ids = job
-    return solve_component(district, index, group_ids, options)
+    outcome = solve_component(district, index, group_ids, options)
+    if local_scope(district) and outcome.status in ("optimal", "feasible"):
+        # 走教 within groups: this component's rows depend on its rotations only, so they are
+        # planned here, in the same worker, instead of after every component (BENCHMARKS.md,
+        # 走教: the stage then shares the pool's cores without a pool of its own)
+        rotations = Plan(plan_year=district.plan_year, rotations=tuple(outcome.rotations))
+        outcome.itinerant = plan_itinerant(
+            district, rotations, time_limit=options.time_limit, group_ids=group_ids
+        )
+    return outcome
 
 
 def solve(
@@ -135,6 +151,9 @@ def solve(
         method=options.start_method,
     )
     merged = merge(district, outcomes, time.perf_counter() - start, options.reference)
+    found = [o.itinerant for o in outcomes if o.itinerant is not None]
+    if local_scope(district) and len(found) == len(outcomes):
+        return with_itinerant(district, merged, options, combined(found))
     return with_itinerant(district, merged, options)
 
 

@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from models.district import District
 from models.entities import EntrustedPair, School, Teacher
+from models.itinerant import present_schools
 from models.plan import NewRotation, Plan, Return, RotationKind, returns_of
 from models.requirements import ongoing_junior_present, ongoing_residents
 from models.vocab import TeachingStage
@@ -52,6 +53,7 @@ class PlanFacts:
     returns_home: Counter[tuple[str, str]] = field(default_factory=Counter)
     returns_leaving: Counter[tuple[str, str]] = field(default_factory=Counter)
     _junior: dict[str, Counter[str]] = field(default_factory=dict)
+    _present: dict[str, str] | None = None
 
     @classmethod
     def of(cls, district: District, plan: Plan) -> PlanFacts:
@@ -79,6 +81,13 @@ class PlanFacts:
             facts.returns_home[ret.to_school_id, subject] += 1
             facts.returns_leaving[ret.from_school_id, subject] += 1
         return facts
+
+    def present(self) -> dict[str, str]:
+        """Where each teacher teaches in the plan year (`models.itinerant.present_schools`),
+        once for all the 走教 checkers."""
+        if self._present is None:
+            self._present = present_schools(self.district, self.plan)
+        return self._present
 
     def teacher(self, r: NewRotation) -> Teacher:
         """The teacher of a rotation known to the district."""

@@ -24,13 +24,13 @@ from collections import Counter, defaultdict
 from models.district import District
 from models.entities import ItinerantDemand
 from models.itinerant import (
-    assignment,
     coverage,
     policy_of,
-    present_schools,
     qualification_refusal,
     reach_refusal,
+    school_km,
     spare_periods,
+    subsidy_per_term,
 )
 from models.plan import ItinerantAssignment, Plan, RuleCheck
 from models.rules.base import Checker, Rule, RuleInstance
@@ -85,7 +85,7 @@ def check_qualified(f: PlanFacts) -> list[RuleCheck]:
     if not plan.itinerant:
         return []
     rows = _rows(d)
-    present = present_schools(d, plan)
+    present = f.present()
     checks = []
     for a in plan.itinerant:
         problems: list[str] = []
@@ -115,7 +115,7 @@ def check_reach(f: PlanFacts) -> list[RuleCheck]:
     if not plan.itinerant:
         return []
     rows = _rows(d)
-    present = present_schools(d, plan)
+    present = f.present()
     checks = []
     for a in plan.itinerant:
         teacher = d.index.teacher.get(a.teacher_id)
@@ -129,11 +129,10 @@ def check_reach(f: PlanFacts) -> list[RuleCheck]:
         why = reach_refusal(d, teacher, here, row)
         if why is not None:
             problems.append(f"{who}不能到「{_school_name(d, row.school_id)}」走教：{why}")
-        expected = assignment(d, f.plan, a.teacher_id, row, a.periods, here)
-        if (a.km, a.subsidy) != (expected.km, expected.subsidy):
-            problems.append(
-                f"{who}：距离或补助有误（应为 {expected.km} 公里、{expected.subsidy} 元）"
-            )
+        km = school_km(d, here, row.school_id)
+        subsidy = subsidy_per_term(d, teacher, km, a.periods)
+        if (a.km, a.subsidy) != (km, subsidy):
+            problems.append(f"{who}：距离或补助有误（应为 {km} 公里、{subsidy} 元）")
         scope = "本集团" if policy.itinerant_scope == "group" else "全区"
         checks.append(_row(d, REACH, a, f"{scope}、单程≤{policy.itinerant_max_km}公里", problems))
     return checks
@@ -209,7 +208,7 @@ def check_coverage(f: PlanFacts) -> list[RuleCheck]:
     for a in f.plan.itinerant:
         given[a.to_school_id, a.subject] += a.periods
     checks = []
-    for gap in coverage(d, f.plan):
+    for gap in coverage(d, f.plan, f.present()):
         total = given[gap.school_id, gap.subject]
         problems: list[str] = []
         if total > gap.needed:

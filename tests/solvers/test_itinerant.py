@@ -6,6 +6,8 @@ from collections import Counter, defaultdict
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from models import ItinerantDemand
 from models.itinerant import check_itinerant, coverage
@@ -208,3 +210,87 @@ def test_same_optimum_as_one_variable_per_teacher(
     assert _value(d, result.assignments, result.uncovered) == _reference(d, p)
     again = plan_itinerant(d, p, processes=2)
     assert (again.assignments, again.uncovered) == (result.assignments, result.uncovered)
+
+
+def _knapsack_reference(periods: int, kinds: Any, costs: Any) -> tuple[int, int]:
+    """A part of one row as CP-SAT sees it, teacher by teacher (one 0-1 variable per teacher and
+    number of periods), two solves: (fewest uncovered, least cost among those)."""
+    from ortools.sat.python import cp_model
+
+    m = cp_model.CpModel()
+    given, cost = [], []
+    for kind, members in kinds.items():
+        ((i, tenths),) = kind.arcs
+        for _tid in members:
+            picks = {q: m.new_bool_var("") for q in range(1, min(kind.spare, periods) + 1)}
+            m.add(sum(picks.values()) <= 1)
+            given += [q * z for q, z in picks.items()]
+            cost += [costs.unit(kind, i, tenths, q) * z for q, z in picks.items()]
+    covered = sum(given)
+    m.add(covered <= periods)
+    m.maximize(covered)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(m) == cp_model.OPTIMAL
+    most = round(solver.objective_value)
+    m.add(covered >= most)
+    m.minimize(sum(cost))
+    assert solver.solve(m) == cp_model.OPTIMAL
+    return periods - most, round(solver.objective_value)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    periods=st.integers(1, 14),
+    weights=st.tuples(st.integers(0, 3), st.integers(0, 60), st.integers(0, 20)),
+    weak=st.booleans(),
+    drawn=st.lists(
+        st.tuples(
+            st.integers(0, 150),  # 0.1 km one way
+            st.integers(1, 8),  # spare periods
+            st.booleans(),  # backbone
+            st.integers(1, 3),  # periods per trip
+            st.integers(1, 4),  # teachers of the kind
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+)
+def test_one_row_dynamic_programme_equals_cp_sat(
+    periods: int, weights: tuple[int, int, int], weak: bool, drawn: list[Any]
+) -> None:
+    """The knapsack DP of a single-row part reaches CP-SAT's lexicographic optimum, and what it
+    hands out is what it claims: each teacher once, within spare periods and the row."""
+    from solvers.itinerant import _Costs, _Kind, _single_row
+
+    costs = _Costs(*weights, weak={0: weak})
+    kinds: dict[Any, list[str]] = {}
+    for n, (tenths, spare, backbone, per_trip, count) in enumerate(drawn):
+        kind = _Kind(((0, tenths),), spare, backbone, per_trip, 1)
+        kinds.setdefault(kind, []).extend(f"T{n}_{k}" for k in range(count))
+    handed, left = _single_row(periods, kinds, costs)
+    by_id = {tid: kind for kind, members in kinds.items() for tid in members}
+    assert len({tid for tid, _i, _q in handed}) == len(handed)
+    assert all(0 < q <= by_id[tid].spare for tid, _i, q in handed)
+    assert sum(q for _t, _i, q in handed) + left == periods
+    value = sum(costs.unit(by_id[tid], 0, by_id[tid].arcs[0][1], q) for tid, _i, q in handed)
+    assert (left, value) == _knapsack_reference(periods, kinds, costs)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_within_groups_each_component_plans_its_own_itinerant(workers: int) -> None:
+    """With itinerant_scope = group, solve() plans each component's 走教 right after its
+    rotations, in the same task: the same assignments as the stage after every component."""
+    from models.plan import SolveOptions
+    from solvers.itinerant import local_scope
+    from solvers.solve import solve
+
+    d = generate_district(teachers=1000, seed=5, structure="minhang", itinerant=True)
+    assert local_scope(d)
+    result = solve(d, SolveOptions(workers=workers))
+    assert result.status == "optimal"
+    assert result.plan.itinerant
+    after = plan_itinerant(d, result.plan.model_copy(update={"itinerant": ()}))
+    assert tuple(after.assignments) == result.plan.itinerant
+    policy = d.policy.district.model_copy(update={"itinerant_scope": "district"})
+    assert not local_scope(d.replace(policy=d.policy.model_copy(update={"district": policy})))
