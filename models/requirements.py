@@ -82,10 +82,11 @@ def _requirement(district: District, group_id: str) -> GroupRequirement:
     members = [t for ts in by_school.values() for t in ts]
     eligible = [t for t in members if district.status(t.teacher_id).eligible]
     ratio = min_ratio(district, group_id)
+    base = base_count(district, members)
     if policy.ratio_scope == RatioScope.SCHOOL:
         minimum = sum(ceil_share(base_count(district, ts), ratio) for ts in by_school.values())
     else:
-        minimum = ceil_share(base_count(district, members), ratio)
+        minimum = ceil_share(base, ratio)
     return GroupRequirement(
         group_id=group_id,
         min_ratio=ratio,
@@ -94,7 +95,7 @@ def _requirement(district: District, group_id: str) -> GroupRequirement:
         teachers=len(members),
         eligible=len(eligible),
         eligible_backbone=sum(1 for t in eligible if t.is_backbone),
-        ratio_base=base_count(district, members),
+        ratio_base=base,
         min_rotations=minimum,
         min_backbone=ceil_share(minimum, policy.backbone_share),
     )

@@ -289,8 +289,15 @@ def _xml_text(text: str) -> str:
     return text.replace("\r", "&#13;") if "\r" in text else text
 
 
+#: What `_xml_text` changes: most texts have none of it, and are written as they are.
+_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _shared_strings(strings: dict[str, int]) -> str:
-    items = "".join(f'<si><t xml:space="preserve">{_xml_text(s)}</t></si>' for s in strings)
+    texts = list(strings)
+    if _SPECIAL.search("".join(texts)):
+        texts = [_xml_text(s) if _SPECIAL.search(s) else s for s in texts]
+    items = "".join(f'<si><t xml:space="preserve">{s}</t></si>' for s in texts)
     count = len(strings)
     return f'{_XML_HEAD}<sst xmlns="{_MAIN}" count="{count}" uniqueCount="{count}">{items}</sst>'
 

@@ -190,6 +190,21 @@ def test_widths_count_chinese_characters_double() -> None:
     assert display_width("ab") == 2 and display_width("教师") == 4
     widths = column_widths(["编号", "姓名"], [["T1", "欧阳" * 50]])
     assert widths[0] == 7 and widths[1] == 60
+    assert display_width("ＡＢ") == 4 and display_width("a教") == 3 and display_width(12) == 2
+    # a text met again is measured from memory: the same widths
+    rows = [["T1", "张三"], ["T22", "张三"], ["T1", "欧阳修文"]]
+    assert column_widths(["编号", "姓名"], rows) == [7.0, 10.0]
+
+
+def test_shared_strings_escape_only_what_needs_it() -> None:
+    from rotation.formats.xlsxfast import _shared_strings, _xml_text
+
+    plain = ["张三", "=1+2", " lead ", "007"]
+    special = ["a\r\nb", "<&>", "x\x01y", "\ufffe"]
+    for texts in (plain, plain + special):
+        strings = {t: i for i, t in enumerate(texts)}
+        items = "".join(f'<si><t xml:space="preserve">{_xml_text(t)}</t></si>' for t in texts)
+        assert items in _shared_strings(strings)
 
 
 # -- the district export ---------------------------------------------------------------------
