@@ -866,14 +866,12 @@ def _column_values(
     words = fillers or frozenset()
 
     def text(value: str) -> Any:
-        if value == "":
-            return _BLANK
-        if value in words or len(value) > MAX_CELL_CHARS:
+        if len(value) > MAX_CELL_CHARS:
             return _SLOW
         stripped = value.strip()
-        if not stripped:
+        if not stripped:  # no filler word is blank
             return _BLANK
-        if len(value) < 6 and stripped in words:
+        if value in words or (len(value) < 6 and stripped in words):
             return _SLOW
         return value_of(value)
 
@@ -957,7 +955,8 @@ def _checked_rows(
     result: list[Row | None] = [None] * len(rows)
     new = object.__new__
     set_attribute = object.__setattr__
-    for k, (row, pattern) in enumerate(zip(zip(*columns, strict=True), patterns, strict=False)):
+    dicts = map(dict, map(zip, repeat(fields), zip(*columns, strict=True)))
+    for k, (value, pattern) in enumerate(zip(dicts, patterns, strict=False)):
         if slow and k in slow:
             continue
         given = names.get(pattern)
@@ -965,7 +964,7 @@ def _checked_rows(
             chosen = [n for (n, _v), f in zip(mixed, pattern, strict=True) if f]
             given = names[pattern] = frozenset(always.union(chosen))
         item = new(model)
-        set_attribute(item, "__dict__", dict(zip(fields, row, strict=True)))
+        set_attribute(item, "__dict__", value)
         set_attribute(item, "__pydantic_fields_set__", set(given))
         set_attribute(item, "__pydantic_extra__", None)
         set_attribute(item, "__pydantic_private__", None)
