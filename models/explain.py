@@ -239,11 +239,12 @@ def not_chosen_reasons(
     )
     can_host: dict[tuple[str, TeachingStage], bool] = {}
     result = {}
+    schools, status = d.index.school, d.index.status  # the dicts: 10⁵ look-ups per city
     for t in d.eligible_teachers():
         if t.teacher_id in chosen:
             continue
-        home = d.school(t.school_id)
-        stage = d.status(t.teacher_id).teaching_stage
+        home = schools[t.school_id]
+        stage = status[t.teacher_id].teaching_stage
         if (home.school_id, stage) not in can_host:
             policy = d.policy.for_group(home.group_id)
             can_host[home.school_id, stage] = any(

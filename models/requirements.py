@@ -70,10 +70,11 @@ def base_count(district: District, teachers: list[Teacher]) -> int:
     """The ratio base of a set of teachers under the policy of their (single) group."""
     if not teachers:
         return 0
-    policy = district.policy.for_group(district.status(teachers[0].teacher_id).group_id)
+    status = district.index.status  # the dict itself: 10⁵ look-ups per city
+    policy = district.policy.for_group(status[teachers[0].teacher_id].group_id)
     if policy.ratio_base == RatioBase.FULL_TIME:
         return len(teachers)
-    return sum(1 for t in teachers if district.status(t.teacher_id).eligible)
+    return sum(1 for t in teachers if status[t.teacher_id].eligible)
 
 
 def group_requirement(district: District, group_id: str) -> GroupRequirement:
@@ -90,12 +91,14 @@ def _requirement(district: District, group_id: str) -> GroupRequirement:
     schools = district.schools_of(group_id)
     by_school = {s.school_id: district.teachers_of_school(s.school_id) for s in schools}
     members = [t for ts in by_school.values() for t in ts]
-    eligible = [t for t in members if district.status(t.teacher_id).eligible]
+    status = district.index.status
+    eligible = [t for t in members if status[t.teacher_id].eligible]
     ratio = min_ratio(district, group_id)
+    base = base_count(district, members)
     if policy.ratio_scope == RatioScope.SCHOOL:
         minimum = sum(ceil_share(base_count(district, ts), ratio) for ts in by_school.values())
     else:
-        minimum = ceil_share(base_count(district, members), ratio)
+        minimum = ceil_share(base, ratio)
     return GroupRequirement(
         group_id=group_id,
         min_ratio=ratio,
@@ -104,7 +107,7 @@ def _requirement(district: District, group_id: str) -> GroupRequirement:
         teachers=len(members),
         eligible=len(eligible),
         eligible_backbone=sum(1 for t in eligible if t.is_backbone),
-        ratio_base=base_count(district, members),
+        ratio_base=base,
         min_rotations=minimum,
         min_backbone=ceil_share(minimum, policy.backbone_share),
     )

@@ -50,6 +50,8 @@ class PeerRow(BaseModel):
     per_group_translate_s: float
     per_group_solve_s: float
     per_group_wall_s: float
+    #: CPU seconds of the pool's workers (build, translate, solve), whatever else the machine ran.
+    per_group_workers_cpu_s: float | None = None
     monolithic_status: str | None = None  # None: not run at this size
     monolithic_objective: int | None = None
     monolithic_build_s: float | None = None
@@ -84,6 +86,19 @@ class BenchRow(BaseModel):
     greedy_objective: int
     greedy_broken: int
     peer: PeerRow | None = None
+    #: CPU seconds (not elapsed): of reading; of the main process while planning (ranks, merging,
+    #: checks, 审批表, JSON); of the pool's workers (building and solving; 0 without a pool).
+    read_cpu_s: float | None = None
+    plan_main_cpu_s: float | None = None
+    workers_cpu_s: float | None = None
+
+    @property
+    def ratio_cpu(self) -> float | None:
+        """Our workers' CPU seconds over HiGHS per group's (both build; HiGHS also translates):
+        the per-group comparison that other jobs on the machine do not skew."""
+        if self.peer is None or not self.peer.per_group_workers_cpu_s or not self.workers_cpu_s:
+            return None
+        return self.workers_cpu_s / self.peer.per_group_workers_cpu_s
 
     @property
     def ratio_per_group(self) -> float | None:
@@ -105,6 +120,12 @@ class BenchRow(BaseModel):
         if self.peer is None or not self.peer.monolithic_solve_s:
             return None
         return self.solve_wall_s / self.peer.monolithic_solve_s
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's finished children (the pool's workers, once shut down)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def peak_mb() -> tuple[float, float]:
@@ -148,10 +169,10 @@ def _measure(
     source: Path, options: SolveOptions, peer: bool, monolithic: bool, peer_time_limit: float
 ) -> BenchRow:
     with tempfile.TemporaryDirectory() as tmp:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         district = read_district(source)
-        read_s = time.perf_counter() - start
-        start = time.perf_counter()
+        read_s, read_cpu = time.perf_counter() - start, time.process_time() - cpu
+        start, cpu, workers_cpu = time.perf_counter(), time.process_time(), children_cpu()
         result = plan_district(
             district,
             Path(tmp) / "approval.xlsx",
@@ -160,7 +181,8 @@ def _measure(
             sha256="",
             read_seconds=read_s,
         )
-        plan_s = time.perf_counter() - start
+        plan_s, plan_cpu = time.perf_counter() - start, time.process_time() - cpu
+        workers_cpu = children_cpu() - workers_cpu
     own, workers = peak_mb()  # before the baseline and the peers add their own
     start = time.perf_counter()
     baseline = greedy_plan(district)
@@ -169,6 +191,7 @@ def _measure(
     peer_row = None
     if peer:
         with quiet_stdout():
+            peer_cpu = children_cpu()
             run = per_component(
                 district,
                 workers=options.workers,
@@ -182,6 +205,7 @@ def _measure(
                 per_group_translate_s=run.total("translate_seconds"),
                 per_group_solve_s=run.total("solve_seconds"),
                 per_group_wall_s=run.wall_seconds,
+                per_group_workers_cpu_s=children_cpu() - peer_cpu,
             )
             if monolithic:
                 whole = highs_monolithic(district, time_limit=peer_time_limit)
@@ -220,6 +244,9 @@ def _measure(
         greedy_objective=sum(evaluate(district, baseline).values()),
         greedy_broken=len(violations(district, baseline)),
         peer=peer_row,
+        read_cpu_s=read_cpu,
+        plan_main_cpu_s=plan_cpu,
+        workers_cpu_s=workers_cpu,
     )
 
 
@@ -379,6 +406,10 @@ def run_bench(
         echo(PEER_HEADER)
         for row in rows:
             echo(peer_line(row))
+    echo("")
+    echo(CPU_HEADER)
+    for row in rows:
+        echo(cpu_line(row))
     return rows
 
 
@@ -396,6 +427,22 @@ PEER_HEADER = (
     "monolithic status | monolithic objective | ratio ours/mono |\n"
     "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|"
 )
+
+
+CPU_HEADER = (
+    "| teachers | read CPU s | plan CPU s, main process | our workers CPU s (build + solve) | "
+    "HiGHS per group workers CPU s (build + translate + solve) | ratio CPU |\n"
+    "|---:|---:|---:|---:|---:|---:|"
+)
+
+
+def cpu_line(r: BenchRow) -> str:
+    """One Markdown row of the CPU-seconds table."""
+    peer = r.peer.per_group_workers_cpu_s if r.peer is not None else None
+    return (
+        f"| {r.teachers:,} | {_num(r.read_cpu_s)} | {_num(r.plan_main_cpu_s)} | "
+        f"{_num(r.workers_cpu_s)} | {_num(peer)} | {_num(r.ratio_cpu)} |"
+    )
 
 
 def _num(value: Any, fmt: str = "{:.2f}") -> str:

@@ -20,10 +20,15 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from inspect import signature
+from itertools import repeat
 from pathlib import Path
-from typing import Any, NoReturn
+from types import UnionType
+from typing import Any, NoReturn, Union, cast, get_args, get_origin
 
-from pydantic import ValidationError
+import annotated_types
+from pydantic import BeforeValidator, ValidationError
 from pydantic_core import ErrorDetails
 from python_calamine import CalamineWorkbook, PasswordError
 
@@ -742,10 +747,245 @@ def _row_data(cells: Sequence[Any], plan: _Plan, number: int, notes: _CellNotes)
     return data
 
 
+#: A column's cell as the fast path classifies it: blank (the field is left out, as `_row_data`
+#: leaves it out), or in need of the per-row path (a filler word, an unusable cell, a value its
+#: validator refuses or would not keep as it is).
+_BLANK = object()
+_SLOW = object()
+
+
+#: A field's check on a filled-in cell: the value `model_validate` would keep, or _SLOW.
+_Check = Callable[[Any], Any]
+
+
+def _check(
+    parse: Callable[[Any], Any],
+    kinds: tuple[type, ...],
+    items: type | None,
+    low: tuple[Any, bool] | None,
+    high: tuple[Any, bool] | None,
+) -> _Check:
+    """A field's own before-validator, then what pydantic's schema would do after it: nothing,
+    when the value has one of `kinds` exactly (a subclass may be converted), its items (of a
+    tuple) are `items`, and it lies within the bounds (bound, inclusive)."""
+
+    def value_of(cell: Any) -> Any:
+        try:
+            value = parse(cell)
+        except Exception:  # the per-row path words it (or raises it, as before)
+            return _SLOW
+        if type(value) not in kinds:
+            return _SLOW
+        if value is None:
+            return value
+        if items is not None and any(type(v) is not items for v in value):
+            return _SLOW
+        if low is not None and not (value >= low[0] if low[1] else value > low[0]):
+            return _SLOW
+        if high is not None and not (value <= high[0] if high[1] else value < high[0]):
+            return _SLOW
+        return value
+
+    return value_of
+
+
+def _kinds(annotation: Any) -> tuple[tuple[type, ...], type | None] | None:
+    """The exact types pydantic keeps unchanged for a field's annotation (and a tuple's item
+    type); None for an annotation the fast path does not know."""
+    if get_origin(annotation) in (Union, UnionType):
+        kinds: list[type] = []
+        items = None
+        for arg in get_args(annotation):
+            found = _kinds(arg)
+            if found is None:
+                return None
+            kinds.extend(found[0])
+            items = items or found[1]
+        return tuple(kinds), items
+    if annotation is type(None):
+        return (type(None),), None
+    if get_origin(annotation) is tuple:
+        args = get_args(annotation)
+        if len(args) == 2 and args[1] is Ellipsis and args[0] is str:
+            return (tuple,), str
+        return None
+    if annotation in (str, int, float, bool):
+        return (annotation,), None
+    if isinstance(annotation, type) and issubclass(annotation, StrEnum):
+        return (annotation,), None
+    return None
+
+
+def _checks(model: type[Row]) -> dict[str, _Check] | None:
+    """How the fast path checks each column of a row model; None when a field is more than
+    one before-validator and simple bounds, or the model validates more (then its sheets take
+    the per-row path)."""
+    decorators = model.__pydantic_decorators__
+    if (
+        decorators.model_validators
+        or decorators.field_validators
+        or model.__pydantic_post_init__
+        or model.__private_attributes__
+    ):
+        return None
+    checks: dict[str, _Check] = {}
+    for name in model.columns():
+        field = model.model_fields[name]
+        if field.alias is not None or field.validation_alias is not None:
+            return None
+        kinds = _kinds(field.annotation)
+        parsers = [m.func for m in field.metadata if isinstance(m, BeforeValidator)]
+        if kinds is None or len(parsers) != 1 or len(signature(parsers[0]).parameters) != 1:
+            return None  # none, several, or one that wants pydantic's ValidationInfo
+        low: tuple[Any, bool] | None = None
+        high: tuple[Any, bool] | None = None
+        for meta in field.metadata:
+            if isinstance(meta, annotated_types.Ge):
+                low = (meta.ge, True)
+            elif isinstance(meta, annotated_types.Gt):
+                low = (meta.gt, False)
+            elif isinstance(meta, annotated_types.Le):
+                high = (meta.le, True)
+            elif isinstance(meta, annotated_types.Lt):
+                high = (meta.lt, False)
+            elif not isinstance(meta, BeforeValidator):
+                return None
+        parse = cast(Callable[[Any], Any], parsers[0])
+        checks[name] = _check(parse, kinds[0], kinds[1], low, high)
+    return checks
+
+
+_CHECKS = {m: _checks(m) for m in ROW_MODELS}
+
+
+def _column_values(
+    cells: Sequence[Any], value_of: _Check, fillers: frozenset[str] | None
+) -> list[Any]:
+    """One column's field values, _BLANK or _SLOW, cell by cell as `_row_data` and the field's
+    validator see them; each distinct value is checked once (most columns repeat a few)."""
+    words = fillers or frozenset()
+
+    def text(value: str) -> Any:
+        if len(value) > MAX_CELL_CHARS:
+            return _SLOW
+        stripped = value.strip()
+        if not stripped:  # no filler word is blank
+            return _BLANK
+        if value in words or (len(value) < 6 and stripped in words):
+            return _SLOW
+        return value_of(value)
+
+    kinds = set(map(type, cells))
+    if kinds == {str}:
+        seen = {c: text(c) for c in set(cells)}
+        return list(map(seen.__getitem__, cells))
+    if kinds in ({int}, {float}) and _zero_signless(value_of):
+        seen = {c: value_of(c) for c in set(cells)}  # equal numbers of one type: one value
+        return list(map(seen.__getitem__, cells))
+    values = []
+    for cell in cells:
+        kind = type(cell)
+        if kind is str:
+            value = text(cell)
+        elif cell is None or cell == "":
+            value = _BLANK
+        elif kind is ExcelError:
+            value = _SLOW
+        else:
+            value = value_of(cell)
+        values.append(value)
+    return values
+
+
+def _zero_signless(value_of: _Check) -> bool:
+    """Whether a field's value of 0.0 and -0.0 is the same (they are one key of a dict)."""
+    plus, minus = value_of(0.0), value_of(-0.0)
+    return type(plus) is type(minus) and repr(plus) == repr(minus)
+
+
+def _checked_rows(
+    model: type[Row], rows: list[tuple[int, Sequence[Any]]], plan: _Plan, needed: list[str]
+) -> list[Row | None]:
+    """The rows that pass every check as models, None for the others (by position).
+
+    A model is made from the values its own validators gave, as `model_validate` would have
+    made it (the same values, fields set and field order) but without validating each row
+    again: at city scale that was most of reading (100,000 teacher rows). Blank rows, like
+    rows with a blank required cell, are left to the per-row path."""
+    checks = _CHECKS[model]
+    if checks is None or not rows or not needed:
+        return [None] * len(rows)
+    cells = [c for _n, c in rows]
+    width = max(i for _name, i, _fillers in plan) + 1
+    if min(map(len, cells)) < width:
+        cells = [[*c, *[None] * (width - len(c))] if len(c) < width else c for c in cells]
+    table = list(zip(*cells, strict=False))  # column by column
+    defaults = {
+        n: f.get_default(call_default_factory=True)
+        for n, f in model.model_fields.items()
+        if not f.is_required()
+    }
+    slow: set[int] = set()
+    always = {"row"}  # the fields every row sets
+    mixed: list[tuple[str, list[Any]]] = []  # the fields some rows leave blank
+    by_field: dict[str, Iterable[Any]] = {"row": [n for n, _c in rows]}
+    for name, i, fillers in plan:
+        values = _column_values(table[i], checks[name], fillers)
+        if values.count(_SLOW):
+            slow.update(k for k, v in enumerate(values) if v is _SLOW)
+        blanks = values.count(_BLANK)
+        if not blanks:
+            always.add(name)
+            by_field[name] = values
+        elif name in needed:  # the per-row path words the blank required cell
+            slow.update(k for k, v in enumerate(values) if v is _BLANK)
+            always.add(name)
+            by_field[name] = values
+        else:
+            default = defaults[name]
+            by_field[name] = [default if v is _BLANK else v for v in values]
+            if blanks < len(values):
+                mixed.append((name, values))
+    fields = list(model.model_fields)
+    columns = [by_field.get(n) or repeat(defaults.get(n), len(rows)) for n in fields]
+    # Which of the sometimes-blank fields a row sets: one pattern of a few per row.
+    filled = [[v is not _BLANK for v in values] for _n, values in mixed]
+    patterns = zip(*filled, strict=True) if filled else repeat(())
+    names: dict[tuple[bool, ...], frozenset[str]] = {}
+    result: list[Row | None] = [None] * len(rows)
+    new = object.__new__
+    set_attribute = object.__setattr__
+    dicts = map(dict, map(zip, repeat(fields), zip(*columns, strict=True)))
+    for k, (value, pattern) in enumerate(zip(dicts, patterns, strict=False)):
+        if slow and k in slow:
+            continue
+        given = names.get(pattern)
+        if given is None:
+            chosen = [n for (n, _v), f in zip(mixed, pattern, strict=True) if f]
+            given = names[pattern] = frozenset(always.union(chosen))
+        item = new(model)
+        set_attribute(item, "__dict__", value)
+        set_attribute(item, "__pydantic_fields_set__", set(given))
+        set_attribute(item, "__pydantic_extra__", None)
+        set_attribute(item, "__pydantic_private__", None)
+        result[k] = item
+    return result
+
+
 def _parse_rows(
-    model: type[Row], raw: RawSheet, problems: list[Problem], failures: _Failures
+    model: type[Row],
+    raw: RawSheet,
+    problems: list[Problem],
+    failures: _Failures,
+    *,
+    fast: bool = True,
 ) -> list[Row]:
-    """The rows of one sheet that parse; every bad cell becomes a Problem."""
+    """The rows of one sheet that parse; every bad cell becomes a Problem.
+
+    With `fast`, the sheet's cells are first checked column by column (`_checked_rows`) and
+    the rows that pass become models without pydantic's per-row validation; any other row —
+    a bad, blank-required or filler cell — takes the per-row path below, which words its
+    problems. Both give the same rows (tests/rotation/formats/test_fast_rows.py)."""
     sheet = model.SHEET
     headers = model.columns()
     if _no_header(sheet, raw, problems, failures):
@@ -759,7 +999,15 @@ def _parse_rows(
     id_field = _ID_FIELDS.get(sheet)
     items: list[Row] = []
     validate = model.model_validate
-    for number, cells in raw.rows:
+    rows: Iterable[tuple[int, Sequence[Any]]] = raw.rows
+    checked: Iterable[Row | None] = repeat(None)
+    if fast and not missing:
+        rows = list(rows)
+        checked = _checked_rows(model, rows, plan, needed)
+    for (number, cells), ready in zip(rows, checked, strict=False):
+        if ready is not None:
+            items.append(ready)
+            continue
         data = _row_data(cells, plan, number, notes)
         if not data:
             continue  # a blank row (or only unknown columns filled in)

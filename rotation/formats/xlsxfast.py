@@ -14,11 +14,15 @@ caller supplies (`Chart`); data validations (drop-downs) given as XML. Anything 
 from __future__ import annotations
 
 import math
+import queue
 import re
+import threading
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
@@ -118,23 +122,88 @@ def column_letter(index: int) -> str:
 
 
 def write_tables(path: Path, tables: Sequence[Table]) -> None:
-    """Write the tables as one workbook at `path` (callers make it atomic)."""
+    """Write the tables as one workbook at `path` (callers make it atomic).
+
+    The zip is written by a thread of its own (`_ZipWriter`): deflating a city's ~50 MB of sheet
+    XML (zlib lets other threads run meanwhile) overlaps with making the next rows' XML here."""
     strings: dict[str, int] = {}
     charts = 0
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+    zf = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
+    with zf, _ZipWriter(zf) as writer:
         for number, table in enumerate(tables, 1):
-            with zf.open(f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True) as out:
+            with writer.part(f"xl/worksheets/sheet{number}.xml") as out:
                 _write_sheet(out, table, strings)
             if table.charts:
-                _write_drawing(zf, number, table.charts, first=charts + 1)
+                writer.submit(partial(_write_drawing, zf, number, table.charts, charts + 1))
                 charts += len(table.charts)
-        zf.writestr("xl/sharedStrings.xml", _shared_strings(strings))
-        zf.writestr("xl/styles.xml", _STYLES)
-        zf.writestr("xl/workbook.xml", _workbook(tables))
-        zf.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(len(tables)))
-        zf.writestr("_rels/.rels", _ROOT_RELS)
         drawings = [n for n, t in enumerate(tables, 1) if t.charts]
-        zf.writestr("[Content_Types].xml", _content_types(len(tables), drawings, charts))
+        for name, text in (
+            ("xl/sharedStrings.xml", _shared_strings(strings)),
+            ("xl/styles.xml", _STYLES),
+            ("xl/workbook.xml", _workbook(tables)),
+            ("xl/_rels/workbook.xml.rels", _workbook_rels(len(tables))),
+            ("_rels/.rels", _ROOT_RELS),
+            ("[Content_Types].xml", _content_types(len(tables), drawings, charts)),
+        ):
+            writer.submit(partial(zf.writestr, name, text))
+
+
+class _ZipWriter:
+    """Runs every operation on one zip file, in order, in a thread of its own; the first error
+    is raised here (at the next `submit`, or on leaving). After an error only the closing of
+    open parts still runs, as it would on leaving their `with` blocks."""
+
+    def __init__(self, zf: zipfile.ZipFile) -> None:
+        self.zf = zf
+        self.jobs: queue.Queue[tuple[Callable[[], object], bool] | None] = queue.Queue(16)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="xlsx-zip", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (item := self.jobs.get()) is not None:
+            job, always = item
+            if self.error is None or always:
+                try:
+                    job()
+                except BaseException as exc:  # raised again in the caller's thread
+                    self.error = self.error or exc
+
+    def submit(self, job: Callable[[], object]) -> None:
+        """Queue one operation on the zip (raises an earlier operation's error)."""
+        if self.error is not None:
+            raise self.error
+        self.jobs.put((job, False))
+
+    @contextmanager
+    def part(self, name: str) -> Iterator[_Part]:
+        """A part written piece by piece; closed on leaving, whatever happens."""
+        handle: list[IO[bytes]] = []
+        self.submit(lambda: handle.append(self.zf.open(name, "w", force_zip64=True)))
+        try:
+            yield _Part(self, handle)
+        finally:
+            self.jobs.put((lambda: handle and handle[0].close(), True))
+
+    def __enter__(self) -> _ZipWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.jobs.put(None)
+        self.thread.join()
+        if self.error is not None and exc[0] is None:
+            raise self.error
+
+
+@dataclass
+class _Part:
+    """A zip part being written through a `_ZipWriter`: what `_write_sheet` writes to."""
+
+    writer: _ZipWriter
+    handle: list[IO[bytes]]
+
+    def write(self, data: bytes) -> None:
+        self.writer.submit(lambda: self.handle[0].write(data))
 
 
 def _write_drawing(zf: zipfile.ZipFile, sheet: int, charts: Sequence[Chart], first: int) -> None:
@@ -179,7 +248,7 @@ def _write_drawing(zf: zipfile.ZipFile, sheet: int, charts: Sequence[Chart], fir
     )
 
 
-def _write_sheet(out: IO[bytes], table: Table, strings: dict[str, int]) -> None:
+def _write_sheet(out: IO[bytes] | _Part, table: Table, strings: dict[str, int]) -> None:
     width = max(len(table.header), table.columns, 1)
     letters = [column_letter(i) for i in range(width)]
     top = table.header_row
@@ -289,8 +358,15 @@ def _xml_text(text: str) -> str:
     return text.replace("\r", "&#13;") if "\r" in text else text
 
 
+#: What `_xml_text` changes: most texts have none of it, and are written as they are.
+_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _shared_strings(strings: dict[str, int]) -> str:
-    items = "".join(f'<si><t xml:space="preserve">{_xml_text(s)}</t></si>' for s in strings)
+    texts = list(strings)
+    if _SPECIAL.search("".join(texts)):
+        texts = [_xml_text(s) if _SPECIAL.search(s) else s for s in texts]
+    items = "".join(f'<si><t xml:space="preserve">{s}</t></si>' for s in texts)
     count = len(strings)
     return f'{_XML_HEAD}<sst xmlns="{_MAIN}" count="{count}" uniqueCount="{count}">{items}</sst>'
 

@@ -277,16 +277,17 @@ def not_chosen_rows(d: District, result: SolveResult, pairs: list[PassedOver]) -
     else:
         reasons = not_chosen_reasons(d, result.plan, pairs)
     rows = []
+    where = {s.school_id: (s.name, d.group(s.group_id).name) for s in d.schools}
     for t in d.eligible_teachers():
         if t.teacher_id not in reasons:
             continue
-        home = d.school(t.school_id)
+        school, group = where[t.school_id]
         rows.append(
             [
                 t.teacher_id,
                 t.name,
-                home.name,
-                d.group(home.group_id).name,
+                school,
+                group,
                 t.subject,
                 t.years_at_school,
                 t.backbone or "否",

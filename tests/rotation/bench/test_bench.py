@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from models.plan import SolveOptions
-from rotation.bench.run import PEER_HEADER, PHASE_HEADER, parse_sat_param, run_bench
+from rotation.bench.run import CPU_HEADER, PEER_HEADER, PHASE_HEADER, parse_sat_param, run_bench
 
 
 def test_bench_rows_and_tables() -> None:
@@ -25,7 +25,9 @@ def test_bench_rows_and_tables() -> None:
         row.peer.monolithic_status == "optimal" and row.peer.monolithic_objective == row.objective
     )
     assert row.ratio_per_group is not None and row.greedy_broken >= 0
-    assert PHASE_HEADER in lines and PEER_HEADER in lines
+    assert PHASE_HEADER in lines and PEER_HEADER in lines and CPU_HEADER in lines
+    assert row.read_cpu_s is not None and row.read_cpu_s > 0 and row.plan_main_cpu_s
+    assert row.workers_cpu_s == 0 and row.ratio_cpu is None  # one worker: no pool
     assert any(line.startswith("| 400 |") for line in lines)
 
 
@@ -35,3 +37,13 @@ def test_sat_param_overrides_are_checked() -> None:
     for bad in ("no_such_param=1", "cp_model_presolve", "cp_model_presolve=maybe"):
         with pytest.raises(ValueError):
             parse_sat_param(bad)
+
+
+def test_bench_counts_the_pools_cpu_seconds() -> None:
+    lines: list[str] = []
+    (row,) = run_bench(
+        [1500], options=SolveOptions(workers=2), isolate=False, monolithic_max=0, echo=lines.append
+    )
+    assert row.workers_cpu_s and row.peer is not None and row.peer.per_group_workers_cpu_s
+    assert row.ratio_cpu is not None and row.ratio_cpu > 0
+    assert any(line.startswith("| 1,500 |") and line.count("|") == 7 for line in lines)

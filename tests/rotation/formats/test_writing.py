@@ -190,6 +190,21 @@ def test_widths_count_chinese_characters_double() -> None:
     assert display_width("ab") == 2 and display_width("教师") == 4
     widths = column_widths(["编号", "姓名"], [["T1", "欧阳" * 50]])
     assert widths[0] == 7 and widths[1] == 60
+    assert display_width("ＡＢ") == 4 and display_width("a教") == 3 and display_width(12) == 2
+    # a text met again is measured from memory: the same widths
+    rows = [["T1", "张三"], ["T22", "张三"], ["T1", "欧阳修文"]]
+    assert column_widths(["编号", "姓名"], rows) == [7.0, 10.0]
+
+
+def test_shared_strings_escape_only_what_needs_it() -> None:
+    from rotation.formats.xlsxfast import _shared_strings, _xml_text
+
+    plain = ["张三", "=1+2", " lead ", "007"]
+    special = ["a\r\nb", "<&>", "x\x01y", "\ufffe"]
+    for texts in (plain, plain + special):
+        strings = {t: i for i, t in enumerate(texts)}
+        items = "".join(f'<si><t xml:space="preserve">{_xml_text(t)}</t></si>' for t in texts)
+        assert items in _shared_strings(strings)
 
 
 # -- the district export ---------------------------------------------------------------------
@@ -298,3 +313,37 @@ def test_streaming_writer_titles_filters_styles_and_charts(tmp_path: Path) -> No
         assert "drawing1.xml" in z.read("xl/worksheets/_rels/sheet1.xml.rels").decode()
         types = z.read("[Content_Types].xml").decode()
     assert "/xl/charts/chart1.xml" in types and "/xl/drawings/drawing1.xml" in types
+
+
+def test_the_zip_threads_errors_reach_the_caller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zipfile
+
+    import rotation.formats.xlsxfast as xlsxfast
+
+    table = xlsxfast.Table("表一", ["文字"], [["甲"], ["乙"]])
+    real_write = xlsxfast._Part.write
+
+    def full(self: object, data: bytes) -> int:
+        raise OSError(28, "No space left on device")
+
+    # an error in the zip's own thread (the disk is full): the caller sees it, not a ValueError
+    # about a part left open
+    monkeypatch.setattr(zipfile._ZipWriteFile, "write", full)
+    with pytest.raises(OSError, match="No space"):
+        xlsxfast.write_tables(tmp_path / "a.xlsx", [table])
+    monkeypatch.undo()
+
+    # an error while making the rows: raised as it is, the zip's thread ended
+    def broken(out: object, table: object, strings: object) -> None:
+        real_write(out, b"<worksheet>")  # type: ignore[arg-type]
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(xlsxfast, "_write_sheet", broken)
+    with pytest.raises(RuntimeError, match="bug"):
+        xlsxfast.write_tables(tmp_path / "b.xlsx", [table])
+    monkeypatch.undo()
+    xlsxfast.write_tables(tmp_path / "c.xlsx", [table])
+    rows = CalamineWorkbook.from_path(str(tmp_path / "c.xlsx")).get_sheet_by_name("表一")
+    assert rows.to_python() == [["文字"], ["甲"], ["乙"]]
