@@ -76,6 +76,11 @@ class ConflictFinder:
         model = self._copy(set(keys))
         return sat_parameters(self.options, "full_lp").solve(model) != cp_model.INFEASIBLE
 
+    def zero_holds(self, keys: Iterable[RuleInstance]) -> bool:
+        """Whether the plan without any move already shows these instances can all hold
+        (none of them is among those it breaks), no solve needed."""
+        return self.built.zero_breaks.isdisjoint(keys)
+
     def _drop_order(self, key: RuleInstance) -> tuple[int, int]:
         """Members tried for removal first; where several minimal sets exist this prefers one
         stated in policy rules over one blaming who is eligible or the allowed directions
@@ -91,7 +96,7 @@ class ConflictFinder:
         i = 0
         while i < len(current):
             trial = current[:i] + current[i + 1 :]
-            if self.feasible(trial):
+            if self.zero_holds(trial) or self.feasible(trial):
                 i += 1
             else:
                 current = trial

@@ -197,6 +197,10 @@ class SatPlanModel:
     slacks: list[Slack] = field(default_factory=list)
     build_seconds: float = 0.0
     objective: LinearTerms | None = None
+    #: Explain mode: the rule instances whose constraints every variable at zero breaks. In
+    #: that mode every variable but the guards may be zero and the only constraints no guard
+    #: switches off are at-most-ones, so instances outside this set can all hold together.
+    zero_breaks: set[RuleInstance] = field(default_factory=set)
 
 
 class SatBuilder:
@@ -233,6 +237,8 @@ class SatBuilder:
         self.x: list[cp_model.IntVar] = []
         self.guards: dict[RuleInstance, Guard] = {}
         self.slacks: dict[RuleInstance, list[cp_model.IntVar]] = {}
+        #: Explain mode: the instances the plan without any move breaks (see SatPlanModel).
+        self.zero_breaks: set[RuleInstance] = set()
         #: Arcs that exist only when explaining, per rule and group: held at zero by its guard.
         self.blocked: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         self.by_teacher: dict[str, list[int]] = defaultdict(list)
@@ -266,7 +272,11 @@ class SatBuilder:
             if guard is None:
                 guard = Guard(inst, self.m.new_bool_var(f"guard[{len(self.guards)}]"))
                 self.guards[inst] = guard
-            self.m.add_linear_constraint(expr, low, high).only_enforce_if(guard.literal)
+            constraint = self.m.add_linear_constraint(expr, low, high)
+            constraint.only_enforce_if(guard.literal)
+            domain = constraint.proto.linear.domain  # the constant folded in: the sum at zero is 0
+            if not any(domain[j] <= 0 <= domain[j + 1] for j in range(0, len(domain), 2)):
+                self.zero_breaks.add(inst)
         elif not relaxable:
             self.m.add_linear_constraint(expr, low, high)
         else:
@@ -317,6 +327,7 @@ class SatBuilder:
             [Slack(inst, tuple(v)) for inst, v in self.slacks.items()],
             seconds,
             self._objective,
+            self.zero_breaks,
         )
 
     def constraints(self) -> None:

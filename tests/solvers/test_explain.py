@@ -20,6 +20,7 @@ from ..conftest import (  # type: ignore[import-not-found]
     junior_district,
     teacher,
 )
+from .test_precheck import hard_districts  # type: ignore[import-not-found]
 from .test_solve import districts  # type: ignore[import-not-found]
 
 
@@ -249,3 +250,42 @@ def test_same_named_schools_fall_short_separately_under_relax() -> None:
     checks = [c for c in violations(d, result.plan) if c.rule == "weak_group_inflow"]
     assert {c.school_id for c in checks} == {"S2", "S3"}
     assert {s.scope for s in result.shortfalls} == {"城关教育集团/中心小学"}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hard_districts())
+def test_the_plan_without_moves_decides_only_what_it_shows(district: District) -> None:
+    """The deletion filter skips the solve for a set of instances that the plan without any
+    move satisfies (SatPlanModel.zero_breaks): such sets must be feasible to the solver, and
+    the explain model must keep the shape that argument rests on (every constraint an
+    at-most-one or switched by exactly one guard; guards in no sum)."""
+    finder = ConflictFinder(district, [g.group_id for g in district.groups], SolveOptions())
+    guards = {g.literal.index for g in finder.built.guards}
+    for constraint in finder.built.sat_model.proto.constraints:
+        if constraint.has_at_most_one():
+            assert not constraint.enforcement_literal
+            assert guards.isdisjoint(constraint.at_most_one.literals)
+        else:
+            assert constraint.has_linear()
+            assert [lit in guards for lit in constraint.enforcement_literal] == [True]
+            assert guards.isdisjoint(constraint.linear.vars)
+    shown = [k for k in finder.instances if finder.zero_holds([k])]
+    assert finder.zero_holds(shown)
+    assert finder.feasible(shown)
+    for k in finder.instances:
+        if not finder.zero_holds([k]):
+            assert k in finder.built.zero_breaks
+
+
+def test_a_conflict_whose_filter_skips_solves_is_still_minimal() -> None:
+    """Ratio vs backbone: dropping the ratio is shown feasible by the plan without moves."""
+    teachers = [teacher(f"L{i}", "S1") for i in range(20)] + [
+        teacher(f"N{i}", "S3", teaching_stage="小学") for i in range(10)
+    ]
+    d = build_district(teachers=teachers, policy={"subject_balance_tolerance": 10})
+    finder = ConflictFinder(d, ["G1"], SolveOptions())
+    ratio = [k for k in finder.instances if k.rule == "min_rotation_ratio"]
+    assert ratio and all(k in finder.built.zero_breaks for k in ratio)
+    assert any(k.rule == "backbone_share" and finder.zero_holds([k]) for k in finder.instances)
+    rules, _ = conflict(d)
+    assert rules == {"backbone_share", "min_rotation_ratio"}
