@@ -62,7 +62,7 @@ class ConflictFinder:
         held = {k for k in self.by_key if RULES[k.rule].blame_last}
         assumed = [k for k in self.by_key if k not in held]
         model = self._copy(held, assumed)
-        solver = sat_parameters(self.options, "full_lp")  # the full LP proves these quickly
+        solver = sat_parameters(self.options, "explain")  # the full LP proves these quickly
         if solver.solve(model) != cp_model.INFEASIBLE:
             return None
         core = set(solver.sufficient_assumptions_for_infeasibility())
@@ -74,7 +74,7 @@ class ConflictFinder:
         The guards are fixed by their domains rather than assumed: measured far faster on the
         hard counting cases near the limit (BENCHMARKS.md, issue 4)."""
         model = self._copy(set(keys))
-        return sat_parameters(self.options, "full_lp").solve(model) != cp_model.INFEASIBLE
+        return sat_parameters(self.options, "explain").solve(model) != cp_model.INFEASIBLE
 
     def zero_holds(self, keys: Iterable[RuleInstance]) -> bool:
         """Whether the plan without any move already shows these instances can all hold
