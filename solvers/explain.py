@@ -8,6 +8,8 @@ The first core is found with the rules that only shape the candidate moves (elig
 flow_direction, `blame_last`) held on rather than assumed: their forbidden moves are then fixed
 at zero before the search, and the solve is ~5× faster at city scale (BENCHMARKS.md, issue 18).
 Those rules join the core as members like any other, so the filter still tests each of them.
+A trial of the filter needs no solve when the plan without any move satisfies every instance
+it keeps (SatPlanModel.zero_breaks): dropping a ratio often leaves only such instances.
 """
 
 from __future__ import annotations
