@@ -3,6 +3,13 @@
 CP-SAT's assumptions core is sufficient but not necessarily minimal, so it is shrunk by a
 deletion filter: drop one instance at a time and keep it dropped while the rest still cannot
 all hold. What remains is minimal: switching off any one member makes the others satisfiable.
+
+The first core is found with the rules that only shape the candidate moves (eligibility and
+flow_direction, `blame_last`) held on rather than assumed: their forbidden moves are then fixed
+at zero before the search, and the solve is ~5× faster at city scale (BENCHMARKS.md, issue 18).
+Those rules join the core as members like any other, so the filter still tests each of them.
+A trial of the filter needs no solve when the plan without any move satisfies every instance
+it keeps (SatPlanModel.zero_breaks): dropping a ratio often leaves only such instances.
 """
 
 from __future__ import annotations
@@ -33,36 +40,48 @@ class ConflictFinder:
         """Every rule instance of the component."""
         return [g.instance for g in self.built.guards]
 
-    def _solve(self, keys: Iterable[RuleInstance]) -> tuple[bool, set[RuleInstance]]:
-        """Whether the instances `keys` can hold together (the rest switched off); when they
-        cannot, a subset of them that already cannot."""
-        model = self.built.sat_model
-        model.clear_assumptions()
-        chosen = [self.by_key[k] for k in keys]
-        model.add_assumptions([g.literal for g in chosen])
-        solver = sat_parameters(self.options, "full_lp")  # the full LP proves these quickly
-        status = solver.solve(model)
-        if status != cp_model.INFEASIBLE:
-            return True, set()
-        core = set(solver.sufficient_assumptions_for_infeasibility())
-        return False, {g.instance for g in chosen if g.literal.index in core}
-
-    def feasible(self, keys: Iterable[RuleInstance]) -> bool:
-        """Whether these rule instances can all hold together (the rest switched off).
-
-        The guards are fixed as constraints rather than assumed: measured far faster on the
-        hard counting cases near the limit (BENCHMARKS.md, issue 4)."""
-        on = set(keys)
+    def _copy(self, on: set[RuleInstance], assumed: Iterable[RuleInstance] = ()) -> SatModel:
+        """The model with each guard fixed by its domain (on for `on`, off for the rest) except
+        those of `assumed`, which are left free and assumed true."""
+        free = set(assumed)
         model = SatModel()  # a clone without the pre-PEP 8 aliases CpModel.clone() attaches
         model.proto.copy_from(self.built.sat_model.proto)
         model.rebuild_constant_map()
         model.clear_assumptions()
         variables = model.proto.variables
-        for key, guard in self.by_key.items():  # each guard fixed by its domain
+        for key, guard in self.by_key.items():
+            if key in free:
+                continue
             value = int(key in on)
             domain = variables[guard.literal.index].domain
             domain[0] = domain[1] = value
-        return sat_parameters(self.options, "full_lp").solve(model) != cp_model.INFEASIBLE
+        model.proto.assumptions.extend(g.literal.index for k, g in self.by_key.items() if k in free)
+        return model
+
+    def _core(self) -> set[RuleInstance] | None:
+        """A set of instances that cannot all hold (None when every instance can): an
+        assumptions core over the policy rules, the `blame_last` rules held on alongside."""
+        held = {k for k in self.by_key if RULES[k.rule].blame_last}
+        assumed = [k for k in self.by_key if k not in held]
+        model = self._copy(held, assumed)
+        solver = sat_parameters(self.options, "explain")  # the full LP proves these quickly
+        if solver.solve(model) != cp_model.INFEASIBLE:
+            return None
+        core = set(solver.sufficient_assumptions_for_infeasibility())
+        return held | {k for k in assumed if self.by_key[k].literal.index in core}
+
+    def feasible(self, keys: Iterable[RuleInstance]) -> bool:
+        """Whether these rule instances can all hold together (the rest switched off).
+
+        The guards are fixed by their domains rather than assumed: measured far faster on the
+        hard counting cases near the limit (BENCHMARKS.md, issue 4)."""
+        model = self._copy(set(keys))
+        return sat_parameters(self.options, "explain").solve(model) != cp_model.INFEASIBLE
+
+    def zero_holds(self, keys: Iterable[RuleInstance]) -> bool:
+        """Whether the plan without any move already shows these instances can all hold
+        (none of them is among those it breaks), no solve needed."""
+        return self.built.zero_breaks.isdisjoint(keys)
 
     def _drop_order(self, key: RuleInstance) -> tuple[int, int]:
         """Members tried for removal first; where several minimal sets exist this prefers one
@@ -72,14 +91,14 @@ class ConflictFinder:
 
     def minimal(self) -> list[RuleInstance]:
         """A minimal conflicting set of rule instances (empty when everything can hold)."""
-        ok, core = self._solve(self.by_key)
-        if ok:
+        core = self._core()
+        if core is None:
             return []
         current = sorted((k for k in self.by_key if k in core), key=self._drop_order)
         i = 0
         while i < len(current):
             trial = current[:i] + current[i + 1 :]
-            if self.feasible(trial):
+            if self.zero_holds(trial) or self.feasible(trial):
                 i += 1
             else:
                 current = trial

@@ -65,11 +65,23 @@ Progress = Callable[[int, int, ComponentOutcome], None]
 
 
 def solve_component(
-    district: District, index: int, group_ids: list[str], options: SolveOptions
+    district: District,
+    index: int,
+    group_ids: list[str],
+    options: SolveOptions,
+    *,
+    lost: bool = False,
 ) -> ComponentOutcome:
-    """Build and solve one component's model; on infeasibility, name the colliding rules."""
+    """Build and solve one component's model; on infeasibility, name the colliding rules.
+
+    `lost`: another component is already known infeasible, so the district has no plan and
+    this one's best plan would be thrown away: it is only checked for feasibility (and
+    explained when infeasible), its status "feasible" at best, with no rotations."""
     mode: Mode = "relax" if options.relax else "plan"
     built = SatBuilder(district, group_ids, mode=mode, reference=options.reference).build()
+    lost = lost and mode == "plan"
+    if lost:
+        built.sat_model.proto.clear_objective()
     start = time.perf_counter()
     if mode == "relax":
         solver, code = solve_relaxed(built, options)
@@ -83,7 +95,9 @@ def solve_component(
         solve_seconds=time.perf_counter() - start,
     )
     outcome.time_limit_hit = code in (cp_model.FEASIBLE, cp_model.UNKNOWN)
-    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if lost and code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        outcome.status, outcome.time_limit_hit = "feasible", False
+    elif code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         penalty = 0
         for slack in built.slacks:
             missing = sum(solver.value(v) for v in slack.variables)
@@ -107,14 +121,26 @@ def solve_component(
     return outcome
 
 
+@dataclass
+class Seen:
+    """What one process has learnt during one solve() call: each worker has its own copy
+    (inherited or unpickled with the shared inputs), so nothing crosses processes."""
+
+    infeasible: bool = False
+
+
 def _solve_part(
-    shared: tuple[District, SolveOptions], job: tuple[int, list[str]]
+    shared: tuple[District, SolveOptions, Seen], job: tuple[int, list[str]]
 ) -> ComponentOutcome:
-    """One component, in a worker process or here (module-level: spawn pickles it by name)."""
-    district, options = shared
+    """One component, in a worker process or here (module-level: spawn pickles it by name).
+    Once this process has met an infeasible component the district has no plan: the later
+    ones are only checked and explained, not optimised (the merged result is the same)."""
+    district, options, seen = shared
     index, group_ids = job
-    outcome = solve_component(district, index, group_ids, options)
-    if local_scope(district) and outcome.status in ("optimal", "feasible"):
+    lost = seen.infeasible
+    outcome = solve_component(district, index, group_ids, options, lost=lost)
+    seen.infeasible = lost or outcome.status == "infeasible"
+    if not lost and local_scope(district) and outcome.status in ("optimal", "feasible"):
         # 走教 within groups: this component's rows depend on its rotations only, so they are
         # planned here, in the same worker, instead of after every component (BENCHMARKS.md,
         # 走教: the stage then shares the pool's cores without a pool of its own)
@@ -143,7 +169,7 @@ def solve(
 
     run_tasks(
         _solve_part,
-        (district, options),
+        (district, options, Seen()),
         list(enumerate(parts)),
         done,
         workers=worker_count(options.workers, len(parts)),

@@ -7,12 +7,12 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 
-from models import Demand, District, Pin, School
+from models import Demand, District, Group, Pin, School
 from models.explain import not_chosen_reasons, selection_reasons, seniority_pairs
 from models.plan import SolveOptions
 from models.rules import describe, violations
 from solvers.explain import ConflictFinder, explain_component
-from solvers.solve import solve
+from solvers.solve import ComponentOutcome, solve, solve_component
 
 from ..conftest import (  # type: ignore[import-not-found]
     build_district,
@@ -20,6 +20,7 @@ from ..conftest import (  # type: ignore[import-not-found]
     junior_district,
     teacher,
 )
+from .test_precheck import hard_districts  # type: ignore[import-not-found]
 from .test_solve import districts  # type: ignore[import-not-found]
 
 
@@ -249,3 +250,78 @@ def test_same_named_schools_fall_short_separately_under_relax() -> None:
     checks = [c for c in violations(d, result.plan) if c.rule == "weak_group_inflow"]
     assert {c.school_id for c in checks} == {"S2", "S3"}
     assert {s.scope for s in result.shortfalls} == {"城关教育集团/中心小学"}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hard_districts())
+def test_the_plan_without_moves_decides_only_what_it_shows(district: District) -> None:
+    """The deletion filter skips the solve for a set of instances that the plan without any
+    move satisfies (SatPlanModel.zero_breaks): such sets must be feasible to the solver, and
+    the explain model must keep the shape that argument rests on (every constraint an
+    at-most-one or switched by exactly one guard; guards in no sum)."""
+    finder = ConflictFinder(district, [g.group_id for g in district.groups], SolveOptions())
+    guards = {g.literal.index for g in finder.built.guards}
+    for constraint in finder.built.sat_model.proto.constraints:
+        if constraint.has_at_most_one():
+            assert not constraint.enforcement_literal
+            assert guards.isdisjoint(constraint.at_most_one.literals)
+        else:
+            assert constraint.has_linear()
+            assert [lit in guards for lit in constraint.enforcement_literal] == [True]
+            assert guards.isdisjoint(constraint.linear.vars)
+    shown = [k for k in finder.instances if finder.zero_holds([k])]
+    assert finder.zero_holds(shown)
+    assert finder.feasible(shown)
+    for k in finder.instances:
+        if not finder.zero_holds([k]):
+            assert k in finder.built.zero_breaks
+
+
+def test_a_conflict_whose_filter_skips_solves_is_still_minimal() -> None:
+    """Ratio vs backbone: dropping the ratio is shown feasible by the plan without moves."""
+    teachers = [teacher(f"L{i}", "S1") for i in range(20)] + [
+        teacher(f"N{i}", "S3", teaching_stage="小学") for i in range(10)
+    ]
+    d = build_district(teachers=teachers, policy={"subject_balance_tolerance": 10})
+    finder = ConflictFinder(d, ["G1"], SolveOptions())
+    ratio = [k for k in finder.instances if k.rule == "min_rotation_ratio"]
+    assert ratio and all(k in finder.built.zero_breaks for k in ratio)
+    assert any(k.rule == "backbone_share" and finder.zero_holds([k]) for k in finder.instances)
+    rules, _ = conflict(d)
+    assert rules == {"backbone_share", "min_rotation_ratio"}
+
+
+def test_after_an_infeasible_component_the_others_are_only_checked() -> None:
+    """The district has no plan once one component is infeasible: later components (in this
+    process) are checked for feasibility, not optimised; the result is what it always was."""
+    every_way = "lead_to_member,member_to_lead,member_to_member"
+    schools = [
+        School(school_id="S1", name="城关小学", group_id="G1", stage="小学", weak=False),
+        School(school_id="S2", name="乡镇小学", group_id="G1", stage="小学", weak=True),
+        School(school_id="S4", name="东关小学", group_id="G2", stage="小学", weak=False),
+        School(school_id="S5", name="东乡小学", group_id="G2", stage="小学", weak=False),
+    ]
+    groups = [
+        Group(group_id="G1", name="城关教育集团", lead_school_id="S1"),
+        Group(group_id="G2", name="东关教育集团", lead_school_id="S4"),
+    ]
+    teachers = [teacher(f"L{i}", "S1") for i in range(20)]
+    teachers += [teacher(f"W{i}", "S2", subject="语文") for i in range(10)]
+    teachers += [teacher(f"E{i}", "S4") for i in range(10)]
+    teachers += [teacher(f"F{i}", "S5") for i in range(10)]
+    d = build_district(
+        teachers=teachers,
+        schools=schools,
+        groups=groups,
+        policy={"backbone_share": 0, "flow_direction": every_way},
+    )
+    seen: list[ComponentOutcome] = []
+    result = solve(d, SolveOptions(workers=1), progress=lambda _i, _n, o: seen.append(o))
+    assert [o.status for o in seen] == ["infeasible", "feasible"]
+    assert not seen[1].rotations and not seen[1].time_limit_hit and seen[1].objective is None
+    assert result.status == "infeasible" and not result.plan.rotations
+    assert list(result.conflicts) == explain_component(d, ["G1"], SolveOptions())
+    alone = solve_component(d, 1, ["G2"], SolveOptions())
+    assert alone.status == "optimal" and alone.rotations
+    lost = solve_component(d, 0, ["G1"], SolveOptions(), lost=True)
+    assert lost.status == "infeasible" and lost.conflicts == list(result.conflicts)

@@ -28,7 +28,7 @@ from solvers.components import components, largest_first
 from solvers.highs import per_component
 from solvers.horizon import solve_horizon
 from solvers.parallel import run_tasks, start_method, worker_count
-from solvers.solve import _solve_part, solve
+from solvers.solve import Seen, _solve_part, solve
 from solvers.status import SAT_STATUS, mip_status, sat_status, worst_status
 
 
@@ -123,7 +123,7 @@ def test_a_failing_solver_task_raises_its_own_error_in_the_parent() -> None:
     with pytest.raises(KeyError):  # a group the district does not have
         run_tasks(
             _solve_part,
-            (district(), SolveOptions()),
+            (district(), SolveOptions(), Seen()),
             [(0, ["没有这个集团"]), (1, [components(district())[0][0]])],
             lambda _o: None,
             workers=2,
