@@ -311,8 +311,7 @@ def _why_short(
         else:
             refused.append(why)
             if why.startswith("距离"):  # qualified and in scope, only too far
-                there = district.school(row.school_id)
-                far.append(km_between(district.school(here), there) or Decimal(0))
+                far.append(school_km(district, here, row.school_id) or Decimal(0))
     if not qualified and far:
         policy = district.policy.for_group(district.school(row.school_id).group_id)
         scope = "本集团" if policy.itinerant_scope == ItinerantScope.GROUP else "区内"

@@ -16,7 +16,14 @@ from pydantic import BaseModel, ConfigDict
 
 from models.district import District
 from models.entities import EntrustedPair, ItinerantDemand, School, Teacher
-from models.itinerant import km_between, qualification_refusal, reach_refusal, spare_periods
+from models.itinerant import (
+    present_schools,
+    qualification_refusal,
+    reach_refusal,
+    school_km,
+    spare_periods,
+)
+from models.plan import Plan
 from models.vocab import (
     FlowDirection,
     ItinerantScope,
@@ -426,12 +433,12 @@ def itinerant_foresight(district: District) -> list[tuple[str, int]]:
     # teachers alike in everything a refusal looks at (subject, stage, deferral, spare periods,
     # home group's policy, the schools they may be at) are answered once, as a kind
     kinds: dict[_Kind, list[Teacher]] = {}
+    standing = present_schools(district, Plan(plan_year=district.plan_year))
     for t in district.teachers:
         if t.subject not in subjects:
             continue
         status = district.status(t.teacher_id)
-        standing = status.ongoing.to_school_id if status.ongoing is not None else t.school_id
-        here = [standing]
+        here = [standing[t.teacher_id]]
         if status.eligible:
             here += [h.school_id for h, _ in hosts(district, district.school(t.school_id))]
         kind = _Kind(
@@ -451,12 +458,6 @@ def itinerant_foresight(district: District) -> list[tuple[str, int]]:
             by_subject[group_id, kind.subject].append(kind)
     bases = {kind: kind._replace(places=()) for kind in kinds}
     qualified_for: dict[tuple[_Kind, str], str | None] = {}
-    km: dict[tuple[str, str], Decimal] = {}
-
-    def km_to(place: str, there: School) -> Decimal:
-        if (place, there.school_id) not in km:
-            km[place, there.school_id] = km_between(district.school(place), there) or Decimal(0)
-        return km[place, there.school_id]
 
     reach: dict[tuple[str, str, str], str | None] = {}
 
@@ -502,7 +503,7 @@ def itinerant_foresight(district: District) -> list[tuple[str, int]]:
             far = [p for p, w in zip(kind.places, why, strict=True) if w.startswith("距离")]
             if far:
                 qualified += len(kinds[kind])
-                closest = min(km_to(p, school) for p in far)
+                closest = min(school_km(district, p, row.school_id) or Decimal(0) for p in far)
                 nearest = closest if nearest is None else min(nearest, closest)
         if not who:
             scope = "本集团" if unit else "全区"

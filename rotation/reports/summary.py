@@ -53,9 +53,7 @@ def summary_lines(district: District) -> list[str]:
             f"预计无法满足的规则（{len(foreseen)} 条；不论怎样编制都做不到，请先调整数据或规则参数）：",
         ]
         lines += [f"  [无法满足] {m}" for m in foreseen]
-    notes = demand_warnings(district) + lead_pool_warnings(district) + unmovable_warnings(district)
-    notes += itinerant_warnings(district)
-    notes += [str(w) for w in district.warnings]
+    notes = hints(district) + [str(w) for w in district.warnings]
     if notes:
         lines += ["", f"需要注意（{len(notes)} 条）："]
         lines += [f"  [提示] {n}" for n in notes]
@@ -79,3 +77,14 @@ def itinerant_lines(district: District) -> list[str]:
         f"单程不超过 {p.itinerant_max_km} 公里，"
         f"{'本集团内' if p.itinerant_scope == 'group' else '全区范围'}",
     ]
+
+
+def hints(district: District) -> list[str]:
+    """What is worth a look before planning though no rule fails for it (validate and the
+    upload page): demand, the lead school's pool, unmovable teachers, 走教 no plan can cover."""
+    return (
+        demand_warnings(district)
+        + lead_pool_warnings(district)
+        + unmovable_warnings(district)
+        + itinerant_warnings(district)
+    )

@@ -19,15 +19,11 @@ from typing import Any
 from models import District, InputError, Problem
 from models.policy import format_param
 from models.requirements import (
-    demand_warnings,
     group_requirement,
-    itinerant_warnings,
-    lead_pool_warnings,
-    unmovable_warnings,
 )
 from models.rules import precheck
 from rotation.formats.reading import input_sha256, read_district, sheet_of
-from rotation.reports.summary import itinerant_lines
+from rotation.reports.summary import hints, itinerant_lines
 from rotation.service.audit import now_text, record
 from rotation.service.store import META_FILE, DataDir, new_id, write_json_file
 from rotation.service.years import carry_over, merged_problem
@@ -176,9 +172,7 @@ def group_lines(district: District) -> list[GroupLine]:
 def notes(district: District) -> list[str]:
     """What `validate` asks a clerk to look at: rules foreseen to fail, then hints."""
     foreseen = [f"[无法满足] {m}" for m in precheck(district)]
-    hints = demand_warnings(district) + lead_pool_warnings(district) + unmovable_warnings(district)
-    hints += itinerant_warnings(district)
-    return foreseen + [f"[提示] {h}" for h in hints]
+    return foreseen + [f"[提示] {h}" for h in hints(district)]
 
 
 def problem_json(p: Problem) -> dict[str, Any]:
