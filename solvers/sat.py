@@ -60,7 +60,10 @@ def sat_parameters(options: SolveOptions, purpose: Purpose = "plan") -> cp_model
     the full relaxation without cuts: it proves the near-limit counting subsets of the deletion
     filter fastest (infeasible ratio sweeps 12.7 → 0.2 s; with the plan's settings explain was
     many times slower). `explain` is the full relaxation without clause inprocessing: the
-    deletion filter's hundreds of short solves at city scale, 15 % less CPU (issue 18).
+    deletion filter's hundreds of short solves at city scale, 15 % less CPU (issue 18). Plans
+    run without clause inprocessing too: 22 % less CPU summed over six generated districts of
+    10,000–100,000 teachers (the 100,000-teacher ones 11.1 → 8.8 and 10.2 → 6.2 s; BENCHMARKS.md,
+    issue 18, "The solve phase's parameters"), the same optima.
     """
     solver = cp_model.CpSolver()
     p = solver.parameters
@@ -76,10 +79,49 @@ def sat_parameters(options: SolveOptions, purpose: Purpose = "plan") -> cp_model
     else:
         p.linearization_level = 2
         p.max_num_cuts = 0
-    if purpose == "explain":
+    if purpose in ("plan", "explain"):
         p.use_sat_inprocessing = False
     p.max_time_in_seconds = options.time_limit
     return solver
+
+
+#: Deterministic time (CP-SAT's own work units, the same on every machine) the default search
+#: gets before a plan's model moves on to the tree search: most models are proven optimal well
+#: within it (BENCHMARKS.md, issue 18, "The solve phase's parameters").
+QUICK_PROOF_DTIME = 0.05
+
+
+def solve_to_optimality(
+    model: cp_model.CpModel, decisions: list[cp_model.IntVar], options: SolveOptions
+) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
+    """Solve a plan's model, returning the solver that holds the answer and its status.
+
+    CP-SAT's default search proves most of these small models optimal in a few milliseconds,
+    but on one model in a few dozen it finds the optimum at once and then spends seconds
+    closing a 3 % gap that HiGHS's branch and bound closes in milliseconds. So the default
+    search gets a short deterministic budget; a model still open after it is handed, with the
+    best plan found as a hint, to CP-SAT's LP tree search (`optimize_with_lb_tree_search`),
+    which closes such gaps the way a MIP solver does (and is slower on the easy models, so it
+    is not the first choice). Both stages are deterministic, so runs stay reproducible."""
+    start = time.perf_counter()
+    first = sat_parameters(options)
+    first.parameters.max_deterministic_time = QUICK_PROOF_DTIME
+    code = first.solve(model)
+    left = options.time_limit - (time.perf_counter() - start)
+    if code in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID) or left <= 0:
+        return first, code
+    model.proto.clear_solution_hint()
+    if code == cp_model.FEASIBLE:
+        for variable in decisions:
+            model.add_hint(variable, first.value(variable))
+    second = sat_parameters(options)
+    second.parameters.optimize_with_lb_tree_search = True
+    second.parameters.max_time_in_seconds = left
+    second_code = second.solve(model)
+    model.proto.clear_solution_hint()
+    if second_code == cp_model.UNKNOWN and code == cp_model.FEASIBLE:
+        return first, code  # the time ran out before the tree search found a plan
+    return second, second_code
 
 
 class Arc(NamedTuple):

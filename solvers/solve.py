@@ -40,7 +40,14 @@ from solvers.itinerant import (
 )
 from solvers.parallel import run_tasks, worker_count
 from solvers.relax import solve_relaxed
-from solvers.sat import Mode, SatBuilder, chosen_rotations, relax_penalty, sat_parameters
+from solvers.sat import (
+    Mode,
+    SatBuilder,
+    chosen_rotations,
+    relax_penalty,
+    sat_parameters,
+    solve_to_optimality,
+)
 from solvers.status import sat_status, worst_status
 
 
@@ -85,9 +92,11 @@ def solve_component(
     start = time.perf_counter()
     if mode == "relax":
         solver, code = solve_relaxed(built, options)
-    else:
+    elif lost:
         solver = sat_parameters(options)
         code = solver.solve(built.sat_model)
+    else:
+        solver, code = solve_to_optimality(built.sat_model, built.x, options)
     outcome = ComponentOutcome(
         index=index,
         status=sat_status(code),
