@@ -47,3 +47,16 @@ def test_bench_counts_the_pools_cpu_seconds() -> None:
     assert row.workers_cpu_s and row.peer is not None and row.peer.per_group_workers_cpu_s
     assert row.ratio_cpu is not None and row.ratio_cpu > 0
     assert any(line.startswith("| 1,500 |") and line.count("|") == 7 for line in lines)
+
+
+def test_the_per_model_bench_agrees_across_settings() -> None:
+    """`python -m rotation.bench.models`: one row per component model, and the two-stage
+    solve, the one-stage solve and an overridden setting all reach the same optimum."""
+    from rotation.bench.models import report, run
+
+    two = run(1500, 2, "minhang", {}, one_stage=False)
+    one = run(1500, 2, "minhang", {"use_sat_inprocessing": "true"}, one_stage=True)
+    assert len(two) == len(one) > 1
+    assert [r.objective for r in two] == [r.objective for r in one]
+    assert {r.status for r in two} == {"OPTIMAL"}
+    assert "目标值合计" in report(two)[0]
