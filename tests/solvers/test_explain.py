@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from models import Demand, District, Group, Pin, School
 from models.explain import not_chosen_reasons, selection_reasons, seniority_pairs
 from models.plan import SolveOptions
-from models.rules import describe, violations
+from models.rules import RuleInstance, describe, violations
 from solvers.explain import ConflictFinder, explain_component
 from solvers.solve import ComponentOutcome, solve, solve_component
 
@@ -325,3 +325,28 @@ def test_after_an_infeasible_component_the_others_are_only_checked() -> None:
     assert alone.status == "optimal" and alone.rotations
     lost = solve_component(d, 0, ["G1"], SolveOptions(), lost=True)
     assert lost.status == "infeasible" and lost.conflicts == list(result.conflicts)
+
+
+def test_each_query_fixes_exactly_its_own_guards() -> None:
+    """Queries copy the all-off model and switch on only their own instances: every guard is
+    on, assumed or off as asked, whatever the queries before, and the built model is untouched."""
+    teachers = [teacher(f"L{i}", "S1") for i in range(20)] + [
+        teacher(f"W{i}", "S2", subject="语文") for i in range(10)
+    ]
+    d = build_district(teachers=teachers, policy={"backbone_share": 0})
+    finder = ConflictFinder(d, ["G1"], SolveOptions())
+    keys = finder.instances
+    on, assumed = set(keys[::3]), keys[1::3]
+    for _ in range(2):
+        model = finder._copy(on, assumed)
+        for guard in finder.built.guards:
+            domain = list(model.proto.variables[guard.literal.index].domain)
+            if guard.instance in assumed:
+                assert domain == [0, 1]
+            else:
+                assert domain == [1, 1] if guard.instance in on else [0, 0]
+        indices = [finder.by_key[k].literal.index for k in assumed]
+        assert list(model.proto.assumptions) == indices
+    for guard in finder.built.guards:
+        assert list(finder.built.sat_model.proto.variables[guard.literal.index].domain) == [0, 1]
+    assert finder.feasible(set()) and finder.feasible([*keys[:1], RuleInstance("pins", "X")])
