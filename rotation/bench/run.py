@@ -39,6 +39,7 @@ from solvers.greedy import greedy_plan
 from solvers.highs import monolithic as highs_monolithic
 from solvers.highs import per_component
 from solvers.parallel import worker_count
+from solvers.sat import Purpose
 
 
 class PeerRow(BaseModel):
@@ -286,22 +287,27 @@ def sat_overrides(params: dict[str, str]) -> Iterator[None]:
     if not params:
         yield
         return
+    import solvers.sat
     import solvers.solve
 
-    namespace = vars(solvers.solve)
-    original = namespace["sat_parameters"]
+    # solve() makes its solvers in solvers.solve (a district already lost) and in
+    # solvers.sat (both stages of solve_to_optimality): each module's name is replaced
+    namespaces = [vars(solvers.solve), vars(solvers.sat)]
+    original = solvers.sat.sat_parameters
 
-    def configured(options: SolveOptions) -> cp_model.CpSolver:
-        solver: cp_model.CpSolver = original(options)
+    def configured(options: SolveOptions, purpose: Purpose = "plan") -> cp_model.CpSolver:
+        solver: cp_model.CpSolver = original(options, purpose)
         for key, value in params.items():
             _set_sat_param(solver.parameters, key, value)
         return solver
 
-    namespace["sat_parameters"] = configured
+    for namespace in namespaces:
+        namespace["sat_parameters"] = configured
     try:
         yield
     finally:
-        namespace["sat_parameters"] = original
+        for namespace in namespaces:
+            namespace["sat_parameters"] = original
 
 
 def _child() -> None:

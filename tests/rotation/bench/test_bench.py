@@ -60,3 +60,19 @@ def test_the_per_model_bench_agrees_across_settings() -> None:
     assert [r.objective for r in two] == [r.objective for r in one]
     assert {r.status for r in two} == {"OPTIMAL"}
     assert "目标值合计" in report(two)[0]
+
+
+def test_sat_param_overrides_reach_every_solver_solve_makes() -> None:
+    """`--sat-param` reaches both stages of a plan's solve and a lost district's checks, and
+    nothing is left changed afterwards."""
+    import solvers.sat
+    import solvers.solve
+    from models.plan import SolveOptions
+    from rotation.bench.run import sat_overrides
+
+    options = SolveOptions()
+    with sat_overrides({"random_seed": "7"}):
+        assert solvers.sat.sat_parameters(options).parameters.random_seed == 7
+        assert vars(solvers.solve)["sat_parameters"](options, "explain").parameters.random_seed == 7
+    assert solvers.sat.sat_parameters(options).parameters.random_seed == 0
+    assert vars(solvers.solve)["sat_parameters"](options).parameters.random_seed == 0
