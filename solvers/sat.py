@@ -61,9 +61,9 @@ def sat_parameters(options: SolveOptions, purpose: Purpose = "plan") -> cp_model
     filter fastest (infeasible ratio sweeps 12.7 → 0.2 s; with the plan's settings explain was
     many times slower). `explain` is the full relaxation without clause inprocessing: the
     deletion filter's hundreds of short solves at city scale, 15 % less CPU (issue 18). Plans
-    run without clause inprocessing too: 22 % less CPU summed over six generated districts of
-    10,000–100,000 teachers (the 100,000-teacher ones 11.1 → 8.8 and 10.2 → 6.2 s; BENCHMARKS.md,
-    issue 18, "The solve phase's parameters"), the same optima.
+    run without clause inprocessing too, in two stages (`solve_to_optimality`): −24 % CPU over
+    eight generated districts of 10,000–100,000 teachers, the same optima (BENCHMARKS.md,
+    issue 18, "The solve phase in two stages").
     """
     solver = cp_model.CpSolver()
     p = solver.parameters
@@ -119,8 +119,14 @@ def solve_to_optimality(
     second.parameters.max_time_in_seconds = left
     second_code = second.solve(model)
     model.proto.clear_solution_hint()
-    if second_code == cp_model.UNKNOWN and code == cp_model.FEASIBLE:
-        return first, code  # the time ran out before the tree search found a plan
+    if code == cp_model.FEASIBLE and (
+        second_code == cp_model.UNKNOWN
+        or (
+            second_code == cp_model.FEASIBLE
+            and second.objective_value < first.objective_value  # plans maximise
+        )
+    ):
+        return first, code  # the time ran out before the tree search matched the first plan
     return second, second_code
 
 
