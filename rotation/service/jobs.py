@@ -133,6 +133,34 @@ def checked_district(
     return experience_from_records(data, district), snapshot.id
 
 
+def beside(task: Callable[..., None], *args: Any) -> Callable[[], None]:
+    """Start task(*args) in a forked child and return the call that waits for it (raising when
+    it failed): the job's review store is written while the 审批表 is (the other core is idle
+    then; at 100,000 teachers ≈ ⅓ of the writing, BENCHMARKS.md issue 18). Where there is no
+    fork, the task runs here at once. The child is in the job's process group, so cancelling
+    the job ends it too; it leaves by os._exit, never through the job's own clean-up."""
+    if not hasattr(os, "fork"):
+        task(*args)
+        return lambda: None
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child's coverage is not collected
+        code = 1
+        try:
+            task(*args)
+            code = 0
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            os._exit(code)
+
+    def join() -> None:
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise ChildProcessError(f"{getattr(task, '__name__', 'task')} failed in process {pid}")
+
+    return join
+
+
 def follow_server(server: int) -> None:
     """End this job (its whole process group, its solver pool with it) when the server that
     started it is gone: killed outright, it could not end the job itself, and a job outliving
@@ -232,24 +260,34 @@ def run_job(
         }
 
         judged: list[Verdict] = []
+        saving: list[Callable[[], None]] = []
 
         def keep(tables: Any, checks: Any) -> None:
             judged.append(verdict(result, checks))
-            save_review(staging / REVIEW_FILE, district, result, checks, tables, facts)
+            review = (staging / REVIEW_FILE, district, result, checks, tables, facts)
+            saving.append(beside(save_review, *review))
 
-        write_plan(
-            district,
-            result,
-            staging / APPROVAL_FILE,
-            staging / PLAN_FILE,
-            sha256=input_sha256(source),
-            read_seconds=read_seconds,
-            later=later,
-            reference=reference,
-            public_notice=staging / PUBLIC_FILE,
-            plan_id=plan_id,
-            keep=keep,
-        )
+        try:
+            write_plan(
+                district,
+                result,
+                staging / APPROVAL_FILE,
+                staging / PLAN_FILE,
+                sha256=input_sha256(source),
+                read_seconds=read_seconds,
+                later=later,
+                reference=reference,
+                public_notice=staging / PUBLIC_FILE,
+                plan_id=plan_id,
+                keep=keep,
+            )
+        except BaseException:
+            for join in saving:  # the review's child is reaped before the staging goes
+                with contextlib.suppress(Exception):
+                    join()
+            raise
+        for join in saving:
+            join()
         write_json_file(
             staging / META_FILE,
             {

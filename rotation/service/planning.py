@@ -148,7 +148,8 @@ def write_plan(
     """Check a solved plan and write its 审批表 (and plan JSON, when asked); the checks made.
 
     `public_notice`: the 公示名单 alone as its own workbook, written with the others; `keep`
-    receives the sheets and checks written (the web's review store is made from them).
+    receives the sheets and checks before the files are written (the web's review store is
+    made from them, beside the writing).
 
     Both files carry one fresh plan_id and are put in place together (safe_write.write_together):
     never a new 审批表 beside an old JSON. build and solve add up every model's own time (models
@@ -205,9 +206,9 @@ def write_plan(
         if public_notice is not None:
             notice = [t for t in tables if t.name == PUBLIC_SHEET]
             outputs.append((public_notice, lambda temp: write_tables(temp, notice)))
-        write_together(outputs, force=force)
         if keep is not None:
             keep(tables, checks)
+        write_together(outputs, force=force)
     return checks
 
 
