@@ -24,6 +24,7 @@ from ortools.sat.python import cp_model
 
 from models.objective import fair_outflow, seniority_ranks
 from models.plan import SolveOptions
+from rotation.bench.run import parse_sat_param, sat_overrides
 from rotation.samples.generate import generate_district
 from solvers import sat
 from solvers.components import components
@@ -42,15 +43,6 @@ class ModelRun:
     objective: int
 
 
-def _set(parameters: object, key: str, text: str) -> None:
-    current = getattr(parameters, key)
-    if isinstance(current, bool):
-        value: object = text.lower() in ("1", "true", "yes")
-    else:
-        value = type(current)(text)
-    setattr(parameters, key, value)
-
-
 def run(
     teachers: int, seed: int, structure: str, params: dict[str, str], *, one_stage: bool
 ) -> list[ModelRun]:
@@ -58,23 +50,14 @@ def run(
     district = generate_district(teachers=teachers, seed=seed, structure=structure)
     seniority_ranks(district), fair_outflow(district)
     options = SolveOptions(workers=1, explain=False)
-    original = sat.sat_parameters
-
-    def configured(options: SolveOptions, purpose: sat.Purpose = "plan") -> cp_model.CpSolver:
-        solver = original(options, purpose)
-        for key, text in params.items():
-            _set(solver.parameters, key, text)
-        return solver
-
     runs = []
-    sat.sat_parameters = configured  # both stages start from these settings
-    try:
+    with sat_overrides(params):  # both stages start from these settings
         for index, group_ids in enumerate(components(district)):
             start = time.process_time()
             built = SatBuilder(district, group_ids).build()
             built_at = time.process_time()
             if one_stage:
-                solver = configured(options)
+                solver = sat.sat_parameters(options)
                 code = solver.solve(built.sat_model)
             else:
                 solver, code = solve_to_optimality(built.sat_model, built.x, options)
@@ -90,8 +73,6 @@ def run(
                     objective=round(solver.objective_value) if solved else 0,
                 )
             )
-    finally:
-        sat.sat_parameters = original
     return runs
 
 
@@ -117,10 +98,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--teachers", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--structure", default="minhang", choices=("minhang", "ganzhou"))
-    parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument(
+        "--param", action="append", default=[], type=parse_sat_param, metavar="KEY=VALUE"
+    )
     parser.add_argument("--one-stage", action="store_true")
     args = parser.parse_args(argv)
-    params = dict(p.split("=", 1) for p in args.param)
+    params = dict(args.param)
     runs = run(args.teachers, args.seed, args.structure, params, one_stage=args.one_stage)
     for line in report(runs):
         print(line)

@@ -18,9 +18,7 @@ from typing import Any
 
 from models import District, InputError, Problem
 from models.policy import format_param
-from models.requirements import (
-    group_requirement,
-)
+from models.requirements import group_requirement
 from models.rules import precheck
 from rotation.formats.reading import input_sha256, read_district, sheet_of
 from rotation.reports.summary import hints, itinerant_lines
