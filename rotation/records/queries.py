@@ -24,7 +24,7 @@ from models import District
 from models.plan import Plan
 from rotation.records.approval import Action, State
 from rotation.records.errors import NotFound
-from rotation.records.repository import RETURN_KIND, Records
+from rotation.records.repository import RETURN_KIND, Records, stored_district
 from rotation.records.schema import (
     ApprovalEventRow,
     DistrictRow,
@@ -162,7 +162,7 @@ def approved_input(records: Records, plan_id: str) -> tuple[Plan, District]:
         ).one_or_none()
     if row is None:
         raise NotFound("方案", plan_id)
-    return Plan.model_validate_json(row[0] or "{}"), District.model_validate_json(row[1])
+    return Plan.model_validate_json(row[0] or "{}"), stored_district(row[1])
 
 
 def approved_moves(

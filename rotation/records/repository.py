@@ -30,6 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from models import District, Pin, Problem
 from models.plan import Plan, SolveResult
+from rotation.memory import paused_cycle_collection
 from rotation.records import approval
 from rotation.records.approval import Action, State
 from rotation.records.data import (
@@ -72,6 +73,16 @@ RETURN_KIND = "return"
 CARRIED_KIND = "carried"
 #: SolveResult fields kept in their own columns (the rest goes to result_data).
 _RESULT_COLUMNS = {"status", "plan", "objective", "build_seconds", "solve_seconds", "wall_seconds"}
+
+
+def stored_district(data: str) -> District:
+    """A snapshot's checked district, validated again from its JSON.
+
+    With Python's cycle collector paused: its full passes over the heap that 100,000 new
+    teachers keep growing were 45 % of the load (4.2 → 2.4 s at 100,000 teachers, BENCHMARKS.md
+    issue 18); the objects are acyclic, so reference counting frees them as usual."""
+    with paused_cycle_collection():
+        return District.model_validate_json(data)
 
 
 class Records:
@@ -192,7 +203,7 @@ class Records:
             ).one_or_none()
         if data is None:
             raise NotFound("上传的数据", snapshot_id)
-        return District.model_validate_json(data)
+        return stored_district(data)
 
     def school_names(self, snapshot_ids: Collection[str]) -> dict[str, str]:
         """School id → name across snapshots (a later snapshot's name wins), without loading

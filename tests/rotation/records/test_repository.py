@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -15,6 +17,7 @@ from models import District, Pin
 from models.problems import Problem
 from rotation.records import NotFound, Records, State
 from rotation.records.engine import DatabaseUrlError, default_url, normalise_url
+from rotation.records.repository import stored_district
 from rotation.records.schema import (
     ApprovalEventRow,
     AuditRow,
@@ -54,6 +57,7 @@ def test_a_snapshot_round_trip(records: Records, small_district: DistrictMaker) 
     assert records.snapshot_file(info.id) == data
     loaded = records.load_snapshot(info.id)
     assert loaded.model_dump() == district.model_dump()
+    assert gc.isenabled()  # the collector paused for the load is running again
     assert [Problem.model_validate(w) for w in info.warnings] == [warning]
     with pytest.raises(NotFound):
         records.load_snapshot("0" * 32)
@@ -179,3 +183,11 @@ def test_the_database_refuses_to_edit_the_append_only_tables(records: Records) -
         with pytest.raises(Exception, match="append-only"), records.engine.begin() as connection:
             connection.execute(text(statement))
     assert [line.actor for line in records.audit_lines()] == ["张三"]
+
+
+def test_a_stored_district_that_no_longer_validates_raises_with_the_collector_on() -> None:
+    """`stored_district` pauses the cycle collector while it validates; a refused district
+    (a snapshot from a build whose checks were looser) must not leave it paused."""
+    with pytest.raises(ValidationError):
+        stored_district('{"groups": [], "schools": [], "teachers": "none"}')
+    assert gc.isenabled()
