@@ -10,6 +10,12 @@ at zero before the search, and the solve is ~5× faster at city scale (BENCHMARK
 Those rules join the core as members like any other, so the filter still tests each of them.
 A trial of the filter needs no solve when the plan without any move satisfies every instance
 it keeps (SatPlanModel.zero_breaks): dropping a ratio often leaves only such instances.
+
+The model counts alike ineligible teachers per host (`SatBuilder`, aggregate): every feasibility
+answer, hence the filter's result for a given core, is the same as with one variable per
+teacher, but the first core is CP-SAT's choice among many and follows the model's form, so a
+group with several minimal conflicts may be explained by another one of them (BENCHMARKS.md,
+issue 18, "Explain at city scale, third pass").
 """
 
 from __future__ import annotations
@@ -28,10 +34,19 @@ from solvers.sat import Guard, SatBuilder, SatModel, SatPlanModel, sat_parameter
 class ConflictFinder:
     """The explain-mode model of one component, solved under chosen sets of rule instances."""
 
-    def __init__(self, district: District, group_ids: list[str], options: SolveOptions) -> None:
+    def __init__(
+        self,
+        district: District,
+        group_ids: list[str],
+        options: SolveOptions,
+        *,
+        aggregate: bool = True,
+    ) -> None:
         self.district = district
         self.options = options
-        self.built: SatPlanModel = SatBuilder(district, group_ids, mode="explain").build()
+        self.built: SatPlanModel = SatBuilder(
+            district, group_ids, mode="explain", aggregate=aggregate
+        ).build()
         self.by_key: dict[RuleInstance, Guard] = {g.instance: g for g in self.built.guards}
         self.position = {inst: n for n, inst in enumerate(self.by_key)}
         #: The model with every guard fixed off: each query copies it and switches on only
@@ -104,6 +119,11 @@ class ConflictFinder:
         core = self._core()
         if core is None:
             return []
+        return self.shrink(core)
+
+    def shrink(self, core: set[RuleInstance]) -> list[RuleInstance]:
+        """The deletion filter: a minimal conflicting subset of `core`, which cannot all hold.
+        Its answer depends only on which sets are feasible, not on how the model states them."""
         current = sorted((k for k in self.by_key if k in core), key=self._drop_order)
         i = 0
         while i < len(current):

@@ -243,6 +243,7 @@ class SatPlanModel:
 
     sat_model: cp_model.CpModel
     arcs: list[Arc]
+    #: One 0-1 variable per arc; in explain mode an aggregated arc's counts its class.
     x: list[cp_model.IntVar]
     guards: list[Guard] = field(default_factory=list)
     slacks: list[Slack] = field(default_factory=list)
@@ -250,13 +251,32 @@ class SatPlanModel:
     objective: LinearTerms | None = None
     #: Explain mode: the rule instances whose constraints every variable at zero breaks. In
     #: that mode every variable but the guards may be zero and the only constraints no guard
-    #: switches off are at-most-ones, so instances outside this set can all hold together.
+    #: switches off are at-most-ones and the class sizes (a sum ≤ n), so instances outside this
+    #: set can all hold together.
     zero_breaks: set[RuleInstance] = field(default_factory=set)
+
+
+class Alike(NamedTuple):
+    """What the explain model's constraints read of an ineligible teacher of one home school:
+    the subject (subject_balance, exam_subject_focus), backbone (backbone_share), 干部
+    (entrusted_residents) and teaching stage (hosts, exam_subject_focus). Every other rule
+    reads only the home and host schools and the kind of the move, which the home fixes."""
+
+    subject: str
+    backbone: bool
+    management: bool
+    stage: TeachingStage
 
 
 class SatBuilder:
     """Builds the CP-SAT model for the groups of one component: the candidate moves, then each
-    rule's constraints from its module in `solvers.rules`, then the objective."""
+    rule's constraints from its module in `solvers.rules`, then the objective.
+
+    `aggregate` (explain mode only): the ineligible, unpinned teachers of one home school who
+    are `Alike` share one count variable per host (0..how many they are) instead of a 0-1
+    variable each, the representative's arc standing for all of them. No rule tells them apart
+    and none of them may move while eligibility holds, so every query has the same answer with
+    a third fewer variables (BENCHMARKS.md, issue 18, "Explain at city scale, third pass")."""
 
     def __init__(
         self,
@@ -266,6 +286,7 @@ class SatBuilder:
         mode: Mode = "plan",
         reference: Plan | None = None,
         sat_model: cp_model.CpModel | None = None,
+        aggregate: bool = True,
     ) -> None:
         self.d = district
         self.reference = reference
@@ -295,6 +316,10 @@ class SatBuilder:
         self.by_teacher: dict[str, list[int]] = defaultdict(list)
         self.by_host: dict[str, list[int]] = defaultdict(list)
         self.by_home: dict[str, list[int]] = defaultdict(list)
+        self.aggregate = aggregate and mode == "explain"
+        #: Aggregated explain mode: how many alike teachers each representative's arcs count
+        #: (the variables' upper bound); absent means one.
+        self.stands_for: dict[str, int] = {}
         self._ratio_units: list[RatioUnit] | None = None
         self._arcs_made = False
         self._objective: LinearTerms | None = None
@@ -344,8 +369,16 @@ class SatBuilder:
             self.m.add_linear_constraint(adjusted, low, high)
 
     def total(self, indices: list[int]) -> cp_model.LinearExpr:
-        """Number of chosen arcs among `indices`."""
+        """Number of teachers moving along the arcs `indices` (an aggregated arc counts all its
+        teachers)."""
         return cp_model.LinearExpr.sum([self.x[i] for i in indices])
+
+    def most(self, indices: list[int]) -> int:
+        """The largest value `total(indices)` can take: one per arc, or the size of an
+        aggregated arc's class."""
+        if not self.stands_for:
+            return len(indices)
+        return sum(self.stands_for.get(self.arcs[i].teacher.teacher_id, 1) for i in indices)
 
     def ratio_units(self) -> list[RatioUnit]:
         """The ratio scopes of this component's groups, computed once."""
@@ -396,6 +429,7 @@ class SatBuilder:
         self._arcs_made = True
         d = self.d
         explain = self.mode == "explain"
+        pinned = {p.teacher_id for p in d.pins} if self.aggregate else set()
         for home in self.schools:
             hosts = [
                 (host, kind, flow_rule.allows(self, home, host, kind))
@@ -404,11 +438,19 @@ class SatBuilder:
             if not explain:
                 hosts = [h for h in hosts if h[2]]
             by_stage: dict[TeachingStage, list[tuple[School, RotationKind, bool]]] = {}
-            for teacher in d.teachers_of_school(home.school_id):
+            teachers = d.teachers_of_school(home.school_id)
+            classes = self._classes(teachers, pinned) if self.aggregate else {}
+            for teacher in teachers:
                 status = d.status(teacher.teacher_id)
                 eligible = eligibility_rule.may_move(status)
                 if not eligible and not explain:
                     continue
+                if classes:
+                    size = classes.get(teacher.teacher_id, 1)
+                    if size == 0:
+                        continue  # counted by the first teacher of its class
+                    if size > 1:
+                        self.stands_for[teacher.teacher_id] = size
                 stage = status.teaching_stage
                 if stage not in by_stage:
                     by_stage[stage] = [
@@ -423,11 +465,31 @@ class SatBuilder:
                     elif not allowed:
                         self.blocked[flow_rule.ID][home.group_id].append(index)
 
+    def _classes(self, teachers: list[Teacher], pinned: set[str]) -> dict[str, int]:
+        """Per ineligible, unpinned teacher of one home school: the size of their `Alike` class
+        for its first member, 0 for the others (whom the first one's arcs count)."""
+        first: dict[Alike, str] = {}
+        sizes: dict[str, int] = {}
+        for teacher in teachers:
+            status = self.d.status(teacher.teacher_id)
+            if eligibility_rule.may_move(status) or teacher.teacher_id in pinned:
+                continue
+            key = Alike(
+                teacher.subject, teacher.is_backbone, teacher.management, status.teaching_stage
+            )
+            head = first.setdefault(key, teacher.teacher_id)
+            sizes[head] = sizes.get(head, 0) + 1
+            if head != teacher.teacher_id:
+                sizes[teacher.teacher_id] = 0
+        return sizes
+
     def _add_arc(self, arc: Arc) -> int:
         index = len(self.arcs)
         self.arcs.append(arc)
         # A bare 0-1 variable: new_bool_var() is 2.5× slower (names, checks); arcs[i] names it.
-        self.x.append(cp_model.IntVar(self.m.model_proto).with_domain(_BOOLEAN))
+        size = self.stands_for.get(arc.teacher.teacher_id, 1) if self.stands_for else 1
+        domain = _BOOLEAN if size == 1 else Domain(0, size)
+        self.x.append(cp_model.IntVar(self.m.model_proto).with_domain(domain))
         self.by_teacher[arc.teacher.teacher_id].append(index)
         self.by_host[arc.host.school_id].append(index)
         self.by_home[arc.home.school_id].append(index)

@@ -2,7 +2,8 @@
 
 Ineligible teachers, and hosts that do not teach a teacher's stage, get no variable in plan and
 relax mode. When explaining, an ineligible teacher's moves (to stage-compatible hosts in allowed
-directions) exist too, held at zero by the group's guard, so that a conflict can name this rule.
+directions) exist too, held at zero by the group's guard, so that a conflict can name this rule;
+alike ineligible teachers of a school share one count variable per host (`SatBuilder`).
 """
 
 from __future__ import annotations
@@ -31,8 +32,14 @@ def may_move(status: TeacherStatus) -> bool:
 
 
 def build(b: SatBuilder) -> None:
-    """At most one move per teacher; ineligible teachers' moves (explain mode only) at zero."""
-    for indices in b.by_teacher.values():
-        if len(indices) > 1:
+    """At most one move per teacher (an aggregated class of n alike teachers: at most n moves
+    over its hosts); ineligible teachers' moves (explain mode only) at zero."""
+    for teacher_id, indices in b.by_teacher.items():
+        if len(indices) <= 1:
+            continue
+        size = b.stands_for.get(teacher_id, 1)
+        if size == 1:
             b.m.add_at_most_one(b.x[i] for i in indices)
+        else:
+            b.m.add_linear_constraint(b.total(indices), 0, size)
     b.hold_blocked(ID)

@@ -39,7 +39,7 @@ def build(b: SatBuilder) -> None:
             continue
         receives = b.m.new_bool_var("")
         b.require(inst, inflow - k * receives, 0)
-        b.require(inst, inflow - len(arriving) * receives, None, 0, relaxable=False)
+        b.require(inst, inflow - b.most(arriving) * receives, None, 0, relaxable=False)
         for row, earlier in zip(demand, covered, strict=True):
             assert earlier is not None
             asked: cp_model.LinearExpr = earlier + row.count * receives

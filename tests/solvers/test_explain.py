@@ -258,17 +258,22 @@ def test_the_plan_without_moves_decides_only_what_it_shows(district: District) -
     """The deletion filter skips the solve for a set of instances that the plan without any
     move satisfies (SatPlanModel.zero_breaks): such sets must be feasible to the solver, and
     the explain model must keep the shape that argument rests on (every constraint an
-    at-most-one or switched by exactly one guard; guards in no sum)."""
+    at-most-one, the size of a class of alike ineligible teachers — a sum of counts of at most
+    n — or switched by exactly one guard; guards in no sum)."""
     finder = ConflictFinder(district, [g.group_id for g in district.groups], SolveOptions())
     guards = {g.literal.index for g in finder.built.guards}
     for constraint in finder.built.sat_model.proto.constraints:
         if constraint.has_at_most_one():
             assert not constraint.enforcement_literal
             assert guards.isdisjoint(constraint.at_most_one.literals)
-        else:
-            assert constraint.has_linear()
+            continue
+        assert constraint.has_linear()
+        assert guards.isdisjoint(constraint.linear.vars)
+        if constraint.enforcement_literal:
             assert [lit in guards for lit in constraint.enforcement_literal] == [True]
-            assert guards.isdisjoint(constraint.linear.vars)
+        else:  # a class size: counts (coefficient 1) summing to 0..n
+            assert set(constraint.linear.coeffs) == {1}
+            assert constraint.linear.domain[0] == 0 < constraint.linear.domain[1]
     shown = [k for k in finder.instances if finder.zero_holds([k])]
     assert finder.zero_holds(shown)
     assert finder.feasible(shown)
