@@ -6,6 +6,8 @@ off the main path (see README, "For developers")."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -242,3 +244,14 @@ def test_pandas_only_in_the_data_frame_views() -> None:
         if "pandas" in imported_modules(path)
     }
     assert users == {"rotation/reports/frames.py", "rotation/api.py"}
+
+
+def test_explain_and_check_do_not_load_the_excel_writer() -> None:
+    """`rotation explain` and `rotation check` write no workbook, so their service module does
+    not load openpyxl (≈ 0.25 s of every start); checked in a fresh interpreter, where nothing
+    else has loaded it yet."""
+    code = "import sys, rotation.service.checking; print('openpyxl' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == "False"

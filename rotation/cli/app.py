@@ -220,7 +220,7 @@ def advance(
     force: Force = False,
 ) -> None:
     """由本学年数据和已批准方案生成下一学年的数据：新交流转为在岗交流，期满者返回原校，年限加一年。"""
-    from rotation.service.checking import check_advance_targets, read_approved, write_next_year
+    from rotation.service.advancing import check_advance_targets, read_approved, write_next_year
 
     check_advance_targets(input, plan_file, output, force=force)
     approved = read_approved(input, plan_file, year=year)

@@ -32,11 +32,11 @@ from models.policy import (
 )
 from rotation.formats.safe_write import atomic_write
 from rotation.formats.tables import REQUIRED_SHEETS
+from rotation.formats.widths import column_widths
 from rotation.formats.writing import (
     MARKED_PATTERN,
     POLICY_DESCRIPTION_HEADER,
     POLICY_LABEL_HEADER,
-    column_widths,
     district_tables,
     policy_cell,
     required_header_indexes,

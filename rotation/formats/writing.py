@@ -11,9 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import unicodedata
 from collections.abc import Collection, Iterable, Sequence
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -33,22 +31,10 @@ from models.policy import (
 )
 from rotation.formats.safe_write import OutputRefused, Target, write_together
 from rotation.formats.tables import TABLES, is_formula_like
+from rotation.formats.widths import column_widths, plain
 from rotation.formats.xlsxfast import HEADER_FILL, MARKED_FILL, Table, write_tables
 
 # -- cells ----------------------------------------------------------------------------------
-
-
-def plain(value: Any) -> Any:
-    """A domain value as a cell shows it: 是/否, the Chinese enum value, ids joined with 、."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, tuple | list | set | frozenset):
-        return "、".join(str(plain(v)) for v in value)
-    return value
 
 
 def safe_cell(value: Any, ws: Any = None) -> Any:
@@ -90,45 +76,6 @@ HEADER_FONT = Font(bold=True)
 #: Header fill of ordinary columns, and of marked ones (the template's required columns).
 HEADER_PATTERN = PatternFill("solid", fgColor=HEADER_FILL)
 MARKED_PATTERN = PatternFill("solid", fgColor=MARKED_FILL)
-MAX_WIDTH = 60.0
-WIDTH_SAMPLE = 500
-
-
-def display_width(value: Any) -> int:
-    """How many Latin characters wide a value shows; CJK characters count double."""
-    if value is None:
-        return 0
-    text = str(plain(value))
-    if text.isascii():
-        return len(text)
-    width = 0
-    for char in text:
-        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-    return width
-
-
-def column_widths(
-    header: Sequence[Any], rows: Iterable[Sequence[Any]], *, sample: int = WIDTH_SAMPLE
-) -> list[float]:
-    """Column widths fitted to the header and the first `sample` rows, capped at MAX_WIDTH.
-
-    Each distinct text is measured once: a sheet's columns repeat their names, subjects and
-    reasons (a city's 审批表 measures ~40,000 cells)."""
-    widths = [display_width(h) + 3 for h in header]  # bold header plus the filter arrow
-    measured: dict[str, int] = {}
-    for count, row in enumerate(rows):
-        if count >= sample:
-            break
-        for i, value in enumerate(row[: len(widths)]):
-            if type(value) is str:
-                w = measured.get(value)
-                if w is None:
-                    w = measured[value] = display_width(value) + 2
-            else:
-                w = display_width(value) + 2
-            if w > widths[i]:
-                widths[i] = w
-    return [min(max(w, 6), MAX_WIDTH) for w in widths]
 
 
 def style_sheet(

@@ -39,7 +39,7 @@ from rotation.formats.approval_columns import (
 )
 from rotation.formats.approval_columns import term_text as term_years
 from rotation.formats.safe_write import atomic_write
-from rotation.formats.writing import column_widths
+from rotation.formats.widths import column_widths
 from rotation.formats.xlsxfast import Table, write_tables
 from rotation.reports.approval_summary import heading, summary_table, title_cell
 

@@ -16,7 +16,7 @@ from models.policy import PREVIEW_KEYS, SHOWN_PARAMETER_KEYS, display_param, lab
 from models.requirements import group_requirement
 from rotation import __version__
 from rotation.formats.approval_columns import PLAN_ID_LABEL, SUMMARY_SHEET
-from rotation.formats.writing import column_widths
+from rotation.formats.widths import column_widths
 from rotation.formats.xlsxfast import Chart, Styled, Table
 
 SUMMARY_HEADER = ["项目", "内容", "说明"]

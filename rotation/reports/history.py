@@ -20,7 +20,7 @@ from models import District
 from models.plan import Plan, RotationKind, SolveResult
 from models.rules import PlanFacts
 from rotation.formats.approval_columns import KIND_NAMES, term_text
-from rotation.formats.writing import column_widths
+from rotation.formats.widths import column_widths
 from rotation.formats.xlsxfast import Table
 from rotation.reports.approval_summary import group_figures
 

@@ -14,9 +14,8 @@ from models.policy import Policy, parse_param
 from rotation.formats.reading import read_district
 from rotation.formats.safe_write import OutputExists, OutputRefused, atomic_write
 from rotation.formats.tables import is_formula_like
+from rotation.formats.widths import column_widths, display_width
 from rotation.formats.writing import (
-    column_widths,
-    display_width,
     safe_cell,
     style_sheet,
     write_district,
