@@ -24,7 +24,7 @@ from typing import Literal, NamedTuple
 from ortools.sat.python import cp_model
 from ortools.util.python.sorted_interval_list import Domain
 
-from models.district import District
+from models.district import District, TeacherStatus
 from models.entities import School, Teacher
 from models.objective import (
     distance_km,
@@ -87,7 +87,7 @@ def sat_parameters(options: SolveOptions, purpose: Purpose = "plan") -> cp_model
 
 #: Deterministic time (CP-SAT's own work units, the same on every machine) the default search
 #: gets before a plan's model moves on to the tree search: most models are proven optimal well
-#: within it (BENCHMARKS.md, issue 18, "The solve phase's parameters").
+#: within it (BENCHMARKS.md, issue 18, "The solve phase in two stages").
 QUICK_PROOF_DTIME = 0.05
 
 
@@ -243,7 +243,8 @@ class SatPlanModel:
 
     sat_model: cp_model.CpModel
     arcs: list[Arc]
-    #: One 0-1 variable per arc; in explain mode an aggregated arc's counts its class.
+    #: One variable per arc: 0-1, or in explain mode, for an aggregated class's arc, how many of
+    #: the class move along it.
     x: list[cp_model.IntVar]
     guards: list[Guard] = field(default_factory=list)
     slacks: list[Slack] = field(default_factory=list)
@@ -439,9 +440,9 @@ class SatBuilder:
                 hosts = [h for h in hosts if h[2]]
             by_stage: dict[TeachingStage, list[tuple[School, RotationKind, bool]]] = {}
             teachers = d.teachers_of_school(home.school_id)
-            classes = self._classes(teachers, pinned) if self.aggregate else {}
-            for teacher in teachers:
-                status = d.status(teacher.teacher_id)
+            statuses = [d.status(t.teacher_id) for t in teachers]
+            classes = self._classes(teachers, statuses, pinned) if self.aggregate else {}
+            for teacher, status in zip(teachers, statuses, strict=True):
                 eligible = eligibility_rule.may_move(status)
                 if not eligible and not explain:
                     continue
@@ -465,13 +466,15 @@ class SatBuilder:
                     elif not allowed:
                         self.blocked[flow_rule.ID][home.group_id].append(index)
 
-    def _classes(self, teachers: list[Teacher], pinned: set[str]) -> dict[str, int]:
+    @staticmethod
+    def _classes(
+        teachers: list[Teacher], statuses: list[TeacherStatus], pinned: set[str]
+    ) -> dict[str, int]:
         """Per ineligible, unpinned teacher of one home school: the size of their `Alike` class
         for its first member, 0 for the others (whom the first one's arcs count)."""
         first: dict[Alike, str] = {}
         sizes: dict[str, int] = {}
-        for teacher in teachers:
-            status = self.d.status(teacher.teacher_id)
+        for teacher, status in zip(teachers, statuses, strict=True):
             if eligibility_rule.may_move(status) or teacher.teacher_id in pinned:
                 continue
             key = Alike(

@@ -79,8 +79,8 @@ def stored_district(data: str) -> District:
     """A snapshot's checked district, validated again from its JSON.
 
     With Python's cycle collector paused: its full passes over the heap that 100,000 new
-    teachers keep growing were 45 % of the load (4.2 → 2.4 s at 100,000 teachers, BENCHMARKS.md
-    issue 18); the objects are acyclic, so reference counting frees them as usual."""
+    teachers keep growing were a third of the load (4.1–4.5 → 2.9–3.2 s at 100,000 teachers in a
+    fresh process, BENCHMARKS.md issue 18); the objects are acyclic, so reference counting frees them as usual."""
     with paused_cycle_collection():
         return District.model_validate_json(data)
 
