@@ -19,10 +19,9 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from ortools.sat.python import cp_model
-from ortools.util.python.sorted_interval_list import Domain
 
 from models.district import District, TeacherStatus
 from models.entities import School, Teacher
@@ -196,9 +195,6 @@ def chosen_rotations(
     return result
 
 
-_BOOLEAN = Domain(0, 1)
-
-
 class SatModel(cp_model.CpModel):
     """A CpModel without the pre-PEP 8 method aliases, which cost 1 ms per model to attach
     (a quarter of a second over the 242 models of a 100,000-teacher district)."""
@@ -206,6 +202,22 @@ class SatModel(cp_model.CpModel):
     def _add_pre_pep8_methods(self) -> None:
         pass
 
+
+#: Owns the variable protos that models copy (`SatBuilder._add_variables`), one per domain.
+_TEMPLATES = SatModel()
+_RANGES: dict[int, Any] = {}
+
+
+def _range_proto(size: int) -> Any:
+    """The proto of a variable with domain 0..size, to be copied into models."""
+    proto = _RANGES.get(size)
+    if proto is None:
+        proto = _RANGES[size] = _TEMPLATES.proto.variables.add()
+        proto.domain.extend((0, size))
+    return proto
+
+
+_BOOLEAN_PROTO = _range_proto(1)
 
 Mode = Literal["plan", "explain", "relax"]
 
@@ -431,6 +443,10 @@ class SatBuilder:
         d = self.d
         explain = self.mode == "explain"
         pinned = {p.teacher_id for p in d.pins} if self.aggregate else set()
+        arcs = self.arcs
+        first_arc = len(arcs)
+        sizes: dict[int, int] = {}  # arcs of aggregated classes: their size (else one)
+        by_host = self.by_host
         for home in self.schools:
             hosts = [
                 (host, kind, flow_rule.allows(self, home, host, kind))
@@ -442,10 +458,12 @@ class SatBuilder:
             teachers = d.teachers_of_school(home.school_id)
             statuses = [d.status(t.teacher_id) for t in teachers]
             classes = self._classes(teachers, statuses, pinned) if self.aggregate else {}
+            home_first = len(arcs)
             for teacher, status in zip(teachers, statuses, strict=True):
                 eligible = eligibility_rule.may_move(status)
                 if not eligible and not explain:
                     continue
+                size = 1
                 if classes:
                     size = classes.get(teacher.teacher_id, 1)
                     if size == 0:
@@ -457,14 +475,38 @@ class SatBuilder:
                     by_stage[stage] = [
                         h for h in hosts if eligibility_rule.takes(self, h[0], stage)
                     ]
+                teacher_first = len(arcs)
                 for host, kind, allowed in by_stage[stage]:
                     if not eligible and not allowed:
                         continue
-                    index = self._add_arc(Arc(teacher, home, host, kind))
+                    index = len(arcs)
+                    arcs.append(Arc(teacher, home, host, kind))
+                    by_host[host.school_id].append(index)
                     if not eligible:
                         self.blocked[eligibility_rule.ID][home.group_id].append(index)
                     elif not allowed:
                         self.blocked[flow_rule.ID][home.group_id].append(index)
+                if len(arcs) > teacher_first:
+                    self.by_teacher[teacher.teacher_id].extend(range(teacher_first, len(arcs)))
+                    if size > 1:
+                        sizes.update(dict.fromkeys(range(teacher_first, len(arcs)), size))
+            if len(arcs) > home_first:
+                self.by_home[home.school_id].extend(range(home_first, len(arcs)))
+        self._add_variables(len(arcs) - first_arc, sizes)
+
+    def _add_variables(self, count: int, sizes: dict[int, int]) -> None:
+        """The arcs' variables, in the arcs' order: 0-1, or 0..size for an aggregated class's
+        arc (`sizes`, by arc index). Copied into the proto in one call and wrapped by index:
+        4× faster than creating them one by one (~10⁵ per model at city scale), the same proto."""
+        variables = self.m.proto.variables
+        base = len(variables)
+        first = len(self.x)
+        protos = [_BOOLEAN_PROTO] * count
+        for i, size in sizes.items():
+            protos[i - first] = _range_proto(size)
+        variables.extend(protos)
+        proto = self.m.proto
+        self.x.extend([cp_model.IntVar(proto, i) for i in range(base, base + count)])
 
     @staticmethod
     def _classes(
@@ -485,18 +527,6 @@ class SatBuilder:
             if head != teacher.teacher_id:
                 sizes[teacher.teacher_id] = 0
         return sizes
-
-    def _add_arc(self, arc: Arc) -> int:
-        index = len(self.arcs)
-        self.arcs.append(arc)
-        # A bare 0-1 variable: new_bool_var() is 2.5× slower (names, checks); arcs[i] names it.
-        size = self.stands_for.get(arc.teacher.teacher_id, 1) if self.stands_for else 1
-        domain = _BOOLEAN if size == 1 else Domain(0, size)
-        self.x.append(cp_model.IntVar(self.m.model_proto).with_domain(domain))
-        self.by_teacher[arc.teacher.teacher_id].append(index)
-        self.by_host[arc.host.school_id].append(index)
-        self.by_home[arc.home.school_id].append(index)
-        return index
 
     # -- objective -------------------------------------------------------------------------
     def plan_change(self, coefficients: list[int], policies: dict[str, Policy]) -> int:

@@ -25,9 +25,13 @@ def build(b: SatBuilder) -> None:
             home[school_id, subject] += change > 0
     inflow: dict[tuple[str, str], list[int]] = defaultdict(list)
     outflow: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i, arc in enumerate(b.arcs):
+    arcs = b.arcs
+    for i, arc in enumerate(arcs):
         inflow[arc.host.school_id, arc.teacher.subject].append(i)
-        outflow[arc.home.school_id, arc.teacher.subject].append(i)
+    for indices in b.by_teacher.values():  # a teacher's arcs: one home, one subject
+        if indices:
+            arc = arcs[indices[0]]
+            outflow[arc.home.school_id, arc.teacher.subject].extend(indices)
     tolerance = {g: b.d.policy.for_group(g).subject_balance_tolerance for g in b.group_ids}
     for key in sorted(set(inflow) | set(outflow) | set(fixed)):
         school_id, subject = key
