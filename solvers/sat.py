@@ -406,11 +406,12 @@ class SatBuilder:
             self.require(RuleInstance(rule, gid), self.total(groups[gid]), 0, 0)
 
     # -- building --------------------------------------------------------------------------
-    def build(self) -> SatPlanModel:
-        """Every rule family, then the objective (none when explaining)."""
+    def build(self, *, objective: bool = True) -> SatPlanModel:
+        """Every rule family, then the objective (none when explaining, or when only
+        feasibility is asked: `objective=False`)."""
         start = time.perf_counter()
         self.constraints()
-        if self.mode != "explain":
+        if objective and self.mode != "explain":
             self.objective()
         return self.result(time.perf_counter() - start)
 

@@ -85,10 +85,10 @@ def solve_component(
     this one's best plan would be thrown away: it is only checked for feasibility (and
     explained when infeasible), its status "feasible" at best, with no rotations."""
     mode: Mode = "relax" if options.relax else "plan"
-    built = SatBuilder(district, group_ids, mode=mode, reference=options.reference).build()
     lost = lost and mode == "plan"
-    if lost:
-        built.sat_model.proto.clear_objective()
+    built = SatBuilder(district, group_ids, mode=mode, reference=options.reference).build(
+        objective=not lost
+    )
     start = time.perf_counter()
     if mode == "relax":
         solver, code = solve_relaxed(built, options)
