@@ -39,7 +39,7 @@ def build(b: SatBuilder) -> None:
             continue
         size = b.stands_for.get(teacher_id, 1)
         if size == 1:
-            b.m.add_at_most_one(b.x[i] for i in indices)
+            b.at_most_one(indices)
         else:
             b.m.add_linear_constraint(b.total(indices), 0, size)
     b.hold_blocked(ID)

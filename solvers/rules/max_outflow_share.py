@@ -20,4 +20,4 @@ def build(b: SatBuilder) -> None:
             continue
         cap = max_outflow(len(b.d.teachers_of_school(s.school_id)), share)
         inst = RuleInstance(ID, s.group_id, s.school_id)
-        b.require(inst, b.total(b.by_home[s.school_id]), None, cap)
+        b.require_count(inst, b.by_home[s.school_id], None, cap)

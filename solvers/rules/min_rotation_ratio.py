@@ -29,4 +29,4 @@ def build(b: SatBuilder) -> None:
             expr = ratio.denominator * b.total(outs) + ratio.numerator * earlier
             b.require(inst, expr, ratio.numerator * base, unit=ratio.denominator)
         elif need > 0:
-            b.require(inst, b.total(outs), need)
+            b.require_count(inst, outs, need)

@@ -37,6 +37,12 @@ def build(b: SatBuilder) -> None:
         school_id, subject = key
         group_id = b.d.school(school_id).group_id
         tol = tolerance[group_id]
-        net = b.total(inflow.get(key, [])) - b.total(outflow.get(key, [])) + fixed.get(key, 0)
         low, high = allowed(tol, home.get(key, 0))
-        b.require(RuleInstance(ID, group_id, school_id, subject), net, low, high)
+        b.require_count(
+            RuleInstance(ID, group_id, school_id, subject),
+            inflow.get(key, []),
+            low,
+            high,
+            minus=outflow.get(key, []),
+            constant=fixed.get(key, 0),
+        )
