@@ -31,17 +31,6 @@ def builders(mode: Mode) -> tuple[SatBuilder, SatBuilder]:
     return pair
 
 
-def the_cpmodel_way(
-    b: SatBuilder,
-    plus: list[int],
-    minus: list[int],
-    constant: int,
-    lower: int | None,
-    upper: int | None,
-) -> None:
-    b.require(INSTANCE, b.total(plus) - b.total(minus) + constant, lower, upper)
-
-
 terms = st.lists(st.integers(0, 7), max_size=6)
 bounds = st.one_of(st.none(), st.integers(-4, 4))
 
@@ -71,7 +60,7 @@ def test_require_count_writes_what_cpmodel_writes(
     fast, slow = builders(mode)
     assert len(fast.x) >= 8
     fast.require_count(INSTANCE, plus, lower, upper, minus=minus, constant=constant)
-    the_cpmodel_way(slow, plus, minus, constant, lower, upper)
+    slow.require(INSTANCE, slow.total(plus) - slow.total(minus) + constant, lower, upper)
     assert str(fast.m.proto) == str(slow.m.proto)
     assert fast.zero_breaks == slow.zero_breaks
     assert list(fast.guards) == list(slow.guards)
